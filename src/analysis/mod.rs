@@ -1,0 +1,283 @@
+//! Savings analyses: one module per analysis behind [`Analysis`], run in parallel.
+//!
+//! Threading: the heavy polars work (scan, price, aggregate) happens once, sequentially, in
+//! [`AnalysisCtx::build`], with polars using its own pool. The analyses then run on plain Rust
+//! data with rayon, so the two pools never compete (research/style.md §3.6).
+//!
+//! Every finding carries the numbers it used in `evidence`, and a confidence under documented
+//! rules (see each analysis). Savings never exceed the cost they act on.
+
+mod consolidation;
+mod profile;
+mod tier_downshift;
+
+pub use profile::{price_profile, UsageProfile};
+
+use crate::ledger::Ledger;
+use crate::money;
+use crate::pricing::Catalog;
+use crate::settings::AnalysisSettings;
+use crate::util::Month;
+use anyhow::Result;
+use rayon::prelude::*;
+use serde::{Serialize, Serializer};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// How sure a finding is, by the rules each analysis documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+fn cents<S: Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(money::nanos_to_cent_f64(*v as i128))
+}
+
+/// One savings opportunity, as `findings.json` publishes it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub id: String,
+    pub kind: String,
+    pub title: String,
+    pub provider: String,
+    pub scope: String,
+    #[serde(serialize_with = "cents", rename = "current_monthly_cost")]
+    pub current_monthly_cost_nano: i64,
+    #[serde(serialize_with = "cents", rename = "monthly_savings")]
+    pub monthly_savings_nano: i64,
+    #[serde(serialize_with = "cents", rename = "annual_savings")]
+    pub annual_savings_nano: i64,
+    pub confidence: Confidence,
+    pub evidence: serde_json::Value,
+    pub action: String,
+    /// The spend this finding acts on, as `provider|workload|model` keys; findings sharing a key
+    /// are combined, not added, in the headline.
+    pub acts_on: Vec<String>,
+}
+
+impl Finding {
+    /// Builds a finding with a stable id and savings clamped to `[0, current]`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        kind: &str,
+        provider: &str,
+        scope: &str,
+        title: String,
+        current_nano: i64,
+        savings_nano: i64,
+        confidence: Confidence,
+        evidence: serde_json::Value,
+        action: String,
+        acts_on: Vec<String>,
+    ) -> Finding {
+        let savings = savings_nano.clamp(0, current_nano.max(0));
+        let mut h = Sha256::new();
+        h.update(format!("{kind}\u{1f}{provider}\u{1f}{scope}"));
+        let id = format!("{:x}", h.finalize())[..16].to_string();
+        Finding {
+            id,
+            kind: kind.to_string(),
+            title,
+            provider: provider.to_string(),
+            scope: scope.to_string(),
+            current_monthly_cost_nano: current_nano,
+            monthly_savings_nano: savings,
+            annual_savings_nano: savings.saturating_mul(12),
+            confidence,
+            evidence,
+            action,
+            acts_on,
+        }
+    }
+}
+
+/// What an analysis may look at: validated settings, the catalog and the ledger's aggregates.
+pub struct AnalysisCtx<'a> {
+    pub settings: &'a AnalysisSettings,
+    pub catalog: &'a Catalog,
+    pub month: Month,
+    pub ledger: &'a Ledger,
+    /// Usage profiles per provider × workload × model × service tier.
+    pub profiles: Vec<UsageProfile>,
+    /// Billed money per provider × billing account.
+    pub billed_by_account: Vec<(String, Option<String>, i64)>,
+    /// Billed money and priced usage list cost per provider × model, for the billed/list ratio.
+    pub model_money: BTreeMap<(String, String), (i64, i64)>,
+}
+
+impl<'a> AnalysisCtx<'a> {
+    pub fn build(settings: &'a AnalysisSettings, catalog: &'a Catalog, month: Month, ledger: &'a Ledger) -> Result<Self> {
+        let profiles = profile::build_profiles(ledger)?;
+        let billed_by_account = profile::billed_by_account(ledger)?;
+        let model_money = profile::model_money(ledger, &profiles)?;
+        Ok(AnalysisCtx { settings, catalog, month, ledger, profiles, billed_by_account, model_money })
+    }
+
+    /// Billed ÷ list for a provider's model this month, when both are known; this turns a
+    /// list-price saving into a saving on what is actually paid (discounts included).
+    pub fn billed_ratio(&self, provider: &str, model_id: &str) -> Option<f64> {
+        let (billed, list) = *self.model_money.get(&(provider.to_string(), model_id.to_string()))?;
+        (billed > 0 && list > 0).then(|| billed as f64 / list as f64)
+    }
+
+    /// The last day of the audited month: savings re-price at the rates then in force.
+    pub fn reference_ms(&self) -> i64 {
+        crate::util::day_start_ms(self.month.last_day())
+    }
+}
+
+/// One savings analysis.
+pub trait Analysis: Send + Sync {
+    /// Stable snake_case id; also the `kind` of its findings.
+    fn id(&self) -> &'static str;
+    fn run(&self, ctx: &AnalysisCtx) -> Result<Vec<Finding>>;
+}
+
+/// Every analysis, in report order.
+pub fn registry() -> Vec<Box<dyn Analysis>> {
+    vec![Box::new(tier_downshift::TierDownshift), Box::new(consolidation::Consolidation)]
+}
+
+/// The result of one analysis run.
+pub struct AnalysisRun {
+    pub id: &'static str,
+    pub result: Result<Vec<Finding>>,
+}
+
+/// Runs all analyses in parallel; results come back in registry order.
+pub fn run_all(ctx: &AnalysisCtx) -> Vec<AnalysisRun> {
+    registry()
+        .par_iter()
+        .map(|a| AnalysisRun { id: a.id(), result: a.run(ctx) })
+        .collect()
+}
+
+/// Ranks findings: largest monthly saving first, then by id for a stable order.
+pub fn rank(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.monthly_savings_nano
+            .cmp(&a.monthly_savings_nano)
+            .then_with(|| a.kind.cmp(&b.kind))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+}
+
+/// Headline savings with overlapping findings combined sequentially, not added: within a
+/// group of findings that share spend (`acts_on`), each saving applies only to what the
+/// larger ones left. Returns nano-units.
+pub fn combined_savings(findings: &[Finding]) -> i64 {
+    let n = findings.len();
+    let mut group: Vec<usize> = (0..n).collect();
+    fn root(g: &mut [usize], i: usize) -> usize {
+        let mut r = i;
+        while g[r] != r {
+            r = g[r];
+        }
+        g[i] = r;
+        r
+    }
+    for i in 0..n {
+        for j in (i + 1)..n {
+            if findings[i].acts_on.iter().any(|k| findings[j].acts_on.contains(k)) {
+                let (a, b) = (root(&mut group, i), root(&mut group, j));
+                group[a] = b;
+            }
+        }
+    }
+    let mut clusters: BTreeMap<usize, Vec<&Finding>> = BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        let r = root(&mut group, i);
+        clusters.entry(r).or_default().push(f);
+    }
+    let mut total: i128 = 0;
+    for (_, mut members) in clusters {
+        members.sort_by(|a, b| b.monthly_savings_nano.cmp(&a.monthly_savings_nano));
+        let base = members.iter().map(|f| f.current_monthly_cost_nano).max().unwrap_or(0) as f64;
+        let mut remaining = base;
+        for f in members {
+            if f.current_monthly_cost_nano <= 0 || remaining <= 0.0 {
+                continue;
+            }
+            let share = f.monthly_savings_nano as f64 / f.current_monthly_cost_nano as f64;
+            let s = share * remaining * (f.current_monthly_cost_nano as f64 / base);
+            remaining -= s;
+            total += s.round() as i128;
+        }
+    }
+    total.min(i64::MAX as i128) as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn finding(current: i64, savings: i64, keys: &[&str]) -> Finding {
+        Finding::new(
+            "tier_downshift",
+            "openai",
+            &format!("{current}-{savings}-{}", keys.join(",")),
+            String::new(),
+            current,
+            savings,
+            Confidence::Medium,
+            serde_json::json!({}),
+            String::new(),
+            keys.iter().map(|k| k.to_string()).collect(),
+        )
+    }
+
+    #[test]
+    fn disjoint_findings_add() {
+        let f = [finding(100, 40, &["a"]), finding(50, 10, &["b"])];
+        assert_eq!(combined_savings(&f), 50);
+    }
+
+    #[test]
+    fn overlapping_findings_combine_sequentially() {
+        // 50% then 50% of the same 100 is 75, not 100.
+        let f = [finding(100, 50, &["a"]), finding(100, 50, &["a"])];
+        assert_eq!(combined_savings(&f), 75);
+    }
+
+    #[test]
+    fn savings_are_clamped_to_cost() {
+        let f = finding(100, 500, &["a"]);
+        assert_eq!(f.monthly_savings_nano, 100);
+        assert_eq!(finding(100, -5, &["a"]).monthly_savings_nano, 0);
+    }
+
+    proptest! {
+        #[test]
+        fn combined_never_exceeds_spend_or_sum(
+            items in proptest::collection::vec((1i64..1_000_000_000, 0i64..1_000_000_000, 0usize..4), 0..12)
+        ) {
+            let keys = ["a", "b", "c", "d"];
+            let fs: Vec<Finding> = items.iter().map(|(c, s, k)| finding(*c, *s, &[keys[*k]])).collect();
+            let combined = combined_savings(&fs) as i128;
+            let sum: i128 = fs.iter().map(|f| f.monthly_savings_nano as i128).sum();
+            let mut spend_by_key = std::collections::HashMap::new();
+            for f in &fs {
+                let e = spend_by_key.entry(f.acts_on[0].clone()).or_insert(0i128);
+                *e = (*e).max(f.current_monthly_cost_nano as i128);
+            }
+            let spend: i128 = spend_by_key.values().sum();
+            prop_assert!(combined <= sum + fs.len() as i128);
+            prop_assert!(combined <= spend + fs.len() as i128);
+        }
+    }
+}

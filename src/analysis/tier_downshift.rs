@@ -1,0 +1,144 @@
+//! `tier_downshift`: a classification- or extraction-shaped workload on a frontier or mid-tier
+//! model, re-priced on a cheaper model of the same vendor.
+//!
+//! Shape (thresholds in `[analysis]` of the config): output/input token ratio at most
+//! `downshift_max_output_ratio`; where requests are known, at most
+//! `downshift_max_avg_output_tokens` output tokens per request and at least
+//! `downshift_min_monthly_requests` requests; where they are not, at least
+//! `downshift_min_monthly_input_tokens` input tokens.
+//!
+//! Saving: the workload's own token mix (cache shares included) priced on the current model and
+//! on each catalog `downshift` candidate at the month's closing rates; the fraction saved is
+//! applied to the workload's current cost, scaled by the model's billed ÷ list ratio when a
+//! bill is present. The first candidate that prices is the recommendation.
+//!
+//! Confidence: `medium` when requests are known (average output per request checked), `low`
+//! when only the token ratio is. Protected workloads are never flagged.
+
+use super::{price_profile, Analysis, AnalysisCtx, Confidence, Finding};
+use crate::money;
+use crate::pricing::Tier;
+use anyhow::Result;
+use serde_json::json;
+
+pub struct TierDownshift;
+
+impl Analysis for TierDownshift {
+    fn id(&self) -> &'static str {
+        "tier_downshift"
+    }
+
+    fn run(&self, ctx: &AnalysisCtx) -> Result<Vec<Finding>> {
+        let s = ctx.settings;
+        let at = ctx.reference_ms();
+        let mut out = Vec::new();
+        for p in &ctx.profiles {
+            if s.protected_workloads.iter().any(|w| w == &p.workload) {
+                continue;
+            }
+            let Some(model) = ctx.catalog.model(&p.model_id) else { continue };
+            if model.tier == Tier::Small || model.downshift.is_empty() {
+                continue;
+            }
+            let input = p.input_total();
+            if input <= 0.0 {
+                continue;
+            }
+            let ratio = p.output / input;
+            let avg_output = p.requests.filter(|r| *r > 0.0).map(|r| p.output / r);
+            let shaped = ratio <= s.downshift_max_output_ratio
+                && match (p.requests, avg_output) {
+                    (Some(req), Some(avg)) => avg <= s.downshift_max_avg_output_tokens && req >= s.downshift_min_monthly_requests,
+                    _ => input >= s.downshift_min_monthly_input_tokens,
+                };
+            if !shaped {
+                continue;
+            }
+            let Ok((current_ref, current_price)) = price_profile(ctx.catalog, &p.model_id, p, at) else { continue };
+            if current_ref <= 0 {
+                continue;
+            }
+            let mut candidates = Vec::new();
+            let mut chosen = None;
+            for c in &model.downshift {
+                match price_profile(ctx.catalog, c, p, at) {
+                    Ok((cost, price)) => {
+                        candidates.push(json!({
+                            "model": c,
+                            "tier": ctx.catalog.model(c).map(|m| m.tier.as_str()),
+                            "list_cost_same_mix": money::nanos_to_cent_f64(cost as i128),
+                            "price": price,
+                        }));
+                        if chosen.is_none() && cost < current_ref {
+                            chosen = Some((c.clone(), cost, price));
+                        }
+                    }
+                    Err(reason) => candidates.push(json!({"model": c, "unpriced": reason})),
+                }
+            }
+            let Some((target, target_ref, target_price)) = chosen else { continue };
+            let fraction = 1.0 - target_ref as f64 / current_ref as f64;
+            let billed_ratio = ctx.billed_ratio(&p.provider, &p.model_id);
+            let current = (p.list_cost_nano as f64 * billed_ratio.unwrap_or(1.0)).round() as i64;
+            let savings = (current as f64 * fraction).round() as i64;
+            if money::nanos_to_f64(savings) < s.min_monthly_savings {
+                continue;
+            }
+            let confidence = if avg_output.is_some() { Confidence::Medium } else { Confidence::Low };
+            let evidence = json!({
+                "usage": {
+                    "source": p.source,
+                    "ledger_rows": p.rows,
+                    "service_tier": p.tier.as_str(),
+                    "input_tokens_uncached": p.input,
+                    "cached_input_tokens": p.cached_input,
+                    "cache_write_tokens": p.cache_write_5m + p.cache_write_1h,
+                    "output_tokens": p.output,
+                    "requests": p.requests,
+                    "avg_output_tokens_per_request": avg_output,
+                    "output_input_ratio": ratio,
+                },
+                "thresholds": {
+                    "max_output_ratio": s.downshift_max_output_ratio,
+                    "max_avg_output_tokens": s.downshift_max_avg_output_tokens,
+                    "min_monthly_requests": s.downshift_min_monthly_requests,
+                    "min_monthly_input_tokens": s.downshift_min_monthly_input_tokens,
+                },
+                "prices": {
+                    "current": current_price,
+                    "current_list_cost_same_mix": money::nanos_to_cent_f64(current_ref as i128),
+                    "recommended": target_price,
+                    "recommended_list_cost_same_mix": money::nanos_to_cent_f64(target_ref as i128),
+                    "candidates": candidates,
+                },
+                "formula": {
+                    "list_cost_this_month": money::nanos_to_cent_f64(p.list_cost_nano as i128),
+                    "billed_to_list_ratio": billed_ratio,
+                    "saving_fraction": fraction,
+                    "monthly_savings": "list_cost_this_month × billed_to_list_ratio × saving_fraction",
+                },
+                "assumptions": [
+                    "the same token mix (cache shares included) moves to the recommended model",
+                    "the cheaper model is good enough for a short-output, high-volume workload; validate on a sample before switching",
+                    "rates are the catalog's list rates in force on the last day of the month",
+                ],
+            });
+            out.push(Finding::new(
+                "tier_downshift",
+                &p.provider,
+                &format!("{} on {}", p.workload, p.model_id),
+                format!("Move `{}` from {} to {}", p.workload, p.model_id, target),
+                current,
+                savings,
+                confidence,
+                evidence,
+                format!(
+                    "route `{}` to `{target}` behind a quality check on a sample of its traffic; keep `{}` as the fallback",
+                    p.workload, p.model_id
+                ),
+                vec![p.key()],
+            ));
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,241 @@
+//! The `ingest` pipeline: walk → parse → attribute → price → ledger → analyses → report.
+//!
+//! Order matters only at two points: the month is chosen after everything is read (the default
+//! is the latest complete month in the billing data), and the analyses start after the ledger
+//! is collected, so polars and rayon never run at the same time.
+
+use crate::analysis::{self, AnalysisCtx};
+use crate::charts;
+use crate::ingest::{self, InputStatus};
+use crate::ledger::{LedgerBuilder, RecordRole, RowFilter};
+use crate::pricing::Pricer;
+use crate::report::{self, AnalysisStatus, Headline, Period, Report, SpendLine, Totals, Unpriced};
+use crate::settings::RunSettings;
+use crate::util::Month;
+use anyhow::{bail, Context, Result};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What a run produced, for the summary and the exit code.
+pub struct AuditOutcome {
+    pub report: Report,
+    pub files_written: Vec<String>,
+}
+
+impl AuditOutcome {
+    /// Whether `--strict` should fail this run: anything skipped, rejected or unreadable.
+    pub fn has_bad_input(&self) -> bool {
+        !self.report.rejects.is_empty()
+            || self
+                .report
+                .inputs
+                .iter()
+                .any(|i| matches!(i.status, InputStatus::Skipped | InputStatus::Rejected))
+    }
+}
+
+pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
+    let input = &settings.input;
+    if !input.is_dir() {
+        bail!("input `{}` is not a folder; pass the folder that holds the month's exports", input.display());
+    }
+    let input_abs = input.canonicalize().with_context(|| format!("could not resolve `{}`", input.display()))?;
+    std::fs::create_dir_all(&settings.out)
+        .with_context(|| format!("could not create output folder `{}`", settings.out.display()))?;
+    let out_abs = settings.out.canonicalize()?;
+    if out_abs == input_abs || out_abs.starts_with(&input_abs) {
+        bail!(
+            "output folder `{}` is inside the input folder `{}`; pass `--out` with a folder outside it so the next run does not read its own output",
+            settings.out.display(),
+            input.display()
+        );
+    }
+    let files = ingest::walk(&input_abs, Some(&out_abs))?;
+
+    let progress = settings.progress.then(|| {
+        let pb = indicatif::ProgressBar::new(files.len() as u64);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} reading exports [{bar:30}] {pos}/{len} {wide_msg}")
+                .expect("static template")
+                .progress_chars("=> "),
+        );
+        pb
+    });
+
+    let mut builder = LedgerBuilder::new(1024);
+    let mut pricer = Pricer::new(&settings.catalog);
+    let config = &settings.config;
+    let mut sink = |mut row: crate::ledger::LedgerRow| {
+        row.workload = config.workload_for(row.provider, row.sub_account.as_deref(), row.api_key.as_deref());
+        pricer.price(&mut row);
+        builder.push(&row);
+    };
+    let mut on_file = |name: &str| {
+        if let Some(pb) = &progress {
+            pb.set_message(name.to_string());
+            pb.inc(1);
+        }
+    };
+    let mut outcome = ingest::ingest_dir(&input_abs, &files, &mut sink, &mut on_file);
+    if let Some(pb) = progress {
+        pb.finish_and_clear();
+    }
+
+    let month = match settings.month {
+        Some(m) => (m, true),
+        None => {
+            let days = if builder.billed_days.is_empty() { &builder.any_days } else { &builder.billed_days };
+            Month::latest_complete(days.iter().copied()).unwrap_or((Month::of_day(chrono::Utc::now().date_naive()).prev(), false))
+        }
+    };
+    let (month, complete) = month;
+    let full = builder.finish()?;
+    let (ledger, outside) = full.restrict_period(month.start_ms(), month.end_ms())?;
+    let outside: BTreeMap<String, u64> = outside.into_iter().collect();
+    for i in &mut outcome.inputs {
+        i.out_of_period_rows = outside.get(&i.path).copied().unwrap_or(0);
+    }
+
+    let ctx = AnalysisCtx::build(&settings.config.analysis, &settings.catalog, month, &ledger)?;
+    let runs = analysis::run_all(&ctx);
+    let mut findings = Vec::new();
+    let mut statuses = Vec::new();
+    for run in runs {
+        match run.result {
+            Ok(f) => {
+                statuses.push(AnalysisStatus { id: run.id.to_string(), status: "ok".into(), findings: f.len(), message: None });
+                findings.extend(f);
+            }
+            Err(e) => statuses.push(AnalysisStatus {
+                id: run.id.to_string(),
+                status: "error".into(),
+                findings: 0,
+                message: Some(format!("{e:#}")),
+            }),
+        }
+    }
+    analysis::rank(&mut findings);
+
+    let report = build_report(settings, month, complete, &ledger, findings, statuses, outcome)?;
+    let mut files_written = Vec::new();
+    for r in report::renderers() {
+        let path = settings.out.join(r.file_name());
+        std::fs::write(&path, r.render(&report)?).with_context(|| format!("could not write `{}`", path.display()))?;
+        files_written.push(r.file_name().to_string());
+    }
+    ledger.write_parquet(&settings.out.join("ledger.parquet"))?;
+    files_written.push("ledger.parquet".into());
+    for f in charts::write_all(&report, &settings.out.join("charts"))? {
+        files_written.push(format!("charts/{f}"));
+    }
+    Ok(AuditOutcome { report, files_written })
+}
+
+fn build_report(
+    settings: &RunSettings,
+    month: Month,
+    complete: bool,
+    ledger: &crate::ledger::Ledger,
+    findings: Vec<analysis::Finding>,
+    analyses: Vec<AnalysisStatus>,
+    outcome: ingest::IngestOutcome,
+) -> Result<Report> {
+    let billed = RowFilter { role: Some(RecordRole::Billed), ..Default::default() };
+    let not_billed = RowFilter { roles_not: Some(RecordRole::Billed), ..Default::default() };
+    let mut by_provider = BTreeMap::new();
+    let mut billed_total: i128 = 0;
+    let mut currencies = BTreeSet::new();
+    for r in ledger.aggregate(&billed, &["provider", "currency"], &["billed_cost_nano"], &[])? {
+        *by_provider.entry(r.key(0).to_string()).or_insert(0) += r.ints[0] as i128;
+        billed_total += r.ints[0] as i128;
+        currencies.insert(r.key(1).to_string());
+    }
+    if currencies.len() > 1 {
+        bail!(
+            "the cost exports mix currencies ({}); audit one billing currency at a time",
+            currencies.into_iter().collect::<Vec<_>>().join(", ")
+        );
+    }
+    // List cost of usage: from each provider's preferred quantity source (usage export, else gateway).
+    let usage_rows = ledger.aggregate(&not_billed, &["provider", "record_role"], &["list_cost_nano"], &[])?;
+    let with_usage: BTreeSet<&str> = usage_rows.iter().filter(|r| r.key(1) == "usage").map(|r| r.key(0)).collect();
+    let mut list_by_provider = BTreeMap::new();
+    for r in &usage_rows {
+        let preferred = if with_usage.contains(r.key(0)) { "usage" } else { "gateway" };
+        if r.key(1) == preferred {
+            *list_by_provider.entry(r.key(0).to_string()).or_insert(0i128) += r.ints[0] as i128;
+        }
+    }
+    let estimated_by_provider: BTreeMap<String, i128> = list_by_provider
+        .iter()
+        .filter(|(p, _)| !by_provider.contains_key(*p))
+        .map(|(p, v)| (p.clone(), *v))
+        .collect();
+    let estimated_total: i128 = estimated_by_provider.values().sum();
+
+    let spend_lines = |key: &str| -> Result<Vec<SpendLine>> {
+        let mut lines: Vec<SpendLine> = ledger
+            .aggregate(&billed, &["provider", key, "model_raw"], &["billed_cost_nano"], &[])?
+            .into_iter()
+            .map(|r| {
+                let name = r.keys[1].clone().or_else(|| if key == "model_id" { r.keys[2].clone().map(|m| format!("{m} (not in catalog)")) } else { None });
+                SpendLine { provider: r.key(0).to_string(), name: name.unwrap_or_else(|| "(none)".into()), billed_cost: r.ints[0] as i128 }
+            })
+            .fold(BTreeMap::<(String, String), i128>::new(), |mut acc, l| {
+                *acc.entry((l.provider, l.name)).or_insert(0) += l.billed_cost;
+                acc
+            })
+            .into_iter()
+            .map(|((provider, name), billed_cost)| SpendLine { provider, name, billed_cost })
+            .collect();
+        lines.sort_by(|a, b| b.billed_cost.cmp(&a.billed_cost).then_with(|| (&a.provider, &a.name).cmp(&(&b.provider, &b.name))));
+        Ok(lines)
+    };
+    let spend_by_workload = spend_lines("workload")?;
+    let spend_by_model = spend_lines("model_id")?;
+
+    let unpriced_filter = RowFilter { unpriced_only: true, ..Default::default() };
+    let mut unpriced_map: BTreeMap<(String, String, String), Unpriced> = BTreeMap::new();
+    for r in ledger.aggregate(&unpriced_filter, &["provider", "model_raw", "unpriced_reason", "unit"], &["billed_cost_nano"], &["quantity"])? {
+        let e = unpriced_map
+            .entry((r.key(0).into(), r.key(1).into(), r.key(2).into()))
+            .or_insert_with(|| Unpriced {
+                provider: r.key(0).into(),
+                model: r.keys[1].clone().unwrap_or_else(|| "(none)".into()),
+                reason: r.key(2).into(),
+                rows: 0,
+                tokens: 0.0,
+                billed_cost: 0,
+            });
+        e.rows += r.rows;
+        if r.key(3) == "tokens" {
+            e.tokens += r.floats[0];
+        }
+        e.billed_cost += r.ints[0] as i128;
+    }
+
+    let spend = billed_total + estimated_total;
+    let headline: Headline = Report::headline_from(&findings, spend);
+    Ok(Report {
+        schema_version: report::SCHEMA_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        catalog_release: settings.catalog.release.clone(),
+        period: Period { start: month.first_day().to_string(), end: month.next().first_day().to_string(), complete },
+        currency: currencies.into_iter().next().unwrap_or_else(|| settings.catalog.currency.clone()),
+        totals: Totals {
+            billed_cost: billed_total,
+            estimated_cost: estimated_total,
+            by_provider,
+            estimated_by_provider,
+            list_cost_of_usage_by_provider: list_by_provider,
+        },
+        headline,
+        findings,
+        unpriced: unpriced_map.into_values().collect(),
+        rejected_rows: outcome.rejects.len(),
+        inputs: outcome.inputs,
+        spend_by_workload,
+        spend_by_model,
+        analyses,
+        rejects: outcome.rejects,
+    })
+}

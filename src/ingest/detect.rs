@@ -1,0 +1,89 @@
+//! Recognising a file by its content: is it delimited text with a header we can read?
+//!
+//! Only the first record is read here (with the `csv` crate, which gives precise errors);
+//! which export it is gets decided by the header's column names in `ingest::FORMATS`.
+
+use anyhow::{Context, Result};
+use std::io::Read;
+use std::path::Path;
+
+/// What the first bytes of a file say about it.
+#[derive(Debug, PartialEq)]
+pub enum Sniffed {
+    /// Comma-separated text with this header (trimmed, BOM removed).
+    Csv { header: Vec<String> },
+    /// Not something any format reads; the reason is shown to the user.
+    NotAnExport(String),
+}
+
+/// Reads the first 64 KiB of `path` and classifies it.
+pub fn sniff(path: &Path) -> Result<Sniffed> {
+    let mut buf = Vec::with_capacity(65536);
+    std::fs::File::open(path)
+        .with_context(|| format!("could not open `{}`", path.display()))?
+        .take(65536)
+        .read_to_end(&mut buf)
+        .with_context(|| format!("could not read `{}`", path.display()))?;
+    Ok(sniff_bytes(&buf))
+}
+
+pub fn sniff_bytes(buf: &[u8]) -> Sniffed {
+    if buf.is_empty() {
+        return Sniffed::NotAnExport("empty file".to_string());
+    }
+    if buf.starts_with(&[0xFF, 0xFE]) || buf.starts_with(&[0xFE, 0xFF]) {
+        return Sniffed::NotAnExport(
+            "file is UTF-16 encoded; re-save it as UTF-8 CSV and run again".to_string(),
+        );
+    }
+    if buf.contains(&0) {
+        return Sniffed::NotAnExport("binary file".to_string());
+    }
+    let body = buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(buf);
+    let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    if matches!(first, Some(b'{') | Some(b'[')) {
+        return Sniffed::NotAnExport("JSON file: no JSON export format is supported yet".to_string());
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body);
+    let mut record = csv::ByteRecord::new();
+    match reader.read_byte_record(&mut record) {
+        Ok(true) => {}
+        Ok(false) => return Sniffed::NotAnExport("empty file".to_string()),
+        Err(e) => return Sniffed::NotAnExport(format!("not delimited text: {e}")),
+    }
+    let header: Vec<String> = record
+        .iter()
+        .map(|f| String::from_utf8_lossy(f).trim().to_string())
+        .collect();
+    if header.len() < 2 {
+        return Sniffed::NotAnExport("not a comma-separated export (one column)".to_string());
+    }
+    Sniffed::Csv { header }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_bom_and_trims() {
+        let s = sniff_bytes(b"\xEF\xBB\xBFa, b ,c\n1,2,3\n");
+        assert_eq!(
+            s,
+            Sniffed::Csv {
+                header: vec!["a".into(), "b".into(), "c".into()]
+            }
+        );
+    }
+
+    #[test]
+    fn rejects_non_csv() {
+        assert!(matches!(sniff_bytes(b""), Sniffed::NotAnExport(_)));
+        assert!(matches!(sniff_bytes(b"\xFF\xFEa\0b\0"), Sniffed::NotAnExport(r) if r.contains("UTF-16")));
+        assert!(matches!(sniff_bytes(b"just some notes\n"), Sniffed::NotAnExport(_)));
+        assert!(matches!(sniff_bytes(b"{\"a\":1}"), Sniffed::NotAnExport(_)));
+    }
+}

@@ -1,0 +1,117 @@
+//! LiteLLM proxy spend logs (`LiteLLM_SpendLogs` exported as CSV from the UI or `/spend/logs`).
+//!
+//! One row per request: `request_id, call_type, api_key, spend, total_tokens, prompt_tokens,
+//! completion_tokens, startTime, endTime, model, model_id, model_group, custom_llm_provider,
+//! api_base, user, team_id, metadata, cache_hit, request_tags, …` (research/formats.md §7a).
+//!
+//! A gateway log is **not a bill**: its `spend` is LiteLLM's own estimate, kept in
+//! `source_reported_cost_nano` and never added to billed spend. Rows carry quantities and
+//! attribution (team, key alias, tags). `prompt_tokens` follows the OpenAI convention and
+//! includes cached tokens; the cached share is read from `metadata.usage_object` when present.
+
+use super::{Format, RowError, RowView, SourceRef};
+use crate::ledger::{ChargeKind, LedgerRow, RecordRole};
+
+pub struct LiteLlmSpendCsv;
+
+/// Maps LiteLLM's `custom_llm_provider` to our provider ids.
+pub fn provider_of(custom: &str) -> &'static str {
+    match custom.to_ascii_lowercase().as_str() {
+        "openai" | "text-completion-openai" => "openai",
+        "anthropic" => "anthropic",
+        "azure" | "azure_ai" | "azure_text" => "azure",
+        "bedrock" | "bedrock_converse" | "sagemaker" => "aws",
+        "vertex_ai" | "vertex_ai_beta" | "gemini" => "gcp",
+        "openrouter" => "openrouter",
+        "deepseek" => "deepseek",
+        "mistral" => "mistral",
+        _ => "other",
+    }
+}
+
+/// Reads the cached-token count LiteLLM stores in `metadata.usage_object`.
+fn cached_tokens(metadata: Option<&str>) -> f64 {
+    let Some(text) = metadata else { return 0.0 };
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else { return 0.0 };
+    let usage = &v["usage_object"];
+    usage["prompt_tokens_details"]["cached_tokens"]
+        .as_f64()
+        .or_else(|| usage["cache_read_input_tokens"].as_f64())
+        .unwrap_or(0.0)
+}
+
+fn meta_str(metadata: Option<&str>, key: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(metadata?).ok()?;
+    v[key].as_str().filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+impl Format for LiteLlmSpendCsv {
+    fn id(&self) -> &'static str {
+        "litellm_spend_csv"
+    }
+    fn role(&self) -> RecordRole {
+        RecordRole::Gateway
+    }
+    fn required_columns(&self) -> &'static [&'static str] {
+        &["request_id", "spend", "prompt_tokens", "completion_tokens", "starttime"]
+    }
+    fn columns(&self) -> &'static [&'static str] {
+        &[
+            "request_id",
+            "call_type",
+            "api_key",
+            "spend",
+            "prompt_tokens",
+            "completion_tokens",
+            "starttime",
+            "endtime",
+            "model",
+            "model_group",
+            "custom_llm_provider",
+            "user",
+            "team_id",
+            "metadata",
+            "request_tags",
+            "status",
+        ]
+    }
+
+    fn parse_row(&self, row: &RowView, src: SourceRef, out: &mut Vec<LedgerRow>) -> Result<(), RowError> {
+        let start = row.timestamp("starttime")?;
+        let end = match row.get("endtime") {
+            Some(_) => row.timestamp("endtime")?.max(start),
+            None => start,
+        };
+        let provider = provider_of(row.get("custom_llm_provider").unwrap_or(""));
+        let prompt = row.count("prompt_tokens")?;
+        let completion = row.count("completion_tokens")?;
+        let metadata = row.get("metadata");
+        let cached = cached_tokens(metadata).min(prompt);
+        let mut base = LedgerRow::new(provider, RecordRole::Gateway, ChargeKind::Request, start, end, src.file, src.line);
+        base.model_raw = Some(row.required("model")?.to_string());
+        base.sub_account = meta_str(metadata, "user_api_key_team_alias").or_else(|| row.text("team_id"));
+        base.api_key = meta_str(metadata, "user_api_key_alias").or_else(|| row.text("api_key"));
+        base.tags = row.text("request_tags");
+        base.source_reported_cost_nano = row.money_opt("spend")?;
+        let parts = [
+            (ChargeKind::Input, prompt - cached, "tokens"),
+            (ChargeKind::CachedInput, cached, "tokens"),
+            (ChargeKind::Output, completion, "tokens"),
+            (ChargeKind::Request, 1.0, "requests"),
+        ];
+        for (i, (kind, qty, unit)) in parts.into_iter().enumerate() {
+            if qty > 0.0 {
+                let mut r = base.clone();
+                r.charge_kind = kind;
+                r.quantity = qty;
+                r.unit = unit;
+                // The gateway's own spend figure rides on one line only, so sums stay right.
+                if i != 3 {
+                    r.source_reported_cost_nano = None;
+                }
+                out.push(r);
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,268 @@
+//! Ingest: walk the export folder, recognise each file by its content, parse it into ledger rows.
+//!
+//! Every file ends up in exactly one [`InputStatus`]; every data row of an ingested file either
+//! becomes ledger rows or a [`Reject`] with its file, line, column and reason. Files with identical
+//! bytes (a re-download, `cost (1).csv`) are ingested once and listed as `duplicate`.
+//!
+//! Adding a format is one new file: implement [`Format`] and list it in [`FORMATS`].
+
+mod anthropic_cost;
+mod anthropic_usage;
+mod detect;
+mod litellm_spend;
+mod openai_cost;
+mod openai_usage;
+mod row;
+mod table;
+
+pub use detect::{sniff, Sniffed};
+pub use row::{parse_timestamp_ms, RowError, RowView};
+pub use table::StrTable;
+
+use crate::ledger::{LedgerRow, RecordRole};
+use anyhow::{Context, Result};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Where a ledger row came from.
+#[derive(Debug, Clone, Copy)]
+pub struct SourceRef<'a> {
+    /// Path relative to the input folder, with `/` separators.
+    pub file: &'a str,
+    /// 1-based line in the file (the header is line 1).
+    pub line: u32,
+}
+
+/// One export format: how to recognise it and how to turn a row into ledger rows.
+pub trait Format: Sync {
+    /// Stable id, reported in `inputs[].format`.
+    fn id(&self) -> &'static str;
+    /// Whether rows carry money or only quantities.
+    fn role(&self) -> RecordRole;
+    /// Lower-case header names that must all be present for the file to be this format.
+    fn required_columns(&self) -> &'static [&'static str];
+    /// Every column the parser may read (lower-case); the scan loads only these.
+    fn columns(&self) -> &'static [&'static str];
+    /// Appends the ledger rows of one export row to `out`.
+    fn parse_row(&self, row: &RowView, src: SourceRef, out: &mut Vec<LedgerRow>) -> Result<(), RowError>;
+}
+
+/// Registered formats, most specific first: the first whose required columns are all present wins.
+pub static FORMATS: &[&dyn Format] = &[
+    &openai_usage::OpenAiUsageCsv,
+    &openai_cost::OpenAiCostCsv,
+    &anthropic_usage::AnthropicUsageCsv,
+    &anthropic_cost::AnthropicCostCsv,
+    &litellm_spend::LiteLlmSpendCsv,
+];
+
+/// The outcome for one input file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputStatus {
+    Ingested,
+    Skipped,
+    Duplicate,
+    Rejected,
+}
+
+/// One input file as reported in `findings.json` and the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputRecord {
+    pub path: String,
+    pub format: Option<String>,
+    /// Data rows read (header excluded).
+    pub rows: u64,
+    pub status: InputStatus,
+    pub reason: Option<String>,
+    pub sha256: String,
+    /// Data rows that went to `rejects.csv`.
+    pub rejected_rows: u64,
+    /// Data rows whose charge period lies outside the audited month.
+    pub out_of_period_rows: u64,
+}
+
+/// A row that could not be parsed.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Reject {
+    pub file: String,
+    pub line: u32,
+    pub column: Option<String>,
+    pub reason: String,
+}
+
+/// What ingest hands to the rest of the pipeline besides the rows themselves.
+#[derive(Debug, Default)]
+pub struct IngestOutcome {
+    pub inputs: Vec<InputRecord>,
+    pub rejects: Vec<Reject>,
+}
+
+/// Lists every file under `root`, recursively, sorted by path (so runs are reproducible).
+/// `exclude` (the output folder, if it sits inside) is not walked.
+pub fn walk(root: &Path, exclude: Option<&Path>) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir)
+            .with_context(|| format!("could not read folder `{}`", dir.display()))?;
+        for entry in entries {
+            let entry = entry.with_context(|| format!("could not read folder `{}`", dir.display()))?;
+            let path = entry.path();
+            if exclude.is_some_and(|ex| path == ex) {
+                continue;
+            }
+            let ft = entry
+                .file_type()
+                .with_context(|| format!("could not stat `{}`", path.display()))?;
+            if ft.is_dir() {
+                stack.push(path);
+            } else if ft.is_file() {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Path relative to `root` with `/` separators, for reports that read the same on every OS.
+pub fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn sha256_file(path: &Path) -> Result<String> {
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("could not open `{}`", path.display()))?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher).with_context(|| format!("could not read `{}`", path.display()))?;
+    Ok(format!("{:x}", hasher.finalize()))
+}
+
+/// Ingests every file under `root`, handing each ledger row to `sink`.
+///
+/// `on_file` is called once per file (for progress bars). Errors reading one file never stop the
+/// others: they become a `rejected` input with the reason.
+pub fn ingest_dir(
+    root: &Path,
+    files: &[PathBuf],
+    sink: &mut dyn FnMut(LedgerRow),
+    on_file: &mut dyn FnMut(&str),
+) -> IngestOutcome {
+    let mut outcome = IngestOutcome::default();
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for path in files {
+        let rel = relative(root, path);
+        on_file(&rel);
+        let record = ingest_file(root, path, &rel, &mut seen, sink, &mut outcome.rejects);
+        outcome.inputs.push(record);
+    }
+    outcome
+}
+
+fn ingest_file(
+    _root: &Path,
+    path: &Path,
+    rel: &str,
+    seen: &mut HashMap<String, String>,
+    sink: &mut dyn FnMut(LedgerRow),
+    rejects: &mut Vec<Reject>,
+) -> InputRecord {
+    let mut record = InputRecord {
+        path: rel.to_string(),
+        format: None,
+        rows: 0,
+        status: InputStatus::Skipped,
+        reason: None,
+        sha256: String::new(),
+        rejected_rows: 0,
+        out_of_period_rows: 0,
+    };
+    match sha256_file(path) {
+        Ok(h) => record.sha256 = h,
+        Err(e) => {
+            record.status = InputStatus::Rejected;
+            record.reason = Some(format!("{e:#}"));
+            return record;
+        }
+    }
+    let file_name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    if file_name.starts_with('.') {
+        record.reason = Some("hidden file".to_string());
+        return record;
+    }
+    let sniffed = match sniff(path) {
+        Ok(s) => s,
+        Err(e) => {
+            record.status = InputStatus::Rejected;
+            record.reason = Some(format!("{e:#}"));
+            return record;
+        }
+    };
+    let header = match sniffed {
+        Sniffed::Csv { header } => header,
+        Sniffed::NotAnExport(reason) => {
+            record.reason = Some(reason);
+            return record;
+        }
+    };
+    let lower: Vec<String> = header.iter().map(|h| h.to_ascii_lowercase()).collect();
+    let Some(format) = FORMATS
+        .iter()
+        .find(|f| f.required_columns().iter().all(|c| lower.iter().any(|h| h == c)))
+    else {
+        let shown: Vec<&str> = header.iter().take(8).map(String::as_str).collect();
+        record.reason = Some(format!(
+            "not a recognised export (header starts `{}`)",
+            shown.join(",")
+        ));
+        return record;
+    };
+    record.format = Some(format.id().to_string());
+    if let Some(first) = seen.get(&record.sha256) {
+        record.status = InputStatus::Duplicate;
+        record.reason = Some(format!("identical to `{first}`; counted once"));
+        return record;
+    }
+    seen.insert(record.sha256.clone(), rel.to_string());
+
+    let table = match StrTable::scan_csv(path, &header, format.columns()) {
+        Ok(t) => t,
+        Err(e) => {
+            record.status = InputStatus::Rejected;
+            record.reason = Some(format!("could not read as `{}`: {e:#}", format.id()));
+            return record;
+        }
+    };
+    record.status = InputStatus::Ingested;
+    record.rows = table.height() as u64;
+    let mut out = Vec::with_capacity(8);
+    for index in 0..table.height() {
+        let line = (index + 2) as u32;
+        let row = RowView { table: &table, index };
+        out.clear();
+        match format.parse_row(&row, SourceRef { file: rel, line }, &mut out) {
+            Ok(()) => {
+                for r in out.drain(..) {
+                    sink(r);
+                }
+            }
+            Err(e) => {
+                record.rejected_rows += 1;
+                rejects.push(Reject {
+                    file: rel.to_string(),
+                    line,
+                    column: e.column,
+                    reason: e.reason,
+                });
+            }
+        }
+    }
+    record
+}

@@ -1,0 +1,73 @@
+//! Reading a delimited export into a string table with polars.
+//!
+//! Billing data is never type-inferred: the header is read first with the `csv` crate, and the
+//! scan gets an explicit schema that types every column as a string, in the file's own column
+//! order (a schema whose order differs from the file has mispaired columns in some polars
+//! versions, pola-rs/polars#17297). Parsers convert values themselves, so a bad cell becomes a
+//! rejected row with its file, line and column instead of failing the whole file.
+//!
+//! Line numbers assume one record per physical line, which holds for every export this tool
+//! reads; a quoted field with an embedded newline would shift the reported line.
+
+use anyhow::{bail, Context, Result};
+use polars::prelude::*;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// A scanned export: every selected column as strings.
+pub struct StrTable {
+    columns: HashMap<String, StringChunked>,
+    height: usize,
+}
+
+impl StrTable {
+    /// Lazily scans `path` with an all-string schema built from `header`, keeping only the
+    /// `wanted` columns that the header has (projection pushdown skips the rest).
+    pub fn scan_csv(path: &Path, header: &[String], wanted: &[&str]) -> Result<StrTable> {
+        let mut schema = Schema::with_capacity(header.len());
+        for name in header {
+            if schema.contains(name.as_str()) {
+                bail!("the header repeats column `{name}`; fix the header and run again");
+            }
+            schema.with_column(name.as_str().into(), DataType::String);
+        }
+        let selected: Vec<&String> = header
+            .iter()
+            .filter(|h| wanted.iter().any(|w| w.eq_ignore_ascii_case(h)))
+            .collect();
+        let path_str = path
+            .to_str()
+            .with_context(|| format!("path `{}` is not valid UTF-8", path.display()))?;
+        let lf = LazyCsvReader::new(PlRefPath::new(path_str))
+            .with_has_header(true)
+            .with_schema(Some(Arc::new(schema)))
+            .with_infer_schema_length(Some(0))
+            .with_missing_is_null(true)
+            .with_truncate_ragged_lines(true)
+            .with_encoding(CsvEncoding::LossyUtf8)
+            .with_raise_if_empty(false)
+            .finish()?;
+        let exprs: Vec<Expr> = selected.iter().map(|c| col(c.as_str())).collect();
+        let df = lf.select(exprs).collect()?;
+        let height = df.height();
+        let mut columns = HashMap::new();
+        for c in df.columns() {
+            let ca = c.str()?.rechunk().into_owned();
+            columns.insert(c.name().to_ascii_lowercase(), ca);
+        }
+        Ok(StrTable { columns, height })
+    }
+
+    pub fn height(&self) -> usize {
+        self.height
+    }
+
+    /// The raw cell, or `None` when the column is absent or the cell is null.
+    pub fn cell(&self, column: &str, row: usize) -> Option<&str> {
+        self.columns.get(column)?.get(row)
+    }
+
+    pub fn has_column(&self, column: &str) -> bool {
+        self.columns.contains_key(column)
+    }
+}

@@ -1,0 +1,359 @@
+//! The ledger's polars frame: building it, filtering it, aggregating it and writing it.
+//!
+//! This is one of the two files that talk to polars (the other is `ingest/table.rs`), so a polars
+//! upgrade touches little else. Callers get plain Rust values ([`AggRow`]) back.
+
+use super::{CacheTtl, LedgerRow, RecordRole};
+use anyhow::{Context, Result};
+use polars::prelude::*;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// Appends [`LedgerRow`]s into column builders.
+pub struct LedgerBuilder {
+    start: PrimitiveChunkedBuilder<Int64Type>,
+    end: PrimitiveChunkedBuilder<Int64Type>,
+    provider: StringChunkedBuilder,
+    role: StringChunkedBuilder,
+    billing_account: StringChunkedBuilder,
+    sub_account: StringChunkedBuilder,
+    api_key: StringChunkedBuilder,
+    workload: StringChunkedBuilder,
+    model_raw: StringChunkedBuilder,
+    model_id: StringChunkedBuilder,
+    charge_kind: StringChunkedBuilder,
+    cache_ttl: StringChunkedBuilder,
+    quantity: PrimitiveChunkedBuilder<Float64Type>,
+    unit: StringChunkedBuilder,
+    billed_nano: PrimitiveChunkedBuilder<Int64Type>,
+    list_nano: PrimitiveChunkedBuilder<Int64Type>,
+    reported_nano: PrimitiveChunkedBuilder<Int64Type>,
+    currency: StringChunkedBuilder,
+    tier: StringChunkedBuilder,
+    region: StringChunkedBuilder,
+    tags: StringChunkedBuilder,
+    price_ref: StringChunkedBuilder,
+    unpriced: StringChunkedBuilder,
+    source_file: StringChunkedBuilder,
+    source_line: PrimitiveChunkedBuilder<UInt32Type>,
+    len: usize,
+    /// Days (since epoch) that carry billed rows, and any rows; used to pick the default month.
+    pub billed_days: BTreeSet<i64>,
+    pub any_days: BTreeSet<i64>,
+}
+
+const MS_PER_DAY: i64 = 86_400_000;
+
+impl LedgerBuilder {
+    pub fn new(capacity: usize) -> Self {
+        let s = |n: &str| StringChunkedBuilder::new(n.into(), capacity);
+        let i = |n: &str| PrimitiveChunkedBuilder::<Int64Type>::new(n.into(), capacity);
+        LedgerBuilder {
+            start: i("charge_period_start"),
+            end: i("charge_period_end"),
+            provider: s("provider"),
+            role: s("record_role"),
+            billing_account: s("billing_account"),
+            sub_account: s("sub_account"),
+            api_key: s("api_key"),
+            workload: s("workload"),
+            model_raw: s("model_raw"),
+            model_id: s("model_id"),
+            charge_kind: s("charge_kind"),
+            cache_ttl: s("cache_ttl"),
+            quantity: PrimitiveChunkedBuilder::new("quantity".into(), capacity),
+            unit: s("unit"),
+            billed_nano: i("billed_cost_nano"),
+            list_nano: i("list_cost_nano"),
+            reported_nano: i("source_reported_cost_nano"),
+            currency: s("currency"),
+            tier: s("service_tier"),
+            region: s("region"),
+            tags: s("tags"),
+            price_ref: s("price_ref"),
+            unpriced: s("unpriced_reason"),
+            source_file: s("source_file"),
+            source_line: PrimitiveChunkedBuilder::new("source_line".into(), capacity),
+            len: 0,
+            billed_days: BTreeSet::new(),
+            any_days: BTreeSet::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn push(&mut self, r: &LedgerRow) {
+        let day = r.period_start_ms.div_euclid(MS_PER_DAY);
+        self.any_days.insert(day);
+        if r.role == RecordRole::Billed {
+            self.billed_days.insert(day);
+        }
+        self.start.append_value(r.period_start_ms);
+        self.end.append_value(r.period_end_ms);
+        self.provider.append_value(r.provider);
+        self.role.append_value(r.role.as_str());
+        self.billing_account.append_option(r.billing_account.as_deref());
+        self.sub_account.append_option(r.sub_account.as_deref());
+        self.api_key.append_option(r.api_key.as_deref());
+        self.workload
+            .append_value(r.workload.as_deref().unwrap_or("unattributed"));
+        self.model_raw.append_option(r.model_raw.as_deref());
+        self.model_id.append_option(r.model_id.as_deref());
+        self.charge_kind.append_value(r.charge_kind.as_str());
+        self.cache_ttl.append_option(r.cache_ttl.map(|t| match t {
+            CacheTtl::FiveMinutes => "5m",
+            CacheTtl::OneHour => "1h",
+        }));
+        self.quantity.append_value(r.quantity);
+        self.unit.append_value(r.unit);
+        self.billed_nano.append_option(r.billed_cost_nano);
+        self.list_nano.append_option(r.list_cost_nano);
+        self.reported_nano.append_option(r.source_reported_cost_nano);
+        self.currency.append_value(&r.currency);
+        self.tier.append_value(r.service_tier.as_str());
+        self.region.append_option(r.region.as_deref());
+        self.tags.append_option(r.tags.as_deref());
+        self.price_ref.append_option(r.price_ref.as_deref());
+        self.unpriced.append_option(r.unpriced_reason.as_deref());
+        self.source_file.append_value(&r.source_file);
+        self.source_line.append_value(r.source_line);
+        self.len += 1;
+    }
+
+    pub fn finish(self) -> Result<Ledger> {
+        let dt = DataType::Datetime(TimeUnit::Milliseconds, None);
+        let billed = self.billed_nano.finish();
+        let list = self.list_nano.finish();
+        let to_f64 = |ca: &Int64Chunked, name: &str| -> Column {
+            let v: Float64Chunked = ca.iter().map(|o| o.map(crate::money::nanos_to_f64)).collect();
+            v.with_name(name.into()).into_column()
+        };
+        let columns = vec![
+            self.start.finish().into_column().cast(&dt)?,
+            self.end.finish().into_column().cast(&dt)?,
+            self.provider.finish().into_column(),
+            self.role.finish().into_column(),
+            self.billing_account.finish().into_column(),
+            self.sub_account.finish().into_column(),
+            self.api_key.finish().into_column(),
+            self.workload.finish().into_column(),
+            self.model_raw.finish().into_column(),
+            self.model_id.finish().into_column(),
+            self.charge_kind.finish().into_column(),
+            self.cache_ttl.finish().into_column(),
+            self.quantity.finish().into_column(),
+            self.unit.finish().into_column(),
+            to_f64(&billed, "billed_cost"),
+            billed.into_column(),
+            to_f64(&list, "list_cost"),
+            list.into_column(),
+            self.reported_nano.finish().into_column(),
+            self.currency.finish().into_column(),
+            self.tier.finish().into_column(),
+            self.region.finish().into_column(),
+            self.tags.finish().into_column(),
+            self.price_ref.finish().into_column(),
+            self.unpriced.finish().into_column(),
+            self.source_file.finish().into_column(),
+            self.source_line.finish().into_column(),
+        ];
+        Ok(Ledger {
+            df: DataFrame::new(self.len, columns)?,
+        })
+    }
+}
+
+/// Which rows an aggregation looks at.
+#[derive(Debug, Clone, Default)]
+pub struct RowFilter {
+    pub role: Option<RecordRole>,
+    pub roles_not: Option<RecordRole>,
+    /// Only rows that could not be priced.
+    pub unpriced_only: bool,
+    /// Only token-denominated rows.
+    pub tokens_only: bool,
+}
+
+/// One group of an aggregation: its key values, then the sums in the order asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AggRow {
+    pub keys: Vec<Option<String>>,
+    pub ints: Vec<i64>,
+    pub floats: Vec<f64>,
+    pub rows: u64,
+}
+
+impl AggRow {
+    pub fn key(&self, i: usize) -> &str {
+        self.keys[i].as_deref().unwrap_or("")
+    }
+}
+
+/// The collected, priced ledger. Cheap to clone (columns are reference-counted).
+#[derive(Clone)]
+pub struct Ledger {
+    df: DataFrame,
+}
+
+impl Ledger {
+    pub fn height(&self) -> usize {
+        self.df.height()
+    }
+
+    /// Keeps the rows whose period starts in `[start_ms, end_ms)`; returns the kept ledger and,
+    /// per source file, the number of distinct input lines that fell outside the period.
+    pub fn restrict_period(&self, start_ms: i64, end_ms: i64) -> Result<(Ledger, Vec<(String, u64)>)> {
+        let start = col("charge_period_start").cast(DataType::Int64);
+        let inside = start
+            .clone()
+            .gt_eq(lit(start_ms))
+            .and(start.lt(lit(end_ms)));
+        let kept = self.df.clone().lazy().filter(inside.clone()).collect()?;
+        let outside = self
+            .df
+            .clone()
+            .lazy()
+            .filter(inside.not())
+            .group_by([col("source_file")])
+            .agg([col("source_line").n_unique().alias("lines")])
+            .sort(["source_file"], SortMultipleOptions::default())
+            .collect()?;
+        let files = outside.column("source_file")?.str()?.clone();
+        let lines = outside.column("lines")?.cast(&DataType::UInt64)?;
+        let lines = lines.u64()?;
+        let out = files
+            .iter()
+            .zip(lines.iter())
+            .map(|(f, n)| (f.unwrap_or_default().to_string(), n.unwrap_or(0)))
+            .collect();
+        Ok((Ledger { df: kept }, out))
+    }
+
+    fn filter_expr(filter: &RowFilter) -> Expr {
+        let mut e = lit(true);
+        if let Some(role) = filter.role {
+            e = e.and(col("record_role").eq(lit(role.as_str())));
+        }
+        if let Some(role) = filter.roles_not {
+            e = e.and(col("record_role").eq(lit(role.as_str())).not());
+        }
+        if filter.unpriced_only {
+            e = e.and(col("unpriced_reason").is_not_null());
+        }
+        if filter.tokens_only {
+            e = e.and(col("unit").eq(lit("tokens")));
+        }
+        e
+    }
+
+    /// Groups the filtered rows by `keys` and sums the integer and float columns asked for.
+    /// Groups come back sorted by their keys (nulls first), so output order never depends on
+    /// hashing or thread scheduling.
+    pub fn aggregate(
+        &self,
+        filter: &RowFilter,
+        keys: &[&str],
+        int_sums: &[&str],
+        float_sums: &[&str],
+    ) -> Result<Vec<AggRow>> {
+        let key_exprs: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
+        let mut aggs: Vec<Expr> = Vec::new();
+        for (i, c) in int_sums.iter().enumerate() {
+            aggs.push(col(*c).sum().cast(DataType::Int64).alias(format!("__i{i}")));
+        }
+        for (i, c) in float_sums.iter().enumerate() {
+            aggs.push(col(*c).sum().cast(DataType::Float64).alias(format!("__f{i}")));
+        }
+        aggs.push(len().cast(DataType::UInt64).alias("__rows"));
+        let mut lf = self.df.clone().lazy().filter(Self::filter_expr(filter));
+        let out = if keys.is_empty() {
+            lf = lf.select(aggs);
+            lf.collect()?
+        } else {
+            let key_names: Vec<PlSmallStr> = keys.iter().map(|k| (*k).into()).collect();
+            lf.group_by(key_exprs)
+                .agg(aggs)
+                .sort(key_names, SortMultipleOptions::default())
+                .collect()?
+        };
+        let n = out.height();
+        let mut key_cols = Vec::new();
+        for k in keys {
+            let c = out.column(k)?.cast(&DataType::String)?;
+            key_cols.push(c.str()?.clone());
+        }
+        let mut int_cols = Vec::new();
+        for i in 0..int_sums.len() {
+            int_cols.push(out.column(&format!("__i{i}"))?.i64()?.clone());
+        }
+        let mut float_cols = Vec::new();
+        for i in 0..float_sums.len() {
+            float_cols.push(out.column(&format!("__f{i}"))?.f64()?.clone());
+        }
+        let rows = out.column("__rows")?.u64()?.clone();
+        let mut result = Vec::with_capacity(n);
+        for r in 0..n {
+            result.push(AggRow {
+                keys: key_cols.iter().map(|c| c.get(r).map(str::to_string)).collect(),
+                ints: int_cols.iter().map(|c| c.get(r).unwrap_or(0)).collect(),
+                floats: float_cols.iter().map(|c| c.get(r).unwrap_or(0.0)).collect(),
+                rows: rows.get(r).unwrap_or(0),
+            });
+        }
+        Ok(result)
+    }
+
+    /// Writes the ledger as Parquet, sorted by provenance so the bytes are reproducible.
+    pub fn write_parquet(&self, path: &Path) -> Result<()> {
+        let mut df = self
+            .df
+            .clone()
+            .lazy()
+            .sort(
+                ["source_file", "source_line", "charge_kind"],
+                SortMultipleOptions::default().with_maintain_order(true),
+            )
+            .collect()?;
+        let file = std::fs::File::create(path)
+            .with_context(|| format!("could not create `{}`", path.display()))?;
+        anyhow::Context::with_context(ParquetWriter::new(file).finish(&mut df), || {
+            format!("could not write `{}`", path.display())
+        })?;
+        Ok(())
+    }
+
+    /// Reads a ledger back (tests and downstream checks).
+    pub fn read_parquet(path: &Path) -> Result<Ledger> {
+        let file = std::fs::File::open(path)
+            .with_context(|| format!("could not open `{}`", path.display()))?;
+        let df = ParquetReader::new(file).finish()?;
+        Ok(Ledger { df })
+    }
+
+    /// Column names in schema order (documentation tests compare against the README).
+    pub fn column_names(&self) -> Vec<String> {
+        self.df
+            .get_column_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    }
+
+    /// Rows as string records, for the FOCUS export and debugging: `(column names, rows)`.
+    pub fn string_rows(&self, columns: &[&str]) -> Result<Vec<Vec<Option<String>>>> {
+        let mut cols = Vec::new();
+        for c in columns {
+            let s = self.df.column(c)?.cast(&DataType::String)?;
+            cols.push(s.str()?.clone());
+        }
+        Ok((0..self.df.height())
+            .map(|r| cols.iter().map(|c| c.get(r).map(str::to_string)).collect())
+            .collect())
+    }
+}

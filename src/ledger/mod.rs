@@ -1,0 +1,222 @@
+//! The canonical ledger: one schema for every source.
+//!
+//! Every parser turns its export into [`LedgerRow`]s; the pricer fills in the catalog model and
+//! list cost; [`LedgerBuilder`] appends them straight into polars column builders (no per-row
+//! allocation, so a 1M-row gateway log stays cheap). The frame is FOCUS-aligned in spirit:
+//!
+//! | column | type | meaning |
+//! |---|---|---|
+//! | `charge_period_start`, `charge_period_end` | Datetime(ms), UTC | the usage window; end exclusive |
+//! | `provider` | str | lower-case id: `openai`, `anthropic`, `aws`, `azure`, `gcp`, `openrouter`, … |
+//! | `record_role` | str | `billed` (money from a cost export), `usage` (quantities from a provider usage export), `gateway` (quantities from a gateway log) |
+//! | `billing_account` | str? | org / billing account |
+//! | `sub_account` | str? | project or workspace |
+//! | `api_key` | str? | API key id or name |
+//! | `workload` | str | the workload the row is attributed to (config mapping, else sub-account, else key, else `unattributed`) |
+//! | `model_raw`, `model_id` | str? | the model string as written, and the resolved catalog id |
+//! | `charge_kind` | str | `input`, `cached_input`, `cache_write`, `output`, `request`, `seat`, `provisioned_hour`, `other` |
+//! | `quantity`, `unit` | f64, str | e.g. `120000`, `tokens` |
+//! | `billed_cost`, `billed_cost_nano` | f64?, i64? | money billed (cost exports only); the integer nano-unit column is exact and is what totals sum |
+//! | `list_cost`, `list_cost_nano` | f64?, i64? | the catalog's list price for the row; null when unpriced or not priceable |
+//! | `source_reported_cost_nano` | i64? | a cost the source itself reports but that is not a bill (gateway `spend`, Anthropic `list_price_usd`); never added to billed spend |
+//! | `currency` | str | ISO 4217 |
+//! | `service_tier` | str | `standard`, `batch`, `priority`, `flex` |
+//! | `region` | str? | region or geo |
+//! | `tags` | str? | JSON object |
+//! | `price_ref` | str? | `catalog release / model / price period` used |
+//! | `unpriced_reason` | str? | why no list cost could be computed |
+//! | `source_file`, `source_line` | str, u32 | provenance: the input file (relative to the input folder) and its 1-based line |
+//!
+//! Usage and gateway rows carry quantities and attribution, never billed money: the billed total
+//! is the sum of `billed_cost_nano` over `record_role == billed`, nothing else.
+
+mod frame;
+
+pub use frame::{AggRow, Ledger, LedgerBuilder, RowFilter};
+
+use serde::Serialize;
+
+/// Which kind of source a ledger row came from; decides whether its money counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordRole {
+    /// A cost export line: the money.
+    Billed,
+    /// A provider usage export line: quantities and attribution only.
+    Usage,
+    /// A gateway / observability log line: quantities and attribution only.
+    Gateway,
+}
+
+impl RecordRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordRole::Billed => "billed",
+            RecordRole::Usage => "usage",
+            RecordRole::Gateway => "gateway",
+        }
+    }
+}
+
+/// What a line charges for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum ChargeKind {
+    Input,
+    CachedInput,
+    CacheWrite,
+    Output,
+    Request,
+    Seat,
+    ProvisionedHour,
+    Other,
+}
+
+impl ChargeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChargeKind::Input => "input",
+            ChargeKind::CachedInput => "cached_input",
+            ChargeKind::CacheWrite => "cache_write",
+            ChargeKind::Output => "output",
+            ChargeKind::Request => "request",
+            ChargeKind::Seat => "seat",
+            ChargeKind::ProvisionedHour => "provisioned_hour",
+            ChargeKind::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "input" => ChargeKind::Input,
+            "cached_input" => ChargeKind::CachedInput,
+            "cache_write" => ChargeKind::CacheWrite,
+            "output" => ChargeKind::Output,
+            "request" => ChargeKind::Request,
+            "seat" => ChargeKind::Seat,
+            "provisioned_hour" => ChargeKind::ProvisionedHour,
+            "other" => ChargeKind::Other,
+            _ => return None,
+        })
+    }
+
+    /// Token-denominated kinds, the ones a usage profile sums.
+    pub fn is_tokens(self) -> bool {
+        matches!(
+            self,
+            ChargeKind::Input | ChargeKind::CachedInput | ChargeKind::CacheWrite | ChargeKind::Output
+        )
+    }
+}
+
+/// The service tier that served the traffic; it selects the catalog rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceTier {
+    Standard,
+    Batch,
+    Priority,
+    Flex,
+}
+
+impl ServiceTier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceTier::Standard => "standard",
+            ServiceTier::Batch => "batch",
+            ServiceTier::Priority => "priority",
+            ServiceTier::Flex => "flex",
+        }
+    }
+
+    /// Maps the tier spellings seen in exports (`default`, `auto`, `scale`, `fast`, …).
+    pub fn from_export(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "" | "default" | "auto" | "standard" | "on_demand" | "message" => Some(ServiceTier::Standard),
+            "batch" => Some(ServiceTier::Batch),
+            "priority" | "scale" | "fast" => Some(ServiceTier::Priority),
+            "flex" => Some(ServiceTier::Flex),
+            _ => None,
+        }
+    }
+}
+
+/// Cache-write time to live; Anthropic prices 5-minute and 1-hour writes differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CacheTtl {
+    FiveMinutes,
+    OneHour,
+}
+
+/// One normalised ledger line, as a parser emits it (before pricing fills `model_id` and
+/// `list_cost_nano`).
+#[derive(Debug, Clone)]
+pub struct LedgerRow {
+    /// Milliseconds since the Unix epoch, UTC.
+    pub period_start_ms: i64,
+    pub period_end_ms: i64,
+    pub provider: &'static str,
+    pub role: RecordRole,
+    pub billing_account: Option<String>,
+    pub sub_account: Option<String>,
+    pub api_key: Option<String>,
+    pub workload: Option<String>,
+    pub model_raw: Option<String>,
+    pub model_id: Option<String>,
+    pub charge_kind: ChargeKind,
+    pub cache_ttl: Option<CacheTtl>,
+    pub quantity: f64,
+    pub unit: &'static str,
+    pub billed_cost_nano: Option<i64>,
+    pub list_cost_nano: Option<i64>,
+    pub source_reported_cost_nano: Option<i64>,
+    pub currency: String,
+    pub service_tier: ServiceTier,
+    pub region: Option<String>,
+    pub tags: Option<String>,
+    pub price_ref: Option<String>,
+    pub unpriced_reason: Option<String>,
+    pub source_file: String,
+    pub source_line: u32,
+}
+
+impl LedgerRow {
+    /// A row with every optional field empty; parsers fill in what their format has.
+    pub fn new(
+        provider: &'static str,
+        role: RecordRole,
+        charge_kind: ChargeKind,
+        period_start_ms: i64,
+        period_end_ms: i64,
+        source_file: &str,
+        source_line: u32,
+    ) -> Self {
+        LedgerRow {
+            period_start_ms,
+            period_end_ms,
+            provider,
+            role,
+            billing_account: None,
+            sub_account: None,
+            api_key: None,
+            workload: None,
+            model_raw: None,
+            model_id: None,
+            charge_kind,
+            cache_ttl: None,
+            quantity: 0.0,
+            unit: "tokens",
+            billed_cost_nano: None,
+            list_cost_nano: None,
+            source_reported_cost_nano: None,
+            currency: "USD".to_string(),
+            service_tier: ServiceTier::Standard,
+            region: None,
+            tags: None,
+            price_ref: None,
+            unpriced_reason: None,
+            source_file: source_file.to_string(),
+            source_line,
+        }
+    }
+}

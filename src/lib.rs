@@ -1,0 +1,18 @@
+//! spend-audit: audit a month of AI spend exports.
+//!
+//! Pipeline stages, one module each: [`cli`] → [`settings`] → [`ingest`] (one file per export
+//! format) → [`ledger`] (the canonical schema) → [`pricing`] (the versioned catalog) →
+//! [`analysis`] (one file per analysis) → [`report`] (one renderer per format) and [`charts`].
+//! [`audit`] wires them together; `main.rs` only parses arguments and maps the exit code.
+
+pub mod analysis;
+pub mod audit;
+pub mod charts;
+pub mod cli;
+pub mod ingest;
+pub mod ledger;
+pub mod money;
+pub mod pricing;
+pub mod report;
+pub mod settings;
+pub mod util;

@@ -1,0 +1,90 @@
+//! Entry point: parse, resolve settings, run, map the outcome to an exit code.
+//! See `cli::EXIT_CODES` for the meaning of each code.
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use spend_audit::cli::{Cli, Command, IngestArgs};
+use spend_audit::money::format_amount;
+use spend_audit::pricing::Catalog;
+use spend_audit::settings::{Config, RunSettings};
+use spend_audit::util::Month;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Ingest(args) => ingest(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn ingest(args: IngestArgs) -> Result<ExitCode> {
+    let month = match &args.month {
+        Some(m) => Some(Month::parse(m).with_context(|| format!("`--month {m}` is not a month; write it as `YYYY-MM`, e.g. `2026-10`"))?),
+        None => None,
+    };
+    let catalog = match &args.catalog {
+        Some(dir) => Catalog::from_dir(dir)?,
+        None => Catalog::embedded()?,
+    };
+    let config = match &args.config {
+        Some(path) => Config::load(path)?,
+        None => Config::default(),
+    };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| format!("spend-audit-{}", month.map(|m| m.to_string()).unwrap_or_else(|| "latest".into())).into());
+    let settings = RunSettings {
+        input: args.input.clone(),
+        out,
+        month,
+        strict: args.strict,
+        quiet: args.quiet,
+        progress: !args.quiet && std::io::stderr().is_terminal(),
+        catalog,
+        config,
+    };
+    let outcome = spend_audit::audit::run(&settings)?;
+    let r = &outcome.report;
+    if !settings.quiet {
+        let count = |s| r.inputs.iter().filter(|i| i.status == s).count();
+        use spend_audit::ingest::InputStatus::*;
+        eprintln!(
+            "audited {} to {}: {} files ingested, {} duplicate, {} skipped, {} rejected; {} rows rejected",
+            r.period.start,
+            r.period.end,
+            count(Ingested),
+            count(Duplicate),
+            count(Skipped),
+            count(Rejected),
+            r.rejected_rows
+        );
+        eprintln!(
+            "billed {} {}, estimated {} {}; {} findings, savings {} {}/month",
+            format_amount(r.totals.billed_cost),
+            r.currency,
+            format_amount(r.totals.estimated_cost),
+            r.currency,
+            r.findings.len(),
+            format_amount(r.headline.monthly_savings),
+            r.currency
+        );
+        eprintln!("wrote {} to `{}`", outcome.files_written.join(", "), settings.out.display());
+    }
+    if settings.strict && outcome.has_bad_input() {
+        eprintln!("error: --strict: some input was skipped or rejected; see the Inputs section of report.md and rejects.csv");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,186 @@
+//! `report.md`: the human view of the report, ready to paste into a board deck.
+
+use super::{Renderer, Report};
+use crate::ingest::InputStatus;
+use crate::money::format_amount;
+use anyhow::Result;
+use std::fmt::Write;
+
+pub struct MarkdownRenderer;
+
+fn money(report: &Report, n: i128) -> String {
+    if report.currency == "USD" {
+        let s = format_amount(n);
+        match s.strip_prefix('-') {
+            Some(rest) => format!("-${rest}"),
+            None => format!("${s}"),
+        }
+    } else {
+        format!("{} {}", format_amount(n), report.currency)
+    }
+}
+
+fn pct(part: i128, whole: i128) -> String {
+    if whole <= 0 {
+        return "–".to_string();
+    }
+    format!("{:.1}%", part as f64 / whole as f64 * 100.0)
+}
+
+/// Escapes the characters that break a Markdown table cell.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+impl Renderer for MarkdownRenderer {
+    fn file_name(&self) -> &'static str {
+        "report.md"
+    }
+
+    fn render(&self, r: &Report) -> Result<Vec<u8>> {
+        let mut o = String::new();
+        let spend = r.total_spend();
+        writeln!(o, "# AI spend audit: {} to {}", r.period.start, r.period.end)?;
+        writeln!(o)?;
+        if !r.period.complete {
+            writeln!(o, "> **Partial month**: the billing data does not reach the month's last day.\n")?;
+        }
+        writeln!(
+            o,
+            "**Savings found: {}/month ({}/year), {} of AI spend.** Findings that act on the same spend are combined sequentially, not added.",
+            money(r, r.headline.monthly_savings),
+            money(r, r.headline.annual_savings),
+            pct(r.headline.monthly_savings, spend)
+        )?;
+        writeln!(o)?;
+        for (kind, v) in &r.headline.by_kind {
+            writeln!(o, "- `{kind}`: {}/month", money(r, *v))?;
+        }
+        writeln!(o)?;
+
+        writeln!(o, "## Spend\n")?;
+        writeln!(o, "- Billed (from cost exports): **{}**", money(r, r.totals.billed_cost))?;
+        writeln!(
+            o,
+            "- Estimated (usage priced at list, providers with no cost export): **{}**",
+            money(r, r.totals.estimated_cost)
+        )?;
+        writeln!(o, "- Gateway and usage logs never add to billed spend.\n")?;
+        writeln!(o, "| provider | billed | list cost of priced usage | estimated |")?;
+        writeln!(o, "|---|---:|---:|---:|")?;
+        let mut providers: Vec<&String> = r
+            .totals
+            .by_provider
+            .keys()
+            .chain(r.totals.estimated_by_provider.keys())
+            .chain(r.totals.list_cost_of_usage_by_provider.keys())
+            .collect();
+        providers.sort();
+        providers.dedup();
+        for p in providers {
+            let get = |m: &std::collections::BTreeMap<String, i128>| m.get(p).map(|v| money(r, *v)).unwrap_or_else(|| "–".into());
+            writeln!(
+                o,
+                "| {p} | {} | {} | {} |",
+                get(&r.totals.by_provider),
+                get(&r.totals.list_cost_of_usage_by_provider),
+                get(&r.totals.estimated_by_provider)
+            )?;
+        }
+        writeln!(o)?;
+        for (title, lines) in [("workload", &r.spend_by_workload), ("model", &r.spend_by_model)] {
+            writeln!(o, "### Billed spend by {title}\n")?;
+            writeln!(o, "| provider | {title} | billed | share |")?;
+            writeln!(o, "|---|---|---:|---:|")?;
+            for l in lines {
+                writeln!(o, "| {} | {} | {} | {} |", l.provider, cell(&l.name), money(r, l.billed_cost), pct(l.billed_cost, r.totals.billed_cost))?;
+            }
+            writeln!(o)?;
+        }
+
+        writeln!(o, "## Findings\n")?;
+        if r.findings.is_empty() {
+            writeln!(o, "No finding passed the thresholds.\n")?;
+        } else {
+            writeln!(o, "| # | kind | finding | scope | current/month | savings/month | savings/year | share of spend | confidence |")?;
+            writeln!(o, "|---:|---|---|---|---:|---:|---:|---:|---|")?;
+            for (i, f) in r.findings.iter().enumerate() {
+                writeln!(
+                    o,
+                    "| {} | `{}` | {} | {} | {} | {} | {} | {} | {} |",
+                    i + 1,
+                    f.kind,
+                    cell(&f.title),
+                    cell(&f.scope),
+                    money(r, f.current_monthly_cost_nano as i128),
+                    money(r, f.monthly_savings_nano as i128),
+                    money(r, f.annual_savings_nano as i128),
+                    pct(f.monthly_savings_nano as i128, spend),
+                    f.confidence.as_str()
+                )?;
+            }
+            writeln!(o)?;
+            for (i, f) in r.findings.iter().enumerate() {
+                writeln!(o, "### {}. {}\n", i + 1, f.title)?;
+                writeln!(o, "- id `{}`, provider `{}`, confidence **{}**", f.id, f.provider, f.confidence.as_str())?;
+                writeln!(o, "- action: {}", f.action)?;
+                writeln!(o, "\nEvidence:\n\n```json\n{}\n```\n", serde_json::to_string_pretty(&f.evidence)?)?;
+            }
+        }
+
+        writeln!(o, "## Unpriced usage\n")?;
+        if r.unpriced.is_empty() {
+            writeln!(o, "Every usage row was priced.\n")?;
+        } else {
+            writeln!(o, "These rows have no list price; they are never priced at $0.\n")?;
+            writeln!(o, "| provider | model | reason | rows | tokens | billed |")?;
+            writeln!(o, "|---|---|---|---:|---:|---:|")?;
+            for u in &r.unpriced {
+                writeln!(o, "| {} | `{}` | {} | {} | {:.0} | {} |", u.provider, cell(&u.model), cell(&u.reason), u.rows, u.tokens, money(r, u.billed_cost))?;
+            }
+            writeln!(o)?;
+        }
+
+        writeln!(o, "## Inputs\n")?;
+        writeln!(o, "| file | format | rows | status | rejected rows | outside the period | note |")?;
+        writeln!(o, "|---|---|---:|---|---:|---:|---|")?;
+        for i in &r.inputs {
+            let status = match i.status {
+                InputStatus::Ingested => "ingested",
+                InputStatus::Skipped => "skipped",
+                InputStatus::Duplicate => "duplicate",
+                InputStatus::Rejected => "rejected",
+            };
+            writeln!(
+                o,
+                "| `{}` | {} | {} | {status} | {} | {} | {} |",
+                cell(&i.path),
+                i.format.as_deref().unwrap_or("–"),
+                i.rows,
+                i.rejected_rows,
+                i.out_of_period_rows,
+                cell(i.reason.as_deref().unwrap_or(""))
+            )?;
+        }
+        writeln!(o)?;
+        writeln!(o, "## Rejected rows\n")?;
+        if r.rejects.is_empty() {
+            writeln!(o, "None.\n")?;
+        } else {
+            writeln!(o, "{} rows could not be read; all are in `rejects.csv`. The first ones:\n", r.rejects.len())?;
+            writeln!(o, "| file | line | column | reason |")?;
+            writeln!(o, "|---|---:|---|---|")?;
+            for j in r.rejects.iter().take(20) {
+                writeln!(o, "| `{}` | {} | {} | {} |", cell(&j.file), j.line, j.column.as_deref().unwrap_or("–"), cell(&j.reason))?;
+            }
+            writeln!(o)?;
+        }
+        writeln!(o, "## Analyses\n")?;
+        for a in &r.analyses {
+            writeln!(o, "- `{}`: {} ({} findings){}", a.id, a.status, a.findings, a.message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())?;
+        }
+        writeln!(o)?;
+        writeln!(o, "---\nspend-audit {}, pricing catalog {}, findings.json schema {}.", r.tool_version, r.catalog_release, r.schema_version)?;
+        Ok(o.into_bytes())
+    }
+}

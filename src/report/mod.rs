@@ -1,0 +1,167 @@
+//! The report model and its renderers (one per output format).
+//!
+//! [`Report`] is built once from the ledger, the inputs and the findings; every renderer is a
+//! pure function of it returning bytes, and one writer does the file I/O. `findings.json` is the
+//! public contract (schema in `docs/findings.schema.json`); Markdown is a view of the same data.
+//! Nothing here reads a clock or a path outside the report, so reports are byte-identical for
+//! the same inputs and catalog.
+
+mod json;
+mod markdown;
+mod rejects;
+
+use crate::analysis::{combined_savings, Finding};
+use crate::ingest::{InputRecord, Reject};
+use crate::money;
+use anyhow::Result;
+use serde::{Serialize, Serializer};
+use std::collections::BTreeMap;
+
+pub use json::JsonRenderer;
+pub use markdown::MarkdownRenderer;
+pub use rejects::RejectsRenderer;
+
+/// Version of the `findings.json` contract. Bump on any breaking change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+fn cents<S: Serializer>(v: &i128, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(money::nanos_to_cent_f64(*v))
+}
+
+fn cents_map<S: Serializer>(v: &BTreeMap<String, i128>, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut m = s.serialize_map(Some(v.len()))?;
+    for (k, n) in v {
+        m.serialize_entry(k, &money::nanos_to_cent_f64(*n))?;
+    }
+    m.end()
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Period {
+    /// First day, inclusive (`YYYY-MM-DD`).
+    pub start: String,
+    /// Day after the last, exclusive.
+    pub end: String,
+    /// Whether the billing data covers the month's last day.
+    pub complete: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Totals {
+    /// Sum of cost-export lines in the period: the money.
+    #[serde(serialize_with = "cents")]
+    pub billed_cost: i128,
+    /// Catalog list cost of usage from providers with no cost export in the inputs.
+    #[serde(serialize_with = "cents")]
+    pub estimated_cost: i128,
+    #[serde(serialize_with = "cents_map")]
+    pub by_provider: BTreeMap<String, i128>,
+    #[serde(serialize_with = "cents_map")]
+    pub estimated_by_provider: BTreeMap<String, i128>,
+    /// Catalog list cost of the priced usage, beside the bill for comparison.
+    #[serde(serialize_with = "cents_map")]
+    pub list_cost_of_usage_by_provider: BTreeMap<String, i128>,
+}
+
+/// A slice of spend (by workload or by model).
+#[derive(Debug, Clone, Serialize)]
+pub struct SpendLine {
+    pub provider: String,
+    pub name: String,
+    #[serde(serialize_with = "cents")]
+    pub billed_cost: i128,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Headline {
+    /// Combined savings: overlapping findings are combined sequentially, not added.
+    #[serde(serialize_with = "cents")]
+    pub monthly_savings: i128,
+    #[serde(serialize_with = "cents")]
+    pub annual_savings: i128,
+    /// Monthly savings ÷ (billed + estimated cost).
+    pub share_of_spend: f64,
+    #[serde(serialize_with = "cents_map")]
+    pub by_kind: BTreeMap<String, i128>,
+}
+
+/// Usage the catalog could not price, grouped by provider, model string and reason.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unpriced {
+    pub provider: String,
+    pub model: String,
+    pub reason: String,
+    pub rows: u64,
+    pub tokens: f64,
+    #[serde(serialize_with = "cents")]
+    pub billed_cost: i128,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AnalysisStatus {
+    pub id: String,
+    pub status: String,
+    pub findings: usize,
+    pub message: Option<String>,
+}
+
+/// Everything the renderers need.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool_version: String,
+    pub catalog_release: String,
+    pub period: Period,
+    pub currency: String,
+    pub totals: Totals,
+    pub headline: Headline,
+    pub findings: Vec<Finding>,
+    pub unpriced: Vec<Unpriced>,
+    pub inputs: Vec<InputRecord>,
+    pub rejected_rows: usize,
+    pub spend_by_workload: Vec<SpendLine>,
+    pub spend_by_model: Vec<SpendLine>,
+    pub analyses: Vec<AnalysisStatus>,
+    /// Not serialised: the rows behind `rejects.csv`.
+    #[serde(skip)]
+    pub rejects: Vec<Reject>,
+}
+
+impl Report {
+    /// Fills the headline from the findings.
+    pub fn headline_from(findings: &[Finding], spend: i128) -> Headline {
+        let monthly = combined_savings(findings) as i128;
+        let mut by_kind: BTreeMap<String, i128> = BTreeMap::new();
+        for kind in findings.iter().map(|f| f.kind.clone()).collect::<std::collections::BTreeSet<_>>() {
+            let of_kind: Vec<Finding> = findings.iter().filter(|f| f.kind == kind).cloned().collect();
+            by_kind.insert(kind, combined_savings(&of_kind) as i128);
+        }
+        Headline {
+            monthly_savings: monthly,
+            annual_savings: monthly * 12,
+            share_of_spend: if spend > 0 {
+                (money::nanos_to_cents(monthly) as f64 / money::nanos_to_cents(spend) as f64 * 10_000.0).round() / 10_000.0
+            } else {
+                0.0
+            },
+            by_kind,
+        }
+    }
+
+    pub fn total_spend(&self) -> i128 {
+        self.totals.billed_cost + self.totals.estimated_cost
+    }
+}
+
+/// One output format.
+pub trait Renderer {
+    /// File name inside the output folder.
+    fn file_name(&self) -> &'static str;
+    fn render(&self, report: &Report) -> Result<Vec<u8>>;
+}
+
+/// Every renderer, in the order files are written.
+pub fn renderers() -> Vec<Box<dyn Renderer>> {
+    vec![Box::new(JsonRenderer), Box::new(MarkdownRenderer), Box::new(RejectsRenderer)]
+}

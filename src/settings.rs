@@ -1,0 +1,98 @@
+//! Validated settings: CLI arguments plus the optional config file, resolved once.
+//!
+//! Analyses and renderers see only [`RunSettings`] / [`AnalysisSettings`], never clap types or
+//! raw files. The config file format is documented in `docs/config.md` and shown in
+//! `fixtures/demo.toml`.
+
+use crate::pricing::Catalog;
+use crate::util::Month;
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Thresholds and switches for the analyses.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AnalysisSettings {
+    /// Findings saving less than this per month (in the billing currency) are not reported.
+    pub min_monthly_savings: f64,
+    /// A downshift candidate writes at most this many output tokens per input token.
+    pub downshift_max_output_ratio: f64,
+    /// … and at most this many output tokens per request, where requests are known.
+    pub downshift_max_avg_output_tokens: f64,
+    /// High volume: at least this many requests a month (where requests are known) …
+    pub downshift_min_monthly_requests: f64,
+    /// … or, where they are not, at least this many input tokens a month.
+    pub downshift_min_monthly_input_tokens: f64,
+    /// Whether consolidation may move traffic to another vendor's model.
+    pub allow_cross_vendor: bool,
+    /// Workloads that must never be flagged for a cheaper model.
+    pub protected_workloads: Vec<String>,
+}
+
+impl Default for AnalysisSettings {
+    fn default() -> Self {
+        AnalysisSettings {
+            min_monthly_savings: 10.0,
+            downshift_max_output_ratio: 0.15,
+            downshift_max_avg_output_tokens: 400.0,
+            downshift_min_monthly_requests: 10_000.0,
+            downshift_min_monthly_input_tokens: 10_000_000.0,
+            allow_cross_vendor: false,
+            protected_workloads: Vec::new(),
+        }
+    }
+}
+
+/// The user's config file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `"<provider>:<project, workspace, team or key>" = "<workload name>"`.
+    #[serde(default)]
+    pub workloads: BTreeMap<String, String>,
+    #[serde(default)]
+    pub analysis: AnalysisSettings,
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("could not read config `{}`", path.display()))?;
+        let config: Config = toml::from_str(&text).map_err(|e| {
+            anyhow::anyhow!("config `{}` is not valid: {e}; see docs/config.md", path.display())
+        })?;
+        if let Some(bad) = config.workloads.keys().find(|k| !k.contains(':')) {
+            bail!(
+                "config `{}`: workload key `{bad}` must look like `provider:name`, e.g. `openai:proj_abc`",
+                path.display()
+            );
+        }
+        Ok(config)
+    }
+
+    /// The workload for a row: the config mapping of its sub-account, else of its key, else the
+    /// sub-account itself, else the key.
+    pub fn workload_for(&self, provider: &str, sub_account: Option<&str>, api_key: Option<&str>) -> Option<String> {
+        let lookup = |v: &str| self.workloads.get(&format!("{provider}:{v}")).cloned();
+        sub_account
+            .and_then(lookup)
+            .or_else(|| api_key.and_then(lookup))
+            .or_else(|| sub_account.map(str::to_string))
+            .or_else(|| api_key.map(str::to_string))
+    }
+}
+
+/// Everything one `ingest` run needs, checked.
+pub struct RunSettings {
+    pub input: PathBuf,
+    pub out: PathBuf,
+    /// `None`: the latest complete month in the billing data.
+    pub month: Option<Month>,
+    pub strict: bool,
+    pub quiet: bool,
+    pub progress: bool,
+    pub catalog: Catalog,
+    pub config: Config,
+}

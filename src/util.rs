@@ -1,0 +1,135 @@
+//! Small date helpers shared by the stages. All times are UTC.
+
+use chrono::{DateTime, Datelike, NaiveDate};
+use serde::Serialize;
+
+const MS_PER_DAY: i64 = 86_400_000;
+
+/// The UTC calendar day of a millisecond timestamp.
+pub fn day_of(ms: i64) -> Option<NaiveDate> {
+    DateTime::from_timestamp_millis(ms).map(|d| d.date_naive())
+}
+
+/// `YYYY-MM-DD` of a millisecond timestamp.
+pub fn day_string(ms: i64) -> String {
+    day_of(ms).map(|d| d.to_string()).unwrap_or_else(|| ms.to_string())
+}
+
+/// Milliseconds at 00:00 UTC of `day`.
+pub fn day_start_ms(day: NaiveDate) -> i64 {
+    day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc().timestamp_millis()
+}
+
+/// A calendar month, the unit of one audit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Month {
+    pub year: i32,
+    pub month: u32,
+}
+
+impl Month {
+    /// Parses `YYYY-MM`.
+    pub fn parse(s: &str) -> Option<Month> {
+        let (y, m) = s.trim().split_once('-')?;
+        if y.len() != 4 || m.len() != 2 {
+            return None;
+        }
+        let month = Month { year: y.parse().ok()?, month: m.parse().ok()? };
+        NaiveDate::from_ymd_opt(month.year, month.month, 1)?;
+        Some(month)
+    }
+
+    pub fn of_day(day: NaiveDate) -> Month {
+        Month { year: day.year(), month: day.month() }
+    }
+
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1).expect("valid month")
+    }
+
+    pub fn next(self) -> Month {
+        if self.month == 12 {
+            Month { year: self.year + 1, month: 1 }
+        } else {
+            Month { year: self.year, month: self.month + 1 }
+        }
+    }
+
+    pub fn prev(self) -> Month {
+        if self.month == 1 {
+            Month { year: self.year - 1, month: 12 }
+        } else {
+            Month { year: self.year, month: self.month - 1 }
+        }
+    }
+
+    pub fn last_day(self) -> NaiveDate {
+        self.next().first_day().pred_opt().expect("valid day")
+    }
+
+    pub fn start_ms(self) -> i64 {
+        day_start_ms(self.first_day())
+    }
+
+    pub fn end_ms(self) -> i64 {
+        day_start_ms(self.next().first_day())
+    }
+
+    pub fn days(self) -> i64 {
+        (self.end_ms() - self.start_ms()) / MS_PER_DAY
+    }
+
+    /// The latest calendar month the data covers completely, given the days that carry data.
+    ///
+    /// A month counts as complete when its last day has data; otherwise the month before is
+    /// taken (an export downloaded on the 3rd has two days of the new month). With no complete
+    /// month, the latest month is returned and flagged partial.
+    pub fn latest_complete(days: impl DoubleEndedIterator<Item = i64>) -> Option<(Month, bool)> {
+        let days: Vec<NaiveDate> = days.filter_map(|d| day_of(d * MS_PER_DAY)).collect();
+        let latest = Month::of_day(*days.last()?);
+        let has = |d: NaiveDate| days.binary_search(&d).is_ok();
+        if has(latest.last_day()) {
+            return Some((latest, true));
+        }
+        let prev = latest.prev();
+        if days.iter().any(|d| Month::of_day(*d) == prev) {
+            return Some((prev, has(prev.last_day())));
+        }
+        Some((latest, false))
+    }
+}
+
+impl std::fmt::Display for Month {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> i64 {
+        day_start_ms(NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()) / MS_PER_DAY
+    }
+
+    #[test]
+    fn month_bounds() {
+        let m = Month::parse("2026-10").unwrap();
+        assert_eq!(m.days(), 31);
+        assert_eq!(m.last_day().to_string(), "2026-10-31");
+        assert_eq!(Month::parse("2026-12").unwrap().next().to_string(), "2027-01");
+        assert!(Month::parse("2026-13").is_none());
+        assert!(Month::parse("26-10").is_none());
+    }
+
+    #[test]
+    fn latest_complete_month_skips_a_started_month() {
+        let days = vec![day("2026-10-01"), day("2026-10-31"), day("2026-11-01"), day("2026-11-02")];
+        assert_eq!(Month::latest_complete(days.into_iter()), Some((Month::parse("2026-10").unwrap(), true)));
+        let days = vec![day("2026-10-01"), day("2026-10-31")];
+        assert_eq!(Month::latest_complete(days.into_iter()), Some((Month::parse("2026-10").unwrap(), true)));
+        let days = vec![day("2026-10-05")];
+        assert_eq!(Month::latest_complete(days.into_iter()), Some((Month::parse("2026-10").unwrap(), false)));
+    }
+}
