@@ -36,11 +36,20 @@ impl AuditOutcome {
 pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
     let input = &settings.input;
     if !input.is_dir() {
-        bail!("input `{}` is not a folder; pass the folder that holds the month's exports", input.display());
+        bail!(
+            "input `{}` is not a folder; pass the folder that holds the month's exports",
+            input.display()
+        );
     }
-    let input_abs = input.canonicalize().with_context(|| format!("could not resolve `{}`", input.display()))?;
-    std::fs::create_dir_all(&settings.out)
-        .with_context(|| format!("could not create output folder `{}`", settings.out.display()))?;
+    let input_abs = input
+        .canonicalize()
+        .with_context(|| format!("could not resolve `{}`", input.display()))?;
+    std::fs::create_dir_all(&settings.out).with_context(|| {
+        format!(
+            "could not create output folder `{}`",
+            settings.out.display()
+        )
+    })?;
     let out_abs = settings.out.canonicalize()?;
     if out_abs == input_abs || out_abs.starts_with(&input_abs) {
         bail!(
@@ -54,9 +63,11 @@ pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
     let progress = settings.progress.then(|| {
         let pb = indicatif::ProgressBar::new(files.len() as u64);
         pb.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} reading exports [{bar:30}] {pos}/{len} {wide_msg}")
-                .expect("static template")
-                .progress_chars("=> "),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} reading exports [{bar:30}] {pos}/{len} {wide_msg}",
+            )
+            .expect("static template")
+            .progress_chars("=> "),
         );
         pb
     });
@@ -65,7 +76,11 @@ pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
     let mut pricer = Pricer::new(&settings.catalog);
     let config = &settings.config;
     let mut sink = |mut row: crate::ledger::LedgerRow| {
-        row.workload = config.workload_for(row.provider, row.sub_account.as_deref(), row.api_key.as_deref());
+        row.workload = config.workload_for(
+            row.provider,
+            row.sub_account.as_deref(),
+            row.api_key.as_deref(),
+        );
         pricer.price(&mut row);
         builder.push(&row);
     };
@@ -83,8 +98,13 @@ pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
     let month = match settings.month {
         Some(m) => (m, true),
         None => {
-            let days = if builder.billed_days.is_empty() { &builder.any_days } else { &builder.billed_days };
-            Month::latest_complete(days.iter().copied()).unwrap_or((Month::of_day(chrono::Utc::now().date_naive()).prev(), false))
+            let days = if builder.billed_days.is_empty() {
+                &builder.any_days
+            } else {
+                &builder.billed_days
+            };
+            Month::latest_complete(days.iter().copied())
+                .unwrap_or((Month::of_day(chrono::Utc::now().date_naive()).prev(), false))
         }
     };
     let (month, complete) = month;
@@ -102,7 +122,12 @@ pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
     for run in runs {
         match run.result {
             Ok(f) => {
-                statuses.push(AnalysisStatus { id: run.id.to_string(), status: "ok".into(), findings: f.len(), message: None });
+                statuses.push(AnalysisStatus {
+                    id: run.id.to_string(),
+                    status: "ok".into(),
+                    findings: f.len(),
+                    message: None,
+                });
                 findings.extend(f);
             }
             Err(e) => statuses.push(AnalysisStatus {
@@ -115,11 +140,14 @@ pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
     }
     analysis::rank(&mut findings);
 
-    let report = build_report(settings, month, complete, &ledger, findings, statuses, outcome)?;
+    let report = build_report(
+        settings, month, complete, &ledger, findings, statuses, outcome,
+    )?;
     let mut files_written = Vec::new();
     for r in report::renderers() {
         let path = settings.out.join(r.file_name());
-        std::fs::write(&path, r.render(&report)?).with_context(|| format!("could not write `{}`", path.display()))?;
+        std::fs::write(&path, r.render(&report)?)
+            .with_context(|| format!("could not write `{}`", path.display()))?;
         files_written.push(r.file_name().to_string());
     }
     ledger.write_parquet(&settings.out.join("ledger.parquet"))?;
@@ -127,7 +155,10 @@ pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
     for f in charts::write_all(&report, &settings.out.join("charts"))? {
         files_written.push(format!("charts/{f}"));
     }
-    Ok(AuditOutcome { report, files_written })
+    Ok(AuditOutcome {
+        report,
+        files_written,
+    })
 }
 
 fn build_report(
@@ -139,12 +170,23 @@ fn build_report(
     analyses: Vec<AnalysisStatus>,
     outcome: ingest::IngestOutcome,
 ) -> Result<Report> {
-    let billed = RowFilter { role: Some(RecordRole::Billed), ..Default::default() };
-    let not_billed = RowFilter { roles_not: Some(RecordRole::Billed), ..Default::default() };
+    let billed = RowFilter {
+        role: Some(RecordRole::Billed),
+        ..Default::default()
+    };
+    let not_billed = RowFilter {
+        roles_not: Some(RecordRole::Billed),
+        ..Default::default()
+    };
     let mut by_provider = BTreeMap::new();
     let mut billed_total: i128 = 0;
     let mut currencies = BTreeSet::new();
-    for r in ledger.aggregate(&billed, &["provider", "currency"], &["billed_cost_nano"], &[])? {
+    for r in ledger.aggregate(
+        &billed,
+        &["provider", "currency"],
+        &["billed_cost_nano"],
+        &[],
+    )? {
         *by_provider.entry(r.key(0).to_string()).or_insert(0) += r.ints[0] as i128;
         billed_total += r.ints[0] as i128;
         currencies.insert(r.key(1).to_string());
@@ -156,13 +198,28 @@ fn build_report(
         );
     }
     // List cost of usage: from each provider's preferred quantity source (usage export, else gateway).
-    let usage_rows = ledger.aggregate(&not_billed, &["provider", "record_role"], &["list_cost_nano"], &[])?;
-    let with_usage: BTreeSet<&str> = usage_rows.iter().filter(|r| r.key(1) == "usage").map(|r| r.key(0)).collect();
+    let usage_rows = ledger.aggregate(
+        &not_billed,
+        &["provider", "record_role"],
+        &["list_cost_nano"],
+        &[],
+    )?;
+    let with_usage: BTreeSet<&str> = usage_rows
+        .iter()
+        .filter(|r| r.key(1) == "usage")
+        .map(|r| r.key(0))
+        .collect();
     let mut list_by_provider = BTreeMap::new();
     for r in &usage_rows {
-        let preferred = if with_usage.contains(r.key(0)) { "usage" } else { "gateway" };
+        let preferred = if with_usage.contains(r.key(0)) {
+            "usage"
+        } else {
+            "gateway"
+        };
         if r.key(1) == preferred {
-            *list_by_provider.entry(r.key(0).to_string()).or_insert(0i128) += r.ints[0] as i128;
+            *list_by_provider
+                .entry(r.key(0).to_string())
+                .or_insert(0i128) += r.ints[0] as i128;
         }
     }
     let estimated_by_provider: BTreeMap<String, i128> = list_by_provider
@@ -174,28 +231,59 @@ fn build_report(
 
     let spend_lines = |key: &str| -> Result<Vec<SpendLine>> {
         let mut lines: Vec<SpendLine> = ledger
-            .aggregate(&billed, &["provider", key, "model_raw"], &["billed_cost_nano"], &[])?
+            .aggregate(
+                &billed,
+                &["provider", key, "model_raw"],
+                &["billed_cost_nano"],
+                &[],
+            )?
             .into_iter()
             .map(|r| {
-                let name = r.keys[1].clone().or_else(|| if key == "model_id" { r.keys[2].clone().map(|m| format!("{m} (not in catalog)")) } else { None });
-                SpendLine { provider: r.key(0).to_string(), name: name.unwrap_or_else(|| "(none)".into()), billed_cost: r.ints[0] as i128 }
+                let name = r.keys[1].clone().or_else(|| {
+                    if key == "model_id" {
+                        r.keys[2].clone().map(|m| format!("{m} (not in catalog)"))
+                    } else {
+                        None
+                    }
+                });
+                SpendLine {
+                    provider: r.key(0).to_string(),
+                    name: name.unwrap_or_else(|| "(none)".into()),
+                    billed_cost: r.ints[0] as i128,
+                }
             })
             .fold(BTreeMap::<(String, String), i128>::new(), |mut acc, l| {
                 *acc.entry((l.provider, l.name)).or_insert(0) += l.billed_cost;
                 acc
             })
             .into_iter()
-            .map(|((provider, name), billed_cost)| SpendLine { provider, name, billed_cost })
+            .map(|((provider, name), billed_cost)| SpendLine {
+                provider,
+                name,
+                billed_cost,
+            })
             .collect();
-        lines.sort_by(|a, b| b.billed_cost.cmp(&a.billed_cost).then_with(|| (&a.provider, &a.name).cmp(&(&b.provider, &b.name))));
+        lines.sort_by(|a, b| {
+            b.billed_cost
+                .cmp(&a.billed_cost)
+                .then_with(|| (&a.provider, &a.name).cmp(&(&b.provider, &b.name)))
+        });
         Ok(lines)
     };
     let spend_by_workload = spend_lines("workload")?;
     let spend_by_model = spend_lines("model_id")?;
 
-    let unpriced_filter = RowFilter { unpriced_only: true, ..Default::default() };
+    let unpriced_filter = RowFilter {
+        unpriced_only: true,
+        ..Default::default()
+    };
     let mut unpriced_map: BTreeMap<(String, String, String), Unpriced> = BTreeMap::new();
-    for r in ledger.aggregate(&unpriced_filter, &["provider", "model_raw", "unpriced_reason", "unit"], &["billed_cost_nano"], &["quantity"])? {
+    for r in ledger.aggregate(
+        &unpriced_filter,
+        &["provider", "model_raw", "unpriced_reason", "unit"],
+        &["billed_cost_nano"],
+        &["quantity"],
+    )? {
         let e = unpriced_map
             .entry((r.key(0).into(), r.key(1).into(), r.key(2).into()))
             .or_insert_with(|| Unpriced {
@@ -219,8 +307,15 @@ fn build_report(
         schema_version: report::SCHEMA_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         catalog_release: settings.catalog.release.clone(),
-        period: Period { start: month.first_day().to_string(), end: month.next().first_day().to_string(), complete },
-        currency: currencies.into_iter().next().unwrap_or_else(|| settings.catalog.currency.clone()),
+        period: Period {
+            start: month.first_day().to_string(),
+            end: month.next().first_day().to_string(),
+            complete,
+        },
+        currency: currencies
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| settings.catalog.currency.clone()),
         totals: Totals {
             billed_cost: billed_total,
             estimated_cost: estimated_total,

@@ -30,7 +30,9 @@ fn main() -> ExitCode {
 
 fn ingest(args: IngestArgs) -> Result<ExitCode> {
     let month = match &args.month {
-        Some(m) => Some(Month::parse(m).with_context(|| format!("`--month {m}` is not a month; write it as `YYYY-MM`, e.g. `2026-10`"))?),
+        Some(m) => Some(Month::parse(m).with_context(|| {
+            format!("`--month {m}` is not a month; write it as `YYYY-MM`, e.g. `2026-10`")
+        })?),
         None => None,
     };
     let catalog = match &args.catalog {
@@ -41,10 +43,15 @@ fn ingest(args: IngestArgs) -> Result<ExitCode> {
         Some(path) => Config::load(path)?,
         None => Config::default(),
     };
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| format!("spend-audit-{}", month.map(|m| m.to_string()).unwrap_or_else(|| "latest".into())).into());
+    let out = args.out.clone().unwrap_or_else(|| {
+        format!(
+            "spend-audit-{}",
+            month
+                .map(|m| m.to_string())
+                .unwrap_or_else(|| "latest".into())
+        )
+        .into()
+    });
     let settings = RunSettings {
         input: args.input.clone(),
         out,
@@ -80,7 +87,11 @@ fn ingest(args: IngestArgs) -> Result<ExitCode> {
             format_amount(r.headline.monthly_savings),
             r.currency
         );
-        eprintln!("wrote {} to `{}`", outcome.files_written.join(", "), settings.out.display());
+        eprintln!(
+            "wrote {} to `{}`",
+            outcome.files_written.join(", "),
+            settings.out.display()
+        );
     }
     if settings.strict && outcome.has_bad_input() {
         eprintln!("error: --strict: some input was skipped or rejected; see the Inputs section of report.md and rejects.csv");

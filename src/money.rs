@@ -71,7 +71,12 @@ pub fn format_amount(n: i128) -> String {
         }
         grouped.push(ch);
     }
-    format!("{}{}.{:02}", if neg { "-" } else { "" }, grouped, cents % 100)
+    format!(
+        "{}{}.{:02}",
+        if neg { "-" } else { "" },
+        grouped,
+        cents % 100
+    )
 }
 
 /// Nano-units rounded to cents, as a JSON-friendly float with exactly two decimals of meaning.

@@ -61,7 +61,10 @@ impl Config {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("could not read config `{}`", path.display()))?;
         let config: Config = toml::from_str(&text).map_err(|e| {
-            anyhow::anyhow!("config `{}` is not valid: {e}; see docs/config.md", path.display())
+            anyhow::anyhow!(
+                "config `{}` is not valid: {e}; see docs/config.md",
+                path.display()
+            )
         })?;
         if let Some(bad) = config.workloads.keys().find(|k| !k.contains(':')) {
             bail!(
@@ -74,7 +77,12 @@ impl Config {
 
     /// The workload for a row: the config mapping of its sub-account, else of its key, else the
     /// sub-account itself, else the key.
-    pub fn workload_for(&self, provider: &str, sub_account: Option<&str>, api_key: Option<&str>) -> Option<String> {
+    pub fn workload_for(
+        &self,
+        provider: &str,
+        sub_account: Option<&str>,
+        api_key: Option<&str>,
+    ) -> Option<String> {
         let lookup = |v: &str| self.workloads.get(&format!("{provider}:{v}")).cloned();
         sub_account
             .and_then(lookup)

@@ -12,12 +12,17 @@ pub fn day_of(ms: i64) -> Option<NaiveDate> {
 
 /// `YYYY-MM-DD` of a millisecond timestamp.
 pub fn day_string(ms: i64) -> String {
-    day_of(ms).map(|d| d.to_string()).unwrap_or_else(|| ms.to_string())
+    day_of(ms)
+        .map(|d| d.to_string())
+        .unwrap_or_else(|| ms.to_string())
 }
 
 /// Milliseconds at 00:00 UTC of `day`.
 pub fn day_start_ms(day: NaiveDate) -> i64 {
-    day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc().timestamp_millis()
+    day.and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_utc()
+        .timestamp_millis()
 }
 
 /// A calendar month, the unit of one audit.
@@ -34,13 +39,19 @@ impl Month {
         if y.len() != 4 || m.len() != 2 {
             return None;
         }
-        let month = Month { year: y.parse().ok()?, month: m.parse().ok()? };
+        let month = Month {
+            year: y.parse().ok()?,
+            month: m.parse().ok()?,
+        };
         NaiveDate::from_ymd_opt(month.year, month.month, 1)?;
         Some(month)
     }
 
     pub fn of_day(day: NaiveDate) -> Month {
-        Month { year: day.year(), month: day.month() }
+        Month {
+            year: day.year(),
+            month: day.month(),
+        }
     }
 
     pub fn first_day(self) -> NaiveDate {
@@ -49,17 +60,29 @@ impl Month {
 
     pub fn next(self) -> Month {
         if self.month == 12 {
-            Month { year: self.year + 1, month: 1 }
+            Month {
+                year: self.year + 1,
+                month: 1,
+            }
         } else {
-            Month { year: self.year, month: self.month + 1 }
+            Month {
+                year: self.year,
+                month: self.month + 1,
+            }
         }
     }
 
     pub fn prev(self) -> Month {
         if self.month == 1 {
-            Month { year: self.year - 1, month: 12 }
+            Month {
+                year: self.year - 1,
+                month: 12,
+            }
         } else {
-            Month { year: self.year, month: self.month - 1 }
+            Month {
+                year: self.year,
+                month: self.month - 1,
+            }
         }
     }
 
@@ -118,18 +141,35 @@ mod tests {
         let m = Month::parse("2026-10").unwrap();
         assert_eq!(m.days(), 31);
         assert_eq!(m.last_day().to_string(), "2026-10-31");
-        assert_eq!(Month::parse("2026-12").unwrap().next().to_string(), "2027-01");
+        assert_eq!(
+            Month::parse("2026-12").unwrap().next().to_string(),
+            "2027-01"
+        );
         assert!(Month::parse("2026-13").is_none());
         assert!(Month::parse("26-10").is_none());
     }
 
     #[test]
     fn latest_complete_month_skips_a_started_month() {
-        let days = vec![day("2026-10-01"), day("2026-10-31"), day("2026-11-01"), day("2026-11-02")];
-        assert_eq!(Month::latest_complete(days.into_iter()), Some((Month::parse("2026-10").unwrap(), true)));
+        let days = vec![
+            day("2026-10-01"),
+            day("2026-10-31"),
+            day("2026-11-01"),
+            day("2026-11-02"),
+        ];
+        assert_eq!(
+            Month::latest_complete(days.into_iter()),
+            Some((Month::parse("2026-10").unwrap(), true))
+        );
         let days = vec![day("2026-10-01"), day("2026-10-31")];
-        assert_eq!(Month::latest_complete(days.into_iter()), Some((Month::parse("2026-10").unwrap(), true)));
+        assert_eq!(
+            Month::latest_complete(days.into_iter()),
+            Some((Month::parse("2026-10").unwrap(), true))
+        );
         let days = vec![day("2026-10-05")];
-        assert_eq!(Month::latest_complete(days.into_iter()), Some((Month::parse("2026-10").unwrap(), false)));
+        assert_eq!(
+            Month::latest_complete(days.into_iter()),
+            Some((Month::parse("2026-10").unwrap(), false))
+        );
     }
 }

@@ -98,11 +98,21 @@ fn duplicate_models(ctx: &AnalysisCtx) -> Vec<Finding> {
     let vendor_of = |id: &str| id.split('/').next().unwrap_or("").to_string();
     let mut out = Vec::new();
     for ((provider, model_id), mix) in &per_model {
-        let Some(model) = ctx.catalog.model(model_id) else { continue };
-        if ctx.settings.protected_workloads.iter().any(|w| w == &mix.workload) && workloads[&(provider.clone(), model_id.clone())].len() == 1 {
+        let Some(model) = ctx.catalog.model(model_id) else {
+            continue;
+        };
+        if ctx
+            .settings
+            .protected_workloads
+            .iter()
+            .any(|w| w == &mix.workload)
+            && workloads[&(provider.clone(), model_id.clone())].len() == 1
+        {
             continue;
         }
-        let Ok((current_ref, current_price)) = price_profile(ctx.catalog, model_id, mix, at) else { continue };
+        let Ok((current_ref, current_price)) = price_profile(ctx.catalog, model_id, mix, at) else {
+            continue;
+        };
         if current_ref <= 0 {
             continue;
         }
@@ -123,7 +133,9 @@ fn duplicate_models(ctx: &AnalysisCtx) -> Vec<Finding> {
                 }
             }
         }
-        let Some((target, target_ref, target_price)) = best else { continue };
+        let Some((target, target_ref, target_price)) = best else {
+            continue;
+        };
         let fraction = 1.0 - target_ref as f64 / current_ref as f64;
         let billed_ratio = ctx.billed_ratio(provider, model_id);
         let current = (mix.list_cost_nano as f64 * billed_ratio.unwrap_or(1.0)).round() as i64;
@@ -131,7 +143,10 @@ fn duplicate_models(ctx: &AnalysisCtx) -> Vec<Finding> {
         if money::nanos_to_f64(savings) < ctx.settings.min_monthly_savings {
             continue;
         }
-        let acts_on: Vec<String> = workloads[&(provider.clone(), model_id.clone())].iter().cloned().collect();
+        let acts_on: Vec<String> = workloads[&(provider.clone(), model_id.clone())]
+            .iter()
+            .cloned()
+            .collect();
         let evidence = json!({
             "tier": model.tier.as_str(),
             "models_in_tier": priced_peers,

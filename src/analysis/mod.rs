@@ -120,17 +120,32 @@ pub struct AnalysisCtx<'a> {
 }
 
 impl<'a> AnalysisCtx<'a> {
-    pub fn build(settings: &'a AnalysisSettings, catalog: &'a Catalog, month: Month, ledger: &'a Ledger) -> Result<Self> {
+    pub fn build(
+        settings: &'a AnalysisSettings,
+        catalog: &'a Catalog,
+        month: Month,
+        ledger: &'a Ledger,
+    ) -> Result<Self> {
         let profiles = profile::build_profiles(ledger)?;
         let billed_by_account = profile::billed_by_account(ledger)?;
         let model_money = profile::model_money(ledger, &profiles)?;
-        Ok(AnalysisCtx { settings, catalog, month, ledger, profiles, billed_by_account, model_money })
+        Ok(AnalysisCtx {
+            settings,
+            catalog,
+            month,
+            ledger,
+            profiles,
+            billed_by_account,
+            model_money,
+        })
     }
 
     /// Billed ÷ list for a provider's model this month, when both are known; this turns a
     /// list-price saving into a saving on what is actually paid (discounts included).
     pub fn billed_ratio(&self, provider: &str, model_id: &str) -> Option<f64> {
-        let (billed, list) = *self.model_money.get(&(provider.to_string(), model_id.to_string()))?;
+        let (billed, list) = *self
+            .model_money
+            .get(&(provider.to_string(), model_id.to_string()))?;
         (billed > 0 && list > 0).then(|| billed as f64 / list as f64)
     }
 
@@ -149,7 +164,10 @@ pub trait Analysis: Send + Sync {
 
 /// Every analysis, in report order.
 pub fn registry() -> Vec<Box<dyn Analysis>> {
-    vec![Box::new(tier_downshift::TierDownshift), Box::new(consolidation::Consolidation)]
+    vec![
+        Box::new(tier_downshift::TierDownshift),
+        Box::new(consolidation::Consolidation),
+    ]
 }
 
 /// The result of one analysis run.
@@ -162,7 +180,10 @@ pub struct AnalysisRun {
 pub fn run_all(ctx: &AnalysisCtx) -> Vec<AnalysisRun> {
     registry()
         .par_iter()
-        .map(|a| AnalysisRun { id: a.id(), result: a.run(ctx) })
+        .map(|a| AnalysisRun {
+            id: a.id(),
+            result: a.run(ctx),
+        })
         .collect()
 }
 
@@ -192,7 +213,11 @@ pub fn combined_savings(findings: &[Finding]) -> i64 {
     }
     for i in 0..n {
         for j in (i + 1)..n {
-            if findings[i].acts_on.iter().any(|k| findings[j].acts_on.contains(k)) {
+            if findings[i]
+                .acts_on
+                .iter()
+                .any(|k| findings[j].acts_on.contains(k))
+            {
                 let (a, b) = (root(&mut group, i), root(&mut group, j));
                 group[a] = b;
             }
@@ -205,8 +230,12 @@ pub fn combined_savings(findings: &[Finding]) -> i64 {
     }
     let mut total: i128 = 0;
     for (_, mut members) in clusters {
-        members.sort_by(|a, b| b.monthly_savings_nano.cmp(&a.monthly_savings_nano));
-        let base = members.iter().map(|f| f.current_monthly_cost_nano).max().unwrap_or(0) as f64;
+        members.sort_by_key(|f| std::cmp::Reverse(f.monthly_savings_nano));
+        let base = members
+            .iter()
+            .map(|f| f.current_monthly_cost_nano)
+            .max()
+            .unwrap_or(0) as f64;
         let mut remaining = base;
         for f in members {
             if f.current_monthly_cost_nano <= 0 || remaining <= 0.0 {

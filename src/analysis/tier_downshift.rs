@@ -36,7 +36,9 @@ impl Analysis for TierDownshift {
             if s.protected_workloads.iter().any(|w| w == &p.workload) {
                 continue;
             }
-            let Some(model) = ctx.catalog.model(&p.model_id) else { continue };
+            let Some(model) = ctx.catalog.model(&p.model_id) else {
+                continue;
+            };
             if model.tier == Tier::Small || model.downshift.is_empty() {
                 continue;
             }
@@ -48,13 +50,19 @@ impl Analysis for TierDownshift {
             let avg_output = p.requests.filter(|r| *r > 0.0).map(|r| p.output / r);
             let shaped = ratio <= s.downshift_max_output_ratio
                 && match (p.requests, avg_output) {
-                    (Some(req), Some(avg)) => avg <= s.downshift_max_avg_output_tokens && req >= s.downshift_min_monthly_requests,
+                    (Some(req), Some(avg)) => {
+                        avg <= s.downshift_max_avg_output_tokens
+                            && req >= s.downshift_min_monthly_requests
+                    }
                     _ => input >= s.downshift_min_monthly_input_tokens,
                 };
             if !shaped {
                 continue;
             }
-            let Ok((current_ref, current_price)) = price_profile(ctx.catalog, &p.model_id, p, at) else { continue };
+            let Ok((current_ref, current_price)) = price_profile(ctx.catalog, &p.model_id, p, at)
+            else {
+                continue;
+            };
             if current_ref <= 0 {
                 continue;
             }
@@ -76,7 +84,9 @@ impl Analysis for TierDownshift {
                     Err(reason) => candidates.push(json!({"model": c, "unpriced": reason})),
                 }
             }
-            let Some((target, target_ref, target_price)) = chosen else { continue };
+            let Some((target, target_ref, target_price)) = chosen else {
+                continue;
+            };
             let fraction = 1.0 - target_ref as f64 / current_ref as f64;
             let billed_ratio = ctx.billed_ratio(&p.provider, &p.model_id);
             let current = (p.list_cost_nano as f64 * billed_ratio.unwrap_or(1.0)).round() as i64;
@@ -84,7 +94,11 @@ impl Analysis for TierDownshift {
             if money::nanos_to_f64(savings) < s.min_monthly_savings {
                 continue;
             }
-            let confidence = if avg_output.is_some() { Confidence::Medium } else { Confidence::Low };
+            let confidence = if avg_output.is_some() {
+                Confidence::Medium
+            } else {
+                Confidence::Low
+            };
             let evidence = json!({
                 "usage": {
                     "source": p.source,

@@ -17,7 +17,9 @@ static FONT: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
 static REGISTERED: OnceLock<bool> = OnceLock::new();
 
 fn register_font() -> Result<()> {
-    let ok = *REGISTERED.get_or_init(|| plotters::style::register_font("sans-serif", FontStyle::Normal, FONT).is_ok());
+    let ok = *REGISTERED.get_or_init(|| {
+        plotters::style::register_font("sans-serif", FontStyle::Normal, FONT).is_ok()
+    });
     if ok {
         Ok(())
     } else {
@@ -54,7 +56,12 @@ pub fn charts_for(report: &Report) -> Vec<BarChart> {
         .iter()
         .filter(|f| f.monthly_savings_nano > 0)
         .take(12)
-        .map(|f| (truncate(&f.title, 48), money::nanos_to_cent_f64(f.monthly_savings_nano as i128)))
+        .map(|f| {
+            (
+                truncate(&f.title.replace('`', ""), 48),
+                money::nanos_to_cent_f64(f.monthly_savings_nano as i128),
+            )
+        })
         .collect();
     vec![
         BarChart {
@@ -99,21 +106,33 @@ const PALETTE: [RGBColor; 6] = [
     RGBColor(0x17, 0xbe, 0xcf),
 ];
 
-fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, chart: &BarChart, scale: u32) -> Result<()>
+fn draw<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    chart: &BarChart,
+    scale: u32,
+) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
-    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("could not draw chart `{}`: {e:?}", chart.file_stem);
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| {
+        anyhow!("could not draw chart `{}`: {e:?}", chart.file_stem)
+    };
     root.fill(&WHITE).map_err(err)?;
     let n = chart.bars.len().max(1) as i32;
-    let max = chart.bars.iter().map(|b| b.1).fold(0.0_f64, f64::max).max(1.0) * 1.2;
+    let max = chart
+        .bars
+        .iter()
+        .map(|b| b.1)
+        .fold(0.0_f64, f64::max)
+        .max(1.0)
+        * 1.2;
     let s = scale;
     let mut c = ChartBuilder::on(&root)
         .caption(&chart.title, ("sans-serif", 22 * s))
         .margin(14 * s)
         .x_label_area_size(36 * s)
         .y_label_area_size(300 * s)
-        .build_cartesian_2d(0.0..max, (0..n).into_segmented())
+        .build_cartesian_2d(0.0..max, (0..(n - 1).max(1)).into_segmented())
         .map_err(err)?;
     let labels: Vec<String> = chart.bars.iter().map(|b| b.0.clone()).collect();
     c.configure_mesh()
@@ -125,7 +144,11 @@ where
         .x_label_formatter(&|v| short_money(*v))
         .y_labels(n as usize)
         .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => labels.get(*i as usize).cloned().unwrap_or_default(),
+            // Bars run top-down in the given order: row `i` from the bottom is bar `n - 1 - i`.
+            SegmentValue::CenterOf(i) => labels
+                .get((n - 1 - *i) as usize)
+                .cloned()
+                .unwrap_or_default(),
             _ => String::new(),
         })
         .label_style(("sans-serif", 13 * s))
@@ -133,14 +156,21 @@ where
         .draw()
         .map_err(err)?;
     if chart.bars.is_empty() {
-        root.draw(&Text::new("nothing to show", (200 * s as i32, 80 * s as i32), ("sans-serif", 16 * s)))
-            .map_err(err)?;
+        root.draw(&Text::new(
+            "nothing to show",
+            (200 * s as i32, 80 * s as i32),
+            ("sans-serif", 16 * s),
+        ))
+        .map_err(err)?;
     }
-    for (i, (_, v)) in chart.bars.iter().enumerate() {
-        let i = i as i32;
-        let color = PALETTE[i as usize % PALETTE.len()];
+    for (k, (_, v)) in chart.bars.iter().enumerate() {
+        let i = n - 1 - k as i32;
+        let color = PALETTE[k % PALETTE.len()];
         let mut bar = Rectangle::new(
-            [(0.0, SegmentValue::Exact(i)), (*v, SegmentValue::Exact(i + 1))],
+            [
+                (0.0, SegmentValue::Exact(i)),
+                (*v, SegmentValue::Exact(i + 1)),
+            ],
             color.filled(),
         );
         bar.set_margin(6 * s, 6 * s, 0, 0);
@@ -159,16 +189,26 @@ where
 /// Writes `<stem>.png` (2× pixel size, for slides) and `<stem>.svg` for every chart.
 pub fn write_all(report: &Report, dir: &Path) -> Result<Vec<String>> {
     register_font()?;
-    std::fs::create_dir_all(dir).with_context(|| format!("could not create `{}`", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("could not create `{}`", dir.display()))?;
     let mut written = Vec::new();
     for chart in charts_for(report) {
         let height = 120 + 44 * chart.bars.len().max(2) as u32;
         let png = dir.join(format!("{}.png", chart.file_stem));
-        draw(BitMapBackend::new(&png, (1000 * 2, height * 2)).into_drawing_area(), &chart, 2)?;
+        draw(
+            BitMapBackend::new(&png, (1000 * 2, height * 2)).into_drawing_area(),
+            &chart,
+            2,
+        )?;
         let mut svg = String::new();
-        draw(SVGBackend::with_string(&mut svg, (1000, height)).into_drawing_area(), &chart, 1)?;
+        draw(
+            SVGBackend::with_string(&mut svg, (1000, height)).into_drawing_area(),
+            &chart,
+            1,
+        )?;
         let svg_path = dir.join(format!("{}.svg", chart.file_stem));
-        std::fs::write(&svg_path, svg).with_context(|| format!("could not write `{}`", svg_path.display()))?;
+        std::fs::write(&svg_path, svg)
+            .with_context(|| format!("could not write `{}`", svg_path.display()))?;
         written.push(format!("{}.png", chart.file_stem));
         written.push(format!("{}.svg", chart.file_stem));
     }

@@ -13,12 +13,16 @@ use crate::ledger::{CacheTtl, ChargeKind, LedgerRow, RecordRole};
 pub struct AnthropicCostCsv;
 
 fn kind_of(token_type: Option<&str>, cost_type: Option<&str>) -> (ChargeKind, Option<CacheTtl>) {
-    if cost_type.is_some_and(|c| !c.eq_ignore_ascii_case("token") && !c.eq_ignore_ascii_case("tokens")) {
+    if cost_type
+        .is_some_and(|c| !c.eq_ignore_ascii_case("token") && !c.eq_ignore_ascii_case("tokens"))
+    {
         return (ChargeKind::Other, None);
     }
     match token_type.map(str::to_ascii_lowercase).as_deref() {
         Some("input_no_cache") | Some("uncached_input_tokens") => (ChargeKind::Input, None),
-        Some("input_cache_read") | Some("cache_read_input_tokens") => (ChargeKind::CachedInput, None),
+        Some("input_cache_read") | Some("cache_read_input_tokens") => {
+            (ChargeKind::CachedInput, None)
+        }
         Some("input_cache_write_1h") | Some("cache_creation.ephemeral_1h_input_tokens") => {
             (ChargeKind::CacheWrite, Some(CacheTtl::OneHour))
         }
@@ -58,10 +62,23 @@ impl Format for AnthropicCostCsv {
         ]
     }
 
-    fn parse_row(&self, row: &RowView, src: SourceRef, out: &mut Vec<LedgerRow>) -> Result<(), RowError> {
+    fn parse_row(
+        &self,
+        row: &RowView,
+        src: SourceRef,
+        out: &mut Vec<LedgerRow>,
+    ) -> Result<(), RowError> {
         let start = row.timestamp("usage_date_utc")?;
         let (kind, ttl) = kind_of(row.get("token_type"), row.get("cost_type"));
-        let mut r = LedgerRow::new("anthropic", RecordRole::Billed, kind, start, start + 86_400_000, src.file, src.line);
+        let mut r = LedgerRow::new(
+            "anthropic",
+            RecordRole::Billed,
+            kind,
+            start,
+            start + 86_400_000,
+            src.file,
+            src.line,
+        );
         r.billed_cost_nano = Some(row.money("cost_usd")?);
         r.source_reported_cost_nano = row.money_opt("list_price_usd")?;
         r.model_raw = row.text("model");

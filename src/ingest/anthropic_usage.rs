@@ -56,24 +56,57 @@ impl Format for AnthropicUsageCsv {
         ]
     }
 
-    fn parse_row(&self, row: &RowView, src: SourceRef, out: &mut Vec<LedgerRow>) -> Result<(), RowError> {
+    fn parse_row(
+        &self,
+        row: &RowView,
+        src: SourceRef,
+        out: &mut Vec<LedgerRow>,
+    ) -> Result<(), RowError> {
         let start = row.timestamp("usage_date_utc")?;
         // A date-only value is a day bucket; a datetime is an hourly bucket.
         let hourly = row.get("usage_date_utc").is_some_and(|v| v.len() > 10);
         let end = start + if hourly { 3_600_000 } else { 86_400_000 };
-        let mut base = LedgerRow::new("anthropic", RecordRole::Usage, ChargeKind::Input, start, end, src.file, src.line);
+        let mut base = LedgerRow::new(
+            "anthropic",
+            RecordRole::Usage,
+            ChargeKind::Input,
+            start,
+            end,
+            src.file,
+            src.line,
+        );
         base.model_raw = Some(row.required("model_version")?.to_string());
         base.sub_account = row.text("workspace");
         base.api_key = row.text("api_key");
         base.service_tier = tier_of(row, "usage_type")?;
         base.region = geo_of(row);
         let parts = [
-            (ChargeKind::Input, None, row.count("usage_input_tokens_no_cache")?),
-            (ChargeKind::CachedInput, None, row.count("usage_input_tokens_cache_read")?),
-            (ChargeKind::CacheWrite, Some(CacheTtl::FiveMinutes), row.count("usage_input_tokens_cache_write_5m")?),
-            (ChargeKind::CacheWrite, Some(CacheTtl::OneHour), row.count("usage_input_tokens_cache_write_1h")?),
+            (
+                ChargeKind::Input,
+                None,
+                row.count("usage_input_tokens_no_cache")?,
+            ),
+            (
+                ChargeKind::CachedInput,
+                None,
+                row.count("usage_input_tokens_cache_read")?,
+            ),
+            (
+                ChargeKind::CacheWrite,
+                Some(CacheTtl::FiveMinutes),
+                row.count("usage_input_tokens_cache_write_5m")?,
+            ),
+            (
+                ChargeKind::CacheWrite,
+                Some(CacheTtl::OneHour),
+                row.count("usage_input_tokens_cache_write_1h")?,
+            ),
             // Older exports: one undifferentiated cache-write column, priced as 5-minute writes.
-            (ChargeKind::CacheWrite, Some(CacheTtl::FiveMinutes), row.count("usage_input_tokens_cache_write")?),
+            (
+                ChargeKind::CacheWrite,
+                Some(CacheTtl::FiveMinutes),
+                row.count("usage_input_tokens_cache_write")?,
+            ),
             (ChargeKind::Output, None, row.count("usage_output_tokens")?),
         ];
         for (kind, ttl, qty) in parts {

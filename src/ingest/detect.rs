@@ -42,7 +42,9 @@ pub fn sniff_bytes(buf: &[u8]) -> Sniffed {
     let body = buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(buf);
     let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
     if matches!(first, Some(b'{') | Some(b'[')) {
-        return Sniffed::NotAnExport("JSON file: no JSON export format is supported yet".to_string());
+        return Sniffed::NotAnExport(
+            "JSON file: no JSON export format is supported yet".to_string(),
+        );
     }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -82,8 +84,13 @@ mod tests {
     #[test]
     fn rejects_non_csv() {
         assert!(matches!(sniff_bytes(b""), Sniffed::NotAnExport(_)));
-        assert!(matches!(sniff_bytes(b"\xFF\xFEa\0b\0"), Sniffed::NotAnExport(r) if r.contains("UTF-16")));
-        assert!(matches!(sniff_bytes(b"just some notes\n"), Sniffed::NotAnExport(_)));
+        assert!(
+            matches!(sniff_bytes(b"\xFF\xFEa\0b\0"), Sniffed::NotAnExport(r) if r.contains("UTF-16"))
+        );
+        assert!(matches!(
+            sniff_bytes(b"just some notes\n"),
+            Sniffed::NotAnExport(_)
+        ));
         assert!(matches!(sniff_bytes(b"{\"a\":1}"), Sniffed::NotAnExport(_)));
     }
 }

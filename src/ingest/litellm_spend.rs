@@ -32,7 +32,9 @@ pub fn provider_of(custom: &str) -> &'static str {
 /// Reads the cached-token count LiteLLM stores in `metadata.usage_object`.
 fn cached_tokens(metadata: Option<&str>) -> f64 {
     let Some(text) = metadata else { return 0.0 };
-    let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else { return 0.0 };
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else {
+        return 0.0;
+    };
     let usage = &v["usage_object"];
     usage["prompt_tokens_details"]["cached_tokens"]
         .as_f64()
@@ -42,7 +44,10 @@ fn cached_tokens(metadata: Option<&str>) -> f64 {
 
 fn meta_str(metadata: Option<&str>, key: &str) -> Option<String> {
     let v: serde_json::Value = serde_json::from_str(metadata?).ok()?;
-    v[key].as_str().filter(|s| !s.is_empty()).map(str::to_string)
+    v[key]
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 impl Format for LiteLlmSpendCsv {
@@ -53,7 +58,13 @@ impl Format for LiteLlmSpendCsv {
         RecordRole::Gateway
     }
     fn required_columns(&self) -> &'static [&'static str] {
-        &["request_id", "spend", "prompt_tokens", "completion_tokens", "starttime"]
+        &[
+            "request_id",
+            "spend",
+            "prompt_tokens",
+            "completion_tokens",
+            "starttime",
+        ]
     }
     fn columns(&self) -> &'static [&'static str] {
         &[
@@ -76,7 +87,12 @@ impl Format for LiteLlmSpendCsv {
         ]
     }
 
-    fn parse_row(&self, row: &RowView, src: SourceRef, out: &mut Vec<LedgerRow>) -> Result<(), RowError> {
+    fn parse_row(
+        &self,
+        row: &RowView,
+        src: SourceRef,
+        out: &mut Vec<LedgerRow>,
+    ) -> Result<(), RowError> {
         let start = row.timestamp("starttime")?;
         let end = match row.get("endtime") {
             Some(_) => row.timestamp("endtime")?.max(start),
@@ -87,9 +103,18 @@ impl Format for LiteLlmSpendCsv {
         let completion = row.count("completion_tokens")?;
         let metadata = row.get("metadata");
         let cached = cached_tokens(metadata).min(prompt);
-        let mut base = LedgerRow::new(provider, RecordRole::Gateway, ChargeKind::Request, start, end, src.file, src.line);
+        let mut base = LedgerRow::new(
+            provider,
+            RecordRole::Gateway,
+            ChargeKind::Request,
+            start,
+            end,
+            src.file,
+            src.line,
+        );
         base.model_raw = Some(row.required("model")?.to_string());
-        base.sub_account = meta_str(metadata, "user_api_key_team_alias").or_else(|| row.text("team_id"));
+        base.sub_account =
+            meta_str(metadata, "user_api_key_team_alias").or_else(|| row.text("team_id"));
         base.api_key = meta_str(metadata, "user_api_key_alias").or_else(|| row.text("api_key"));
         base.tags = row.text("request_tags");
         base.source_reported_cost_nano = row.money_opt("spend")?;

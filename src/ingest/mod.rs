@@ -46,7 +46,12 @@ pub trait Format: Sync {
     /// Every column the parser may read (lower-case); the scan loads only these.
     fn columns(&self) -> &'static [&'static str];
     /// Appends the ledger rows of one export row to `out`.
-    fn parse_row(&self, row: &RowView, src: SourceRef, out: &mut Vec<LedgerRow>) -> Result<(), RowError>;
+    fn parse_row(
+        &self,
+        row: &RowView,
+        src: SourceRef,
+        out: &mut Vec<LedgerRow>,
+    ) -> Result<(), RowError>;
 }
 
 /// Registered formats, most specific first: the first whose required columns are all present wins.
@@ -109,7 +114,8 @@ pub fn walk(root: &Path, exclude: Option<&Path>) -> Result<Vec<PathBuf>> {
         let entries = std::fs::read_dir(&dir)
             .with_context(|| format!("could not read folder `{}`", dir.display()))?;
         for entry in entries {
-            let entry = entry.with_context(|| format!("could not read folder `{}`", dir.display()))?;
+            let entry =
+                entry.with_context(|| format!("could not read folder `{}`", dir.display()))?;
             let path = entry.path();
             if exclude.is_some_and(|ex| path == ex) {
                 continue;
@@ -138,10 +144,11 @@ pub fn relative(root: &Path, path: &Path) -> String {
 }
 
 fn sha256_file(path: &Path) -> Result<String> {
-    let mut file =
-        std::fs::File::open(path).with_context(|| format!("could not open `{}`", path.display()))?;
+    let mut file = std::fs::File::open(path)
+        .with_context(|| format!("could not open `{}`", path.display()))?;
     let mut hasher = Sha256::new();
-    std::io::copy(&mut file, &mut hasher).with_context(|| format!("could not read `{}`", path.display()))?;
+    std::io::copy(&mut file, &mut hasher)
+        .with_context(|| format!("could not read `{}`", path.display()))?;
     Ok(format!("{:x}", hasher.finalize()))
 }
 
@@ -192,7 +199,10 @@ fn ingest_file(
             return record;
         }
     }
-    let file_name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     if file_name.starts_with('.') {
         record.reason = Some("hidden file".to_string());
         return record;
@@ -213,10 +223,11 @@ fn ingest_file(
         }
     };
     let lower: Vec<String> = header.iter().map(|h| h.to_ascii_lowercase()).collect();
-    let Some(format) = FORMATS
-        .iter()
-        .find(|f| f.required_columns().iter().all(|c| lower.iter().any(|h| h == c)))
-    else {
+    let Some(format) = FORMATS.iter().find(|f| {
+        f.required_columns()
+            .iter()
+            .all(|c| lower.iter().any(|h| h == c))
+    }) else {
         let shown: Vec<&str> = header.iter().take(8).map(String::as_str).collect();
         record.reason = Some(format!(
             "not a recognised export (header starts `{}`)",
@@ -245,7 +256,10 @@ fn ingest_file(
     let mut out = Vec::with_capacity(8);
     for index in 0..table.height() {
         let line = (index + 2) as u32;
-        let row = RowView { table: &table, index };
+        let row = RowView {
+            table: &table,
+            index,
+        };
         out.clear();
         match format.parse_row(&row, SourceRef { file: rel, line }, &mut out) {
             Ok(()) => {

@@ -36,7 +36,9 @@ pub fn parse_line_item(raw: &str) -> LineItem {
     let kind = match piece.as_deref() {
         Some("input") | Some("input_tokens") | Some("uncached input") => ChargeKind::Input,
         Some("cached input") | Some("input_cached_tokens") => ChargeKind::CachedInput,
-        Some("cache write") | Some("cached write") | Some("input_cache_write_tokens") => ChargeKind::CacheWrite,
+        Some("cache write") | Some("cached write") | Some("input_cache_write_tokens") => {
+            ChargeKind::CacheWrite
+        }
         Some("output") | Some("output_tokens") => ChargeKind::Output,
         _ => ChargeKind::Other,
     };
@@ -80,7 +82,12 @@ impl Format for OpenAiCostCsv {
         ]
     }
 
-    fn parse_row(&self, row: &RowView, src: SourceRef, out: &mut Vec<LedgerRow>) -> Result<(), RowError> {
+    fn parse_row(
+        &self,
+        row: &RowView,
+        src: SourceRef,
+        out: &mut Vec<LedgerRow>,
+    ) -> Result<(), RowError> {
         let start = row.timestamp("start_time")?;
         let end = match row.get("end_time") {
             Some(_) => row.timestamp("end_time")?,
@@ -88,9 +95,20 @@ impl Format for OpenAiCostCsv {
         };
         let amount = row.money("amount_value")?;
         let item = parse_line_item(row.get("line_item").unwrap_or(""));
-        let mut r = LedgerRow::new("openai", RecordRole::Billed, item.kind, start, end, src.file, src.line);
+        let mut r = LedgerRow::new(
+            "openai",
+            RecordRole::Billed,
+            item.kind,
+            start,
+            end,
+            src.file,
+            src.line,
+        );
         r.billed_cost_nano = Some(amount);
-        r.currency = row.get("amount_currency").unwrap_or("usd").to_ascii_uppercase();
+        r.currency = row
+            .get("amount_currency")
+            .unwrap_or("usd")
+            .to_ascii_uppercase();
         r.billing_account = row.text("organization_id");
         r.sub_account = row.text("project_id");
         r.api_key = row.text("api_key_id");
@@ -125,12 +143,27 @@ mod tests {
     fn reads_line_items() {
         assert_eq!(
             parse_line_item("gpt-4o-2024-08-06, input"),
-            LineItem { model: Some("gpt-4o-2024-08-06".into()), kind: ChargeKind::Input, tier: ServiceTier::Standard }
+            LineItem {
+                model: Some("gpt-4o-2024-08-06".into()),
+                kind: ChargeKind::Input,
+                tier: ServiceTier::Standard
+            }
         );
-        assert_eq!(parse_line_item("gpt-4.1, cached input").kind, ChargeKind::CachedInput);
+        assert_eq!(
+            parse_line_item("gpt-4.1, cached input").kind,
+            ChargeKind::CachedInput
+        );
         let p = parse_line_item("priority | gpt-5, output, long context");
-        assert_eq!((p.model.as_deref(), p.kind, p.tier), (Some("gpt-5"), ChargeKind::Output, ServiceTier::Priority));
-        assert_eq!(parse_line_item("gpt-audio-mini-2025-10-06 audio, input").model.as_deref(), Some("gpt-audio-mini-2025-10-06"));
+        assert_eq!(
+            (p.model.as_deref(), p.kind, p.tier),
+            (Some("gpt-5"), ChargeKind::Output, ServiceTier::Priority)
+        );
+        assert_eq!(
+            parse_line_item("gpt-audio-mini-2025-10-06 audio, input")
+                .model
+                .as_deref(),
+            Some("gpt-audio-mini-2025-10-06")
+        );
         let other = parse_line_item("web search tool calls");
         assert_eq!((other.model, other.kind), (None, ChargeKind::Other));
         assert_eq!(parse_line_item("Vector storage").kind, ChargeKind::Other);

@@ -21,7 +21,13 @@ impl Format for OpenAiUsageCsv {
         RecordRole::Usage
     }
     fn required_columns(&self) -> &'static [&'static str] {
-        &["start_time", "end_time", "num_model_requests", "input_tokens", "output_tokens"]
+        &[
+            "start_time",
+            "end_time",
+            "num_model_requests",
+            "input_tokens",
+            "output_tokens",
+        ]
     }
     fn columns(&self) -> &'static [&'static str] {
         &[
@@ -42,7 +48,12 @@ impl Format for OpenAiUsageCsv {
         ]
     }
 
-    fn parse_row(&self, row: &RowView, src: SourceRef, out: &mut Vec<LedgerRow>) -> Result<(), RowError> {
+    fn parse_row(
+        &self,
+        row: &RowView,
+        src: SourceRef,
+        out: &mut Vec<LedgerRow>,
+    ) -> Result<(), RowError> {
         let start = row.timestamp("start_time")?;
         let end = row.timestamp("end_time")?;
         let input = row.count("input_tokens")?;
@@ -63,11 +74,22 @@ impl Format for OpenAiUsageCsv {
         } else {
             let raw = row.get("service_tier").unwrap_or("default");
             ServiceTier::from_export(raw).ok_or_else(|| {
-                RowError::new(Some("service_tier"), format!("unknown service tier `{raw}`"))
+                RowError::new(
+                    Some("service_tier"),
+                    format!("unknown service tier `{raw}`"),
+                )
             })?
         };
         let base = {
-            let mut r = LedgerRow::new("openai", RecordRole::Usage, ChargeKind::Input, start, end, src.file, src.line);
+            let mut r = LedgerRow::new(
+                "openai",
+                RecordRole::Usage,
+                ChargeKind::Input,
+                start,
+                end,
+                src.file,
+                src.line,
+            );
             r.billing_account = row.text("organization_id");
             r.sub_account = row.text("project_id");
             r.api_key = row.text("api_key_id");

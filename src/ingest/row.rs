@@ -51,8 +51,9 @@ impl<'a> RowView<'a> {
     }
 
     pub fn required(&self, column: &str) -> Result<&'a str, RowError> {
-        self.get(column)
-            .ok_or_else(|| RowError::new(Some(column), format!("missing value in column `{column}`")))
+        self.get(column).ok_or_else(|| {
+            RowError::new(Some(column), format!("missing value in column `{column}`"))
+        })
     }
 
     /// A non-negative count; blank is zero (empty buckets leave metric cells blank). Counts are
@@ -74,7 +75,10 @@ impl<'a> RowView<'a> {
     pub fn money(&self, column: &str) -> Result<i64, RowError> {
         let v = self.required(column)?;
         money::parse_nanos(v).ok_or_else(|| {
-            RowError::new(Some(column), format!("`{v}` in column `{column}` is not an amount"))
+            RowError::new(
+                Some(column),
+                format!("`{v}` in column `{column}` is not an amount"),
+            )
         })
     }
 
@@ -120,7 +124,11 @@ pub fn parse_timestamp_ms(raw: &str) -> Option<i64> {
     if s.bytes().all(|b| b.is_ascii_digit() || b == b'.') && !s.contains('-') {
         let secs: f64 = s.parse().ok()?;
         // Ten-digit seconds; a 13-digit value is already milliseconds.
-        return Some(if secs > 1e11 { secs as i64 } else { (secs * 1000.0).round() as i64 });
+        return Some(if secs > 1e11 {
+            secs as i64
+        } else {
+            (secs * 1000.0).round() as i64
+        });
     }
     let mut iso = s.replacen(' ', "T", 1);
     // `+00` / `-05` short offsets are not RFC 3339; widen them.
@@ -133,14 +141,21 @@ pub fn parse_timestamp_ms(raw: &str) -> Option<i64> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(&iso) {
         return Some(dt.with_timezone(&Utc).timestamp_millis());
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(n) = NaiveDateTime::parse_from_str(&iso, fmt) {
             return Some(Utc.from_utc_datetime(&n).timestamp_millis());
         }
     }
     for fmt in ["%Y-%m-%d", "%m/%d/%Y", "%Y/%m/%d"] {
         if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
-            return Some(Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0)?).timestamp_millis());
+            return Some(
+                Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0)?)
+                    .timestamp_millis(),
+            );
         }
     }
     None

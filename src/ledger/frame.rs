@@ -98,7 +98,8 @@ impl LedgerBuilder {
         self.end.append_value(r.period_end_ms);
         self.provider.append_value(r.provider);
         self.role.append_value(r.role.as_str());
-        self.billing_account.append_option(r.billing_account.as_deref());
+        self.billing_account
+            .append_option(r.billing_account.as_deref());
         self.sub_account.append_option(r.sub_account.as_deref());
         self.api_key.append_option(r.api_key.as_deref());
         self.workload
@@ -114,7 +115,8 @@ impl LedgerBuilder {
         self.unit.append_value(r.unit);
         self.billed_nano.append_option(r.billed_cost_nano);
         self.list_nano.append_option(r.list_cost_nano);
-        self.reported_nano.append_option(r.source_reported_cost_nano);
+        self.reported_nano
+            .append_option(r.source_reported_cost_nano);
         self.currency.append_value(&r.currency);
         self.tier.append_value(r.service_tier.as_str());
         self.region.append_option(r.region.as_deref());
@@ -131,7 +133,10 @@ impl LedgerBuilder {
         let billed = self.billed_nano.finish();
         let list = self.list_nano.finish();
         let to_f64 = |ca: &Int64Chunked, name: &str| -> Column {
-            let v: Float64Chunked = ca.iter().map(|o| o.map(crate::money::nanos_to_f64)).collect();
+            let v: Float64Chunked = ca
+                .iter()
+                .map(|o| o.map(crate::money::nanos_to_f64))
+                .collect();
             v.with_name(name.into()).into_column()
         };
         let columns = vec![
@@ -208,7 +213,11 @@ impl Ledger {
 
     /// Keeps the rows whose period starts in `[start_ms, end_ms)`; returns the kept ledger and,
     /// per source file, the number of distinct input lines that fell outside the period.
-    pub fn restrict_period(&self, start_ms: i64, end_ms: i64) -> Result<(Ledger, Vec<(String, u64)>)> {
+    pub fn restrict_period(
+        &self,
+        start_ms: i64,
+        end_ms: i64,
+    ) -> Result<(Ledger, Vec<(String, u64)>)> {
         let start = col("charge_period_start").cast(DataType::Int64);
         let inside = start
             .clone()
@@ -268,7 +277,12 @@ impl Ledger {
             aggs.push(col(*c).sum().cast(DataType::Int64).alias(format!("__i{i}")));
         }
         for (i, c) in float_sums.iter().enumerate() {
-            aggs.push(col(*c).sum().cast(DataType::Float64).alias(format!("__f{i}")));
+            aggs.push(
+                col(*c)
+                    .sum()
+                    .cast(DataType::Float64)
+                    .alias(format!("__f{i}")),
+            );
         }
         aggs.push(len().cast(DataType::UInt64).alias("__rows"));
         let mut lf = self.df.clone().lazy().filter(Self::filter_expr(filter));
@@ -300,7 +314,10 @@ impl Ledger {
         let mut result = Vec::with_capacity(n);
         for r in 0..n {
             result.push(AggRow {
-                keys: key_cols.iter().map(|c| c.get(r).map(str::to_string)).collect(),
+                keys: key_cols
+                    .iter()
+                    .map(|c| c.get(r).map(str::to_string))
+                    .collect(),
                 ints: int_cols.iter().map(|c| c.get(r).unwrap_or(0)).collect(),
                 floats: float_cols.iter().map(|c| c.get(r).unwrap_or(0.0)).collect(),
                 rows: rows.get(r).unwrap_or(0),

@@ -104,7 +104,10 @@ impl ChargeKind {
     pub fn is_tokens(self) -> bool {
         matches!(
             self,
-            ChargeKind::Input | ChargeKind::CachedInput | ChargeKind::CacheWrite | ChargeKind::Output
+            ChargeKind::Input
+                | ChargeKind::CachedInput
+                | ChargeKind::CacheWrite
+                | ChargeKind::Output
         )
     }
 }
@@ -132,7 +135,9 @@ impl ServiceTier {
     /// Maps the tier spellings seen in exports (`default`, `auto`, `scale`, `fast`, …).
     pub fn from_export(s: &str) -> Option<Self> {
         match s.trim().to_ascii_lowercase().as_str() {
-            "" | "default" | "auto" | "standard" | "on_demand" | "message" => Some(ServiceTier::Standard),
+            "" | "default" | "auto" | "standard" | "on_demand" | "message" => {
+                Some(ServiceTier::Standard)
+            }
             "batch" => Some(ServiceTier::Batch),
             "priority" | "scale" | "fast" => Some(ServiceTier::Priority),
             "flex" => Some(ServiceTier::Flex),

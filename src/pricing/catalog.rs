@@ -10,7 +10,10 @@ use std::path::Path;
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
     #[error("could not read catalog file `{file}`: {source}")]
-    Io { file: String, source: std::io::Error },
+    Io {
+        file: String,
+        source: std::io::Error,
+    },
     #[error("catalog file `{file}` is not valid: {message}")]
     Parse { file: String, message: String },
     #[error("catalog `{file}`: {message}")]
@@ -133,7 +136,10 @@ struct VendorFile {
 /// How a model string was resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Resolution {
-    Found { model_id: String, rule: &'static str },
+    Found {
+        model_id: String,
+        rule: &'static str,
+    },
     Unknown,
     Ambiguous(Vec<String>),
 }
@@ -160,7 +166,10 @@ impl Catalog {
 
     /// Loads `catalog.toml` and every other `*.toml` in `dir`.
     pub fn from_dir(dir: &Path) -> Result<Catalog, CatalogError> {
-        let io = |file: &Path, source| CatalogError::Io { file: file.display().to_string(), source };
+        let io = |file: &Path, source| CatalogError::Io {
+            file: file.display().to_string(),
+            source,
+        };
         let mut paths: Vec<_> = std::fs::read_dir(dir)
             .map_err(|e| io(dir, e))?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -177,12 +186,23 @@ impl Catalog {
 
     /// Builds a catalog from `(file name, TOML text)` pairs; the one ending in `catalog.toml` is the header.
     pub fn from_files(files: &[(String, String)]) -> Result<Catalog, CatalogError> {
-        let parse_err = |file: &str, e: toml::de::Error| CatalogError::Parse { file: file.to_string(), message: e.to_string() };
-        let invalid = |file: &str, message: String| CatalogError::Invalid { file: file.to_string(), message };
+        let parse_err = |file: &str, e: toml::de::Error| CatalogError::Parse {
+            file: file.to_string(),
+            message: e.to_string(),
+        };
+        let invalid = |file: &str, message: String| CatalogError::Invalid {
+            file: file.to_string(),
+            message,
+        };
         let (hname, htext) = files
             .iter()
             .find(|(n, _)| n.ends_with("catalog.toml"))
-            .ok_or_else(|| invalid("catalog.toml", "missing; the catalog folder needs a `catalog.toml` header".into()))?;
+            .ok_or_else(|| {
+                invalid(
+                    "catalog.toml",
+                    "missing; the catalog folder needs a `catalog.toml` header".into(),
+                )
+            })?;
         let header: Header = toml::from_str(htext).map_err(|e| parse_err(hname, e))?;
         let mut models = BTreeMap::new();
         let mut names: HashMap<String, Vec<String>> = HashMap::new();
@@ -192,10 +212,16 @@ impl Catalog {
             for mut m in vf.models {
                 m.vendor = vf.vendor.clone();
                 if !m.id.starts_with(&format!("{}/", vf.vendor)) {
-                    return Err(invalid(name, format!("model `{}` must start with `{}/`", m.id, vf.vendor)));
+                    return Err(invalid(
+                        name,
+                        format!("model `{}` must start with `{}/`", m.id, vf.vendor),
+                    ));
                 }
                 validate_periods(&m).map_err(|msg| invalid(name, msg))?;
-                let tail = m.id.split_once('/').map(|(_, t)| t.to_string()).unwrap_or_default();
+                let tail =
+                    m.id.split_once('/')
+                        .map(|(_, t)| t.to_string())
+                        .unwrap_or_default();
                 let mut all: Vec<String> = m.names.iter().map(|n| normalise(n)).collect();
                 all.push(normalise(&tail));
                 all.sort();
@@ -211,19 +237,32 @@ impl Catalog {
             }
         }
         // Ambiguity is a catalog error: one name, one model.
-        let mut clashes: Vec<(&String, &Vec<String>)> = names.iter().filter(|(_, ids)| ids.len() > 1).collect();
+        let mut clashes: Vec<(&String, &Vec<String>)> =
+            names.iter().filter(|(_, ids)| ids.len() > 1).collect();
         clashes.sort();
         if let Some((n, ids)) = clashes.first() {
-            return Err(invalid(&file_of[&ids[0]], format!("name `{n}` resolves to several models: {}", ids.join(", "))));
+            return Err(invalid(
+                &file_of[&ids[0]],
+                format!("name `{n}` resolves to several models: {}", ids.join(", ")),
+            ));
         }
         for m in models.values() {
             for target in m.downshift.iter().chain(m.successor.iter()) {
                 if !models.contains_key(target) {
-                    return Err(invalid(&file_of[&m.id], format!("model `{}` refers to unknown model `{target}`", m.id)));
+                    return Err(invalid(
+                        &file_of[&m.id],
+                        format!("model `{}` refers to unknown model `{target}`", m.id),
+                    ));
                 }
             }
         }
-        Ok(Catalog { release: header.release, currency: header.currency, schema_version: header.schema_version, models, names })
+        Ok(Catalog {
+            release: header.release,
+            currency: header.currency,
+            schema_version: header.schema_version,
+            models,
+            names,
+        })
     }
 
     pub fn model(&self, id: &str) -> Option<&Model> {
@@ -256,7 +295,10 @@ impl Catalog {
     fn lookup(&self, name: &str, rule: &'static str) -> Option<Resolution> {
         let ids = self.names.get(name)?;
         Some(if ids.len() == 1 {
-            Resolution::Found { model_id: ids[0].clone(), rule }
+            Resolution::Found {
+                model_id: ids[0].clone(),
+                rule,
+            }
         } else {
             Resolution::Ambiguous(ids.clone())
         })
@@ -277,14 +319,20 @@ pub fn normalise(raw: &str) -> String {
 /// Strips a trailing calendar date only if it is a real date.
 pub fn strip_date_suffix(name: &str) -> Option<&str> {
     let valid = |y: &str, m: &str, d: &str| {
-        let (Ok(y), Ok(m), Ok(d)) = (y.parse::<i32>(), m.parse::<u32>(), d.parse::<u32>()) else { return false };
+        let (Ok(y), Ok(m), Ok(d)) = (y.parse::<i32>(), m.parse::<u32>(), d.parse::<u32>()) else {
+            return false;
+        };
         (2020..=2100).contains(&y) && NaiveDate::from_ymd_opt(y, m, d).is_some()
     };
     let b = name.as_bytes();
     // -YYYY-MM-DD
     if name.len() > 11 && b[name.len() - 11] == b'-' {
         let t = &name[name.len() - 10..];
-        if t.as_bytes()[4] == b'-' && t.as_bytes()[7] == b'-' && t.bytes().filter(u8::is_ascii_digit).count() == 8 && valid(&t[0..4], &t[5..7], &t[8..10]) {
+        if t.as_bytes()[4] == b'-'
+            && t.as_bytes()[7] == b'-'
+            && t.bytes().filter(u8::is_ascii_digit).count() == 8
+            && valid(&t[0..4], &t[5..7], &t[8..10])
+        {
             return Some(&name[..name.len() - 11]);
         }
     }
@@ -302,26 +350,42 @@ fn validate_periods(m: &Model) -> Result<(), String> {
     if m.prices.is_empty() {
         return Err(format!("model `{}` has no price period", m.id));
     }
-    let mut live: Vec<&PricePeriod> = m.prices.iter().filter(|p| p.status != PeriodStatus::Cancelled).collect();
+    let mut live: Vec<&PricePeriod> = m
+        .prices
+        .iter()
+        .filter(|p| p.status != PeriodStatus::Cancelled)
+        .collect();
     live.sort_by_key(|p| p.from);
     for p in &m.prices {
         if p.to.is_some_and(|to| to <= p.from) {
-            return Err(format!("model `{}` period `{}` ends before it starts", m.id, p.id));
+            return Err(format!(
+                "model `{}` period `{}` ends before it starts",
+                m.id, p.id
+            ));
         }
         if p.sources.is_empty() {
             return Err(format!("model `{}` period `{}` has no source", m.id, p.id));
         }
         if p.cached_input.is_some_and(|c| c > p.input) {
-            return Err(format!("model `{}` period `{}`: cached input costs more than input", m.id, p.id));
+            return Err(format!(
+                "model `{}` period `{}`: cached input costs more than input",
+                m.id, p.id
+            ));
         }
         if p.batch.is_some_and(|b| b > Decimal::ONE) {
-            return Err(format!("model `{}` period `{}`: batch costs more than standard", m.id, p.id));
+            return Err(format!(
+                "model `{}` period `{}`: batch costs more than standard",
+                m.id, p.id
+            ));
         }
     }
     for w in live.windows(2) {
         let overlaps = w[0].to.is_none_or(|to| to > w[1].from);
         if overlaps {
-            return Err(format!("model `{}` periods `{}` and `{}` overlap", m.id, w[0].id, w[1].id));
+            return Err(format!(
+                "model `{}` periods `{}` and `{}` overlap",
+                m.id, w[0].id, w[1].id
+            ));
         }
     }
     Ok(())
@@ -334,8 +398,14 @@ mod tests {
     #[test]
     fn strips_only_real_dates() {
         assert_eq!(strip_date_suffix("gpt-4o-2024-08-06"), Some("gpt-4o"));
-        assert_eq!(strip_date_suffix("claude-sonnet-4-5-20250929"), Some("claude-sonnet-4-5"));
-        assert_eq!(strip_date_suffix("claude-sonnet-4-5@20250929"), Some("claude-sonnet-4-5"));
+        assert_eq!(
+            strip_date_suffix("claude-sonnet-4-5-20250929"),
+            Some("claude-sonnet-4-5")
+        );
+        assert_eq!(
+            strip_date_suffix("claude-sonnet-4-5@20250929"),
+            Some("claude-sonnet-4-5")
+        );
         assert_eq!(strip_date_suffix("gpt-4o-2024-13-06"), None);
         assert_eq!(strip_date_suffix("model-12345678"), None);
         assert_eq!(strip_date_suffix("gpt-4o"), None);

@@ -21,7 +21,10 @@ use std::collections::HashMap;
 pub const EMBEDDED: &[(&str, &str)] = &[
     ("catalog.toml", include_str!("../../pricing/catalog.toml")),
     ("openai.toml", include_str!("../../pricing/openai.toml")),
-    ("anthropic.toml", include_str!("../../pricing/anthropic.toml")),
+    (
+        "anthropic.toml",
+        include_str!("../../pricing/anthropic.toml"),
+    ),
 ];
 
 /// The rate (USD per unit) for one charge kind under one period and tier, or why there is none.
@@ -46,7 +49,13 @@ pub fn rate_for(
         ChargeKind::Request => (Some(period.request.unwrap_or(Decimal::ZERO)), Decimal::ONE),
         other => return Err(format!("no catalog rate for `{}` charges", other.as_str())),
     };
-    let base = base.ok_or_else(|| format!("no `{}` rate in price period `{}`", kind.as_str(), period.id))?;
+    let base = base.ok_or_else(|| {
+        format!(
+            "no `{}` rate in price period `{}`",
+            kind.as_str(),
+            period.id
+        )
+    })?;
     let multiplier = match tier {
         ServiceTier::Standard => Decimal::ONE,
         ServiceTier::Batch => period
@@ -76,7 +85,10 @@ pub struct Pricer<'c> {
 
 impl<'c> Pricer<'c> {
     pub fn new(catalog: &'c Catalog) -> Self {
-        Pricer { catalog, cache: HashMap::new() }
+        Pricer {
+            catalog,
+            cache: HashMap::new(),
+        }
     }
 
     /// Fills `model_id`, `list_cost_nano`, `price_ref` and `unpriced_reason`.
@@ -95,7 +107,10 @@ impl<'c> Pricer<'c> {
             .or_insert_with(|| match catalog.resolve(raw, Some(row.provider)) {
                 Resolution::Found { model_id, .. } => Ok(model_id),
                 Resolution::Unknown => Err(format!("unknown model `{raw}`")),
-                Resolution::Ambiguous(ids) => Err(format!("ambiguous model `{raw}` (matches {})", ids.join(", "))),
+                Resolution::Ambiguous(ids) => Err(format!(
+                    "ambiguous model `{raw}` (matches {})",
+                    ids.join(", ")
+                )),
             })
             .clone();
         match resolved {
@@ -114,13 +129,18 @@ impl<'c> Pricer<'c> {
                             crate::util::day_string(row.period_start_ms)
                         ))
                     }
-                    Some(period) => match rate_for(period, row.charge_kind, row.cache_ttl, row.service_tier) {
-                        Ok((rate, per)) => {
-                            row.list_cost_nano = Some(cost_nanos(row.quantity, rate, per));
-                            row.price_ref = Some(format!("{}/{}/{}", self.catalog.release, model_id, period.id));
+                    Some(period) => {
+                        match rate_for(period, row.charge_kind, row.cache_ttl, row.service_tier) {
+                            Ok((rate, per)) => {
+                                row.list_cost_nano = Some(cost_nanos(row.quantity, rate, per));
+                                row.price_ref = Some(format!(
+                                    "{}/{}/{}",
+                                    self.catalog.release, model_id, period.id
+                                ));
+                            }
+                            Err(reason) => row.unpriced_reason = Some(reason),
                         }
-                        Err(reason) => row.unpriced_reason = Some(reason),
-                    },
+                    }
                 }
             }
         }

@@ -40,10 +40,17 @@ impl Renderer for MarkdownRenderer {
     fn render(&self, r: &Report) -> Result<Vec<u8>> {
         let mut o = String::new();
         let spend = r.total_spend();
-        writeln!(o, "# AI spend audit: {} to {}", r.period.start, r.period.end)?;
+        writeln!(
+            o,
+            "# AI spend audit: {} to {}",
+            r.period.start, r.period.end
+        )?;
         writeln!(o)?;
         if !r.period.complete {
-            writeln!(o, "> **Partial month**: the billing data does not reach the month's last day.\n")?;
+            writeln!(
+                o,
+                "> **Partial month**: the billing data does not reach the month's last day.\n"
+            )?;
         }
         writeln!(
             o,
@@ -59,14 +66,21 @@ impl Renderer for MarkdownRenderer {
         writeln!(o)?;
 
         writeln!(o, "## Spend\n")?;
-        writeln!(o, "- Billed (from cost exports): **{}**", money(r, r.totals.billed_cost))?;
+        writeln!(
+            o,
+            "- Billed (from cost exports): **{}**",
+            money(r, r.totals.billed_cost)
+        )?;
         writeln!(
             o,
             "- Estimated (usage priced at list, providers with no cost export): **{}**",
             money(r, r.totals.estimated_cost)
         )?;
         writeln!(o, "- Gateway and usage logs never add to billed spend.\n")?;
-        writeln!(o, "| provider | billed | list cost of priced usage | estimated |")?;
+        writeln!(
+            o,
+            "| provider | billed | list cost of priced usage | estimated |"
+        )?;
         writeln!(o, "|---|---:|---:|---:|")?;
         let mut providers: Vec<&String> = r
             .totals
@@ -78,7 +92,9 @@ impl Renderer for MarkdownRenderer {
         providers.sort();
         providers.dedup();
         for p in providers {
-            let get = |m: &std::collections::BTreeMap<String, i128>| m.get(p).map(|v| money(r, *v)).unwrap_or_else(|| "–".into());
+            let get = |m: &std::collections::BTreeMap<String, i128>| {
+                m.get(p).map(|v| money(r, *v)).unwrap_or_else(|| "–".into())
+            };
             writeln!(
                 o,
                 "| {p} | {} | {} | {} |",
@@ -88,12 +104,22 @@ impl Renderer for MarkdownRenderer {
             )?;
         }
         writeln!(o)?;
-        for (title, lines) in [("workload", &r.spend_by_workload), ("model", &r.spend_by_model)] {
+        for (title, lines) in [
+            ("workload", &r.spend_by_workload),
+            ("model", &r.spend_by_model),
+        ] {
             writeln!(o, "### Billed spend by {title}\n")?;
             writeln!(o, "| provider | {title} | billed | share |")?;
             writeln!(o, "|---|---|---:|---:|")?;
             for l in lines {
-                writeln!(o, "| {} | {} | {} | {} |", l.provider, cell(&l.name), money(r, l.billed_cost), pct(l.billed_cost, r.totals.billed_cost))?;
+                writeln!(
+                    o,
+                    "| {} | {} | {} | {} |",
+                    l.provider,
+                    cell(&l.name),
+                    money(r, l.billed_cost),
+                    pct(l.billed_cost, r.totals.billed_cost)
+                )?;
             }
             writeln!(o)?;
         }
@@ -122,9 +148,19 @@ impl Renderer for MarkdownRenderer {
             writeln!(o)?;
             for (i, f) in r.findings.iter().enumerate() {
                 writeln!(o, "### {}. {}\n", i + 1, f.title)?;
-                writeln!(o, "- id `{}`, provider `{}`, confidence **{}**", f.id, f.provider, f.confidence.as_str())?;
+                writeln!(
+                    o,
+                    "- id `{}`, provider `{}`, confidence **{}**",
+                    f.id,
+                    f.provider,
+                    f.confidence.as_str()
+                )?;
                 writeln!(o, "- action: {}", f.action)?;
-                writeln!(o, "\nEvidence:\n\n```json\n{}\n```\n", serde_json::to_string_pretty(&f.evidence)?)?;
+                writeln!(
+                    o,
+                    "\nEvidence:\n\n```json\n{}\n```\n",
+                    serde_json::to_string_pretty(&f.evidence)?
+                )?;
             }
         }
 
@@ -132,17 +168,32 @@ impl Renderer for MarkdownRenderer {
         if r.unpriced.is_empty() {
             writeln!(o, "Every usage row was priced.\n")?;
         } else {
-            writeln!(o, "These rows have no list price; they are never priced at $0.\n")?;
+            writeln!(
+                o,
+                "These rows have no list price; they are never priced at $0.\n"
+            )?;
             writeln!(o, "| provider | model | reason | rows | tokens | billed |")?;
             writeln!(o, "|---|---|---|---:|---:|---:|")?;
             for u in &r.unpriced {
-                writeln!(o, "| {} | `{}` | {} | {} | {:.0} | {} |", u.provider, cell(&u.model), cell(&u.reason), u.rows, u.tokens, money(r, u.billed_cost))?;
+                writeln!(
+                    o,
+                    "| {} | `{}` | {} | {} | {:.0} | {} |",
+                    u.provider,
+                    cell(&u.model),
+                    cell(&u.reason),
+                    u.rows,
+                    u.tokens,
+                    money(r, u.billed_cost)
+                )?;
             }
             writeln!(o)?;
         }
 
         writeln!(o, "## Inputs\n")?;
-        writeln!(o, "| file | format | rows | status | rejected rows | outside the period | note |")?;
+        writeln!(
+            o,
+            "| file | format | rows | status | rejected rows | outside the period | note |"
+        )?;
         writeln!(o, "|---|---|---:|---|---:|---:|---|")?;
         for i in &r.inputs {
             let status = match i.status {
@@ -167,20 +218,45 @@ impl Renderer for MarkdownRenderer {
         if r.rejects.is_empty() {
             writeln!(o, "None.\n")?;
         } else {
-            writeln!(o, "{} rows could not be read; all are in `rejects.csv`. The first ones:\n", r.rejects.len())?;
+            writeln!(
+                o,
+                "{} rows could not be read; all are in `rejects.csv`. The first ones:\n",
+                r.rejects.len()
+            )?;
             writeln!(o, "| file | line | column | reason |")?;
             writeln!(o, "|---|---:|---|---|")?;
             for j in r.rejects.iter().take(20) {
-                writeln!(o, "| `{}` | {} | {} | {} |", cell(&j.file), j.line, j.column.as_deref().unwrap_or("–"), cell(&j.reason))?;
+                writeln!(
+                    o,
+                    "| `{}` | {} | {} | {} |",
+                    cell(&j.file),
+                    j.line,
+                    j.column.as_deref().unwrap_or("–"),
+                    cell(&j.reason)
+                )?;
             }
             writeln!(o)?;
         }
         writeln!(o, "## Analyses\n")?;
         for a in &r.analyses {
-            writeln!(o, "- `{}`: {} ({} findings){}", a.id, a.status, a.findings, a.message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())?;
+            writeln!(
+                o,
+                "- `{}`: {} ({} findings){}",
+                a.id,
+                a.status,
+                a.findings,
+                a.message
+                    .as_deref()
+                    .map(|m| format!(": {m}"))
+                    .unwrap_or_default()
+            )?;
         }
         writeln!(o)?;
-        writeln!(o, "---\nspend-audit {}, pricing catalog {}, findings.json schema {}.", r.tool_version, r.catalog_release, r.schema_version)?;
+        writeln!(
+            o,
+            "---\nspend-audit {}, pricing catalog {}, findings.json schema {}.",
+            r.tool_version, r.catalog_release, r.schema_version
+        )?;
         Ok(o.into_bytes())
     }
 }

@@ -133,15 +133,26 @@ impl Report {
     pub fn headline_from(findings: &[Finding], spend: i128) -> Headline {
         let monthly = combined_savings(findings) as i128;
         let mut by_kind: BTreeMap<String, i128> = BTreeMap::new();
-        for kind in findings.iter().map(|f| f.kind.clone()).collect::<std::collections::BTreeSet<_>>() {
-            let of_kind: Vec<Finding> = findings.iter().filter(|f| f.kind == kind).cloned().collect();
+        for kind in findings
+            .iter()
+            .map(|f| f.kind.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+        {
+            let of_kind: Vec<Finding> = findings
+                .iter()
+                .filter(|f| f.kind == kind)
+                .cloned()
+                .collect();
             by_kind.insert(kind, combined_savings(&of_kind) as i128);
         }
         Headline {
             monthly_savings: monthly,
             annual_savings: monthly * 12,
             share_of_spend: if spend > 0 {
-                (money::nanos_to_cents(monthly) as f64 / money::nanos_to_cents(spend) as f64 * 10_000.0).round() / 10_000.0
+                (money::nanos_to_cents(monthly) as f64 / money::nanos_to_cents(spend) as f64
+                    * 10_000.0)
+                    .round()
+                    / 10_000.0
             } else {
                 0.0
             },
@@ -163,5 +174,9 @@ pub trait Renderer {
 
 /// Every renderer, in the order files are written.
 pub fn renderers() -> Vec<Box<dyn Renderer>> {
-    vec![Box::new(JsonRenderer), Box::new(MarkdownRenderer), Box::new(RejectsRenderer)]
+    vec![
+        Box::new(JsonRenderer),
+        Box::new(MarkdownRenderer),
+        Box::new(RejectsRenderer),
+    ]
 }

@@ -14,7 +14,12 @@ impl Renderer for RejectsRenderer {
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(["file", "line", "column", "reason"])?;
         for r in &report.rejects {
-            w.write_record([r.file.as_str(), &r.line.to_string(), r.column.as_deref().unwrap_or(""), r.reason.as_str()])?;
+            w.write_record([
+                r.file.as_str(),
+                &r.line.to_string(),
+                r.column.as_deref().unwrap_or(""),
+                r.reason.as_str(),
+            ])?;
         }
         Ok(w.into_inner()?)
     }

@@ -1,1 +1,15 @@
+//! One integration-test binary (each extra binary is another link of polars).
+//!
+//! - `demo`: the README's audit on `fixtures/demo`, end to end, with the planted findings.
+//! - `bad_input`: truncated, empty, wrongly encoded and header-only files; `--strict`; exit codes.
+//! - `parsers`: each format with its real column order and value formats, and the unit traps.
+//! - `pricing`: catalog boundaries and resolution.
+//! - `reconcile`: property test that billed totals reconcile with the input to the cent.
 
+mod common;
+
+mod bad_input;
+mod demo;
+mod parsers;
+mod pricing;
+mod reconcile;

@@ -1,0 +1,177 @@
+//! Bad input never panics: it is skipped or rejected with file, line, column and reason, and the
+//! run carries on (exit 0), unless `--strict` (exit 1, outputs still written).
+
+use crate::common::*;
+
+const OPENAI_COST_HEADER: &str = "start_time,end_time,start_time_iso,end_time_iso,amount_value,amount_currency,line_item,project_id,organization_id,organization_name";
+
+fn good_cost() -> String {
+    format!(
+        "{OPENAI_COST_HEADER}\n\
+         1790812800,1790899200,2026-10-01T00:00:00+00:00,2026-10-02T00:00:00+00:00,1.25,usd,\"gpt-4o-2024-08-06, input\",proj_a,org-a,A\n\
+         1793404800,1793491200,2026-10-31T00:00:00+00:00,2026-11-01T00:00:00+00:00,2.5,usd,\"gpt-4o-2024-08-06, output\",proj_a,org-a,A\n"
+    )
+}
+
+fn bad_folder() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    write(p, "good/cost.csv", &good_cost());
+    // Truncated mid-row: the last line lost its tail.
+    write(
+        p,
+        "truncated/cost.csv",
+        &format!("{OPENAI_COST_HEADER}\n1790812800,1790899200,2026-10-01T00:00:00+00:00,2026-10-02T00:00:00+00:00,0.5,usd,\"gpt-4.1, input\",proj_b,org-a,A\n1790812800,1790899200,2026-10-01T00:00:00+00:00,2026-10-0"),
+    );
+    write(p, "empty.csv", "");
+    write(p, "header_only.csv", &format!("{OPENAI_COST_HEADER}\n"));
+    // UTF-16 with BOM, as Excel's "Unicode text" saves it.
+    let utf16: Vec<u8> = [0xFFu8, 0xFE]
+        .into_iter()
+        .chain("a,b\n1,2\n".encode_utf16().flat_map(|u| u.to_le_bytes()))
+        .collect();
+    std::fs::write(p.join("utf16.csv"), utf16).unwrap();
+    // Latin-1 bytes in a text cell: read lossily, the row still counts.
+    let mut latin = format!("{OPENAI_COST_HEADER}\n").into_bytes();
+    latin.extend_from_slice(b"1790812800,1790899200,x,y,0.75,usd,\"gpt-4o-2024-08-06, input\",proj_\xe9,org-a,Caf\xe9\n");
+    std::fs::write(p.join("latin1.csv"), latin).unwrap();
+    // Bad values: an amount that is not a number and a date that is not a date.
+    write(
+        p,
+        "bad_values.csv",
+        &format!("{OPENAI_COST_HEADER}\n1790812800,1790899200,a,b,abc,usd,\"gpt-4o, input\",proj_c,org-a,A\nnot-a-date,1790899200,a,b,1.0,usd,\"gpt-4o, input\",proj_c,org-a,A\n"),
+    );
+    write(p, "binary.bin", "\u{0}\u{1}\u{2}");
+    dir
+}
+
+#[test]
+fn bad_files_never_panic_and_are_accounted_for() {
+    let dir = bad_folder();
+    let (out, o) = run_ingest(dir.path(), &["--month", "2026-10"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let json = read_json(&out.path().join("findings.json"));
+    let status = |path: &str| {
+        json["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["path"] == path)
+            .unwrap_or_else(|| panic!("{path} not listed"))
+            .clone()
+    };
+    assert_eq!(status("empty.csv")["status"], "skipped");
+    assert_eq!(status("empty.csv")["reason"], "empty file");
+    assert_eq!(status("utf16.csv")["status"], "skipped");
+    assert!(status("utf16.csv")["reason"]
+        .as_str()
+        .unwrap()
+        .contains("UTF-16"));
+    assert_eq!(status("binary.bin")["status"], "skipped");
+    assert_eq!(status("header_only.csv")["status"], "ingested");
+    assert_eq!(status("header_only.csv")["rows"], 0);
+    assert_eq!(status("latin1.csv")["status"], "ingested");
+    assert_eq!(status("latin1.csv")["rejected_rows"], 0);
+    assert_eq!(status("truncated/cost.csv")["rows"], 2);
+    assert_eq!(status("truncated/cost.csv")["rejected_rows"], 1);
+    assert_eq!(status("bad_values.csv")["rejected_rows"], 2);
+
+    let rejects = std::fs::read_to_string(out.path().join("rejects.csv")).unwrap();
+    assert!(
+        rejects.starts_with("file,line,column,reason\n"),
+        "{rejects}"
+    );
+    assert!(rejects.contains("truncated/cost.csv,3,"), "{rejects}");
+    assert!(
+        rejects.contains(
+            "bad_values.csv,2,amount_value,`abc` in column `amount_value` is not an amount"
+        ),
+        "{rejects}"
+    );
+    assert!(
+        rejects.contains("bad_values.csv,3,start_time,`not-a-date`"),
+        "{rejects}"
+    );
+    let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+    assert!(md.contains("## Rejected rows") && md.contains("bad_values.csv"));
+}
+
+#[test]
+fn good_rows_still_reconcile_next_to_bad_ones() {
+    let dir = bad_folder();
+    let (out, _) = run_ingest(dir.path(), &["--month", "2026-10"]);
+    let json = read_json(&out.path().join("findings.json"));
+    // Accepted amounts: the good file, the truncated file's intact first row, the Latin-1 row.
+    let expected: rust_decimal::Decimal =
+        ["1.25", "2.5", "0.5", "0.75"].iter().map(|s| dec(s)).sum();
+    assert_eq!(cents(&json["totals"]["billed_cost"]), dec_cents(expected));
+}
+
+#[test]
+fn strict_fails_with_exit_1_but_still_writes_outputs() {
+    let dir = bad_folder();
+    let (out, o) = run_ingest(dir.path(), &["--month", "2026-10", "--strict"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(out.path().join("findings.json").is_file());
+    assert!(out.path().join("rejects.csv").is_file());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--strict"));
+}
+
+#[test]
+fn strict_passes_on_clean_input() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "cost.csv", &good_cost());
+    let (_, o) = run_ingest(dir.path(), &["--strict"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn output_inside_input_is_refused_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "cost.csv", &good_cost());
+    let o = bin()
+        .arg("ingest")
+        .arg(dir.path())
+        .arg("--out")
+        .arg(dir.path().join("audit"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.starts_with("error: output folder"), "{stderr}");
+    assert!(stderr.contains("--out"), "{stderr}");
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_documents_exit_codes() {
+    let o = bin()
+        .args(["ingest", "x", "--month", "October"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("`YYYY-MM`"));
+    let o = bin().args(["ingest", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        help.contains("Exit codes:") && help.contains("--strict"),
+        "{help}"
+    );
+    let o = bin()
+        .args(["ingest", "/definitely/not/here"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn cli_definition_is_consistent() {
+    use clap::CommandFactory;
+    spend_audit::cli::Cli::command().debug_assert();
+}

@@ -1,0 +1,67 @@
+//! Shared helpers: running the binary, collecting ledger rows from the library.
+
+use assert_cmd::Command;
+use rust_decimal::Decimal;
+use spend_audit::ingest;
+use spend_audit::ledger::LedgerRow;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn bin() -> Command {
+    Command::cargo_bin("spend-audit").expect("binary built")
+}
+
+/// Runs `ingest` on `input` into a fresh temp folder; returns the folder and the command's output.
+pub fn run_ingest(input: &Path, extra: &[&str]) -> (tempfile::TempDir, std::process::Output) {
+    let out = tempfile::tempdir().unwrap();
+    let output = bin()
+        .arg("ingest")
+        .arg(input)
+        .arg("--out")
+        .arg(out.path())
+        .args(extra)
+        .output()
+        .unwrap();
+    (out, output)
+}
+
+pub fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// Cents of a JSON money value (findings.json writes amounts rounded to cents).
+pub fn cents(v: &serde_json::Value) -> i64 {
+    (v.as_f64().unwrap() * 100.0).round() as i64
+}
+
+/// Exact decimal → cents, rounding half away from zero like the tool.
+pub fn dec_cents(d: Decimal) -> i64 {
+    use rust_decimal::prelude::ToPrimitive;
+    (d * Decimal::from(100))
+        .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        .to_i64()
+        .unwrap()
+}
+
+pub fn dec(s: &str) -> Decimal {
+    Decimal::from_str(s.trim()).unwrap()
+}
+
+/// Ingests one folder with the library and returns the rows and the outcome.
+pub fn ingest_rows(dir: &Path) -> (Vec<LedgerRow>, ingest::IngestOutcome) {
+    let files = ingest::walk(dir, None).unwrap();
+    let mut rows = Vec::new();
+    let outcome = ingest::ingest_dir(dir, &files, &mut |r| rows.push(r), &mut |_| {});
+    (rows, outcome)
+}
+
+/// Writes `text` to `dir/name`, creating folders.
+pub fn write(dir: &Path, name: &str, text: &str) {
+    let p = dir.join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}

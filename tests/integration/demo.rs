@@ -1,0 +1,316 @@
+//! The README's audit command on `fixtures/demo`, end to end.
+
+use crate::common::*;
+use rust_decimal::Decimal;
+use spend_audit::ledger::{Ledger, RecordRole, RowFilter};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn demo() -> (tempfile::TempDir, std::process::Output) {
+    let config = repo().join("fixtures/demo.toml");
+    run_ingest(
+        &repo().join("fixtures/demo"),
+        &["--config", config.to_str().unwrap()],
+    )
+}
+
+/// Sums the cost column of every distinct cost export in the folder, by provider, independently
+/// of the tool: header sniffing by hand, identical files counted once, exact decimals.
+fn expected_billed(dir: &Path) -> BTreeMap<String, Decimal> {
+    let mut seen = std::collections::HashSet::new();
+    let mut totals = BTreeMap::new();
+    let files = spend_audit::ingest::walk(dir, None).unwrap();
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap();
+        let text = String::from_utf8_lossy(&bytes)
+            .trim_start_matches('\u{feff}')
+            .to_string();
+        let mut rdr = csv::Reader::from_reader(text.as_bytes());
+        let Ok(header) = rdr.headers().cloned() else {
+            continue;
+        };
+        let (provider, column) = if header.iter().any(|h| h == "amount_value") {
+            ("openai", "amount_value")
+        } else if header.iter().any(|h| h == "cost_usd") {
+            ("anthropic", "cost_usd")
+        } else {
+            continue;
+        };
+        if !seen.insert(bytes.clone()) {
+            continue;
+        }
+        let idx = header.iter().position(|h| h == column).unwrap();
+        for rec in rdr.records() {
+            *totals.entry(provider.to_string()).or_insert(Decimal::ZERO) += dec(&rec.unwrap()[idx]);
+        }
+    }
+    totals
+}
+
+#[test]
+fn demo_audit_writes_every_output_and_exits_zero() {
+    let (out, o) = demo();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    for f in [
+        "report.md",
+        "findings.json",
+        "ledger.parquet",
+        "rejects.csv",
+        "charts/spend_by_provider.png",
+        "charts/spend_by_provider.svg",
+        "charts/savings_by_finding.png",
+        "charts/savings_by_finding.svg",
+    ] {
+        let p = out.path().join(f);
+        assert!(
+            p.is_file() && std::fs::metadata(&p).unwrap().len() > 0,
+            "missing {f}"
+        );
+    }
+    assert!(
+        o.stdout.is_empty(),
+        "stdout is for data; the summary goes to stderr"
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("6 files ingested, 1 duplicate, 1 skipped"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn billed_total_reconciles_to_the_cent_with_a_duplicate_present() {
+    let (out, o) = demo();
+    assert!(o.status.success());
+    let expected = expected_billed(&repo().join("fixtures/demo"));
+    let expected_total: Decimal = expected.values().sum();
+    let json = read_json(&out.path().join("findings.json"));
+    assert_eq!(
+        cents(&json["totals"]["billed_cost"]),
+        dec_cents(expected_total)
+    );
+    for (provider, v) in &expected {
+        assert_eq!(
+            cents(&json["totals"]["by_provider"][provider]),
+            dec_cents(*v),
+            "{provider}"
+        );
+    }
+    // The duplicate is listed, not counted.
+    let dups: Vec<&serde_json::Value> = json["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["status"] == "duplicate")
+        .collect();
+    assert_eq!(dups.len(), 1);
+
+    // ledger.parquet: billed_cost_nano over billed rows is the same money, exactly.
+    let ledger = Ledger::read_parquet(&out.path().join("ledger.parquet")).unwrap();
+    let filter = RowFilter {
+        role: Some(RecordRole::Billed),
+        ..Default::default()
+    };
+    let sum = ledger
+        .aggregate(&filter, &[], &["billed_cost_nano"], &[])
+        .unwrap()[0]
+        .ints[0];
+    let expected_nanos = expected_total * Decimal::from(1_000_000_000);
+    assert_eq!(
+        Decimal::from(sum),
+        expected_nanos,
+        "ledger nano total differs from the inputs"
+    );
+    // Usage and gateway rows never carry billed money.
+    let not_billed = RowFilter {
+        roles_not: Some(RecordRole::Billed),
+        ..Default::default()
+    };
+    assert_eq!(
+        ledger
+            .aggregate(&not_billed, &[], &["billed_cost_nano"], &[])
+            .unwrap()[0]
+            .ints[0],
+        0
+    );
+}
+
+fn finding<'a>(json: &'a serde_json::Value, kind: &str, scope: &str) -> &'a serde_json::Value {
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == kind && f["scope"] == scope)
+        .unwrap_or_else(|| panic!("no `{kind}` finding for `{scope}`"))
+}
+
+#[test]
+fn planted_findings_are_found_with_expected_savings() {
+    let (out, _) = demo();
+    let json = read_json(&out.path().join("findings.json"));
+    // Weekdays at full volume, the 9 weekend days of October 2026 at half: 26.5 full days.
+    let days = Decimal::new(265, 1);
+    // support-triage: 24M uncached + 6M cached + 1M output a day on gpt-4.1 ($59.00) vs gpt-4.1-mini ($11.80).
+    let f = finding(&json, "tier_downshift", "support-triage on openai/gpt-4.1");
+    assert_eq!(
+        cents(&f["current_monthly_cost"]),
+        dec_cents(dec("59.00") * days)
+    );
+    assert_eq!(
+        cents(&f["monthly_savings"]),
+        dec_cents((dec("59.00") - dec("11.80")) * days)
+    );
+    assert_eq!(
+        cents(&f["annual_savings"]),
+        dec_cents((dec("59.00") - dec("11.80")) * days * Decimal::from(12))
+    );
+    assert_eq!(f["confidence"], "medium");
+    assert_eq!(
+        f["evidence"]["prices"]["recommended"],
+        "2026.11.27/openai/gpt-4.1-mini/launch"
+    );
+    // contract-extraction: Sonnet 4.5 ($78.75/day) vs Haiku 4.5 ($26.25/day); no request counts.
+    let f = finding(
+        &json,
+        "tier_downshift",
+        "contract-extraction on anthropic/claude-sonnet-4-5",
+    );
+    assert_eq!(
+        cents(&f["monthly_savings"]),
+        dec_cents((dec("78.75") - dec("26.25")) * days)
+    );
+    assert_eq!(f["confidence"], "low");
+    // gpt-4o ($19.50/day) onto gpt-4.1 ($15.60/day), both mid-tier OpenAI.
+    let f = finding(&json, "consolidation", "mid tier: openai/gpt-4o");
+    assert_eq!(
+        cents(&f["monthly_savings"]),
+        dec_cents((dec("19.50") - dec("15.60")) * days)
+    );
+    // Two OpenAI orgs: reported, no saving claimed without contract terms.
+    let f = finding(&json, "consolidation", "accounts org-labs, org-main");
+    assert_eq!(cents(&f["monthly_savings"]), 0);
+
+    // Negative cases: long-output and chat workloads are not downshifted.
+    let kinds: Vec<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["scope"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        !kinds
+            .iter()
+            .any(|s| s.contains("research-agent") || s.contains("exec-assistant")),
+        "{kinds:?}"
+    );
+    // Headline: disjoint findings add up; ranked by savings.
+    let total: i64 = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| cents(&f["monthly_savings"]))
+        .sum();
+    assert_eq!(cents(&json["headline"]["monthly_savings"]), total);
+    let savings: Vec<i64> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| cents(&f["monthly_savings"]))
+        .collect();
+    assert!(
+        savings.windows(2).all(|w| w[0] >= w[1]),
+        "findings not ranked: {savings:?}"
+    );
+}
+
+#[test]
+fn unpriced_model_is_listed_with_rows_tokens_and_spend() {
+    let (out, _) = demo();
+    let json = read_json(&out.path().join("findings.json"));
+    let u = &json["unpriced"][0];
+    assert_eq!(u["model"], "ft:gpt-4.1-mini-2025-04-14:northwind::a1b2c3");
+    // 400k input + 20k output a day over 26.5 full days.
+    assert_eq!(u["tokens"].as_f64().unwrap(), 420_000.0 * 26.5);
+    assert!(cents(&u["billed_cost"]) > 0);
+    let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+    assert!(
+        md.contains("## Unpriced usage")
+            && md.contains("ft:gpt-4.1-mini-2025-04-14:northwind::a1b2c3")
+    );
+}
+
+#[test]
+fn findings_json_validates_against_the_published_schema() {
+    let (out, _) = demo();
+    let schema = read_json(&repo().join("docs/findings.schema.json"));
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let json = read_json(&out.path().join("findings.json"));
+    let errors: Vec<String> = validator
+        .iter_errors(&json)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // The schema is not vacuous: a broken document fails it.
+    let mut broken = json.clone();
+    broken["findings"][0]["confidence"] = serde_json::json!("certain");
+    assert!(!validator.is_valid(&broken));
+}
+
+#[test]
+fn reports_are_byte_identical_across_runs() {
+    let (a, _) = demo();
+    let (b, _) = demo();
+    for f in [
+        "report.md",
+        "findings.json",
+        "rejects.csv",
+        "ledger.parquet",
+        "charts/spend_by_provider.svg",
+        "charts/savings_by_finding.png",
+    ] {
+        assert_eq!(
+            std::fs::read(a.path().join(f)).unwrap(),
+            std::fs::read(b.path().join(f)).unwrap(),
+            "{f} differs"
+        );
+    }
+}
+
+#[test]
+fn report_markdown_snapshot() {
+    let (out, _) = demo();
+    let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+    insta::assert_snapshot!("demo_report_md", md);
+}
+
+#[test]
+fn month_defaults_to_latest_complete_month_and_can_be_forced() {
+    let (out, o) = demo();
+    assert!(o.status.success());
+    let json = read_json(&out.path().join("findings.json"));
+    assert_eq!(json["period"]["start"], "2026-10-01");
+    assert_eq!(json["period"]["end"], "2026-11-01");
+    assert_eq!(json["period"]["complete"], true);
+    // Forcing another month leaves every row outside the period, accounted for per file.
+    let config = repo().join("fixtures/demo.toml");
+    let (out, o) = run_ingest(
+        &repo().join("fixtures/demo"),
+        &["--config", config.to_str().unwrap(), "--month", "2026-09"],
+    );
+    assert!(o.status.success());
+    let json = read_json(&out.path().join("findings.json"));
+    assert_eq!(cents(&json["totals"]["billed_cost"]), 0);
+    for i in json["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["status"] == "ingested")
+    {
+        assert_eq!(i["out_of_period_rows"], i["rows"], "{}", i["path"]);
+    }
+}

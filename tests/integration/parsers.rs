@@ -1,0 +1,179 @@
+//! Each format with its real column order and value formats (research/formats.md), and the unit
+//! traps: a test here fails if a trap is mishandled.
+
+use crate::common::*;
+use spend_audit::ingest::InputStatus;
+use spend_audit::ledger::{CacheTtl, ChargeKind, LedgerRow, RecordRole, ServiceTier};
+
+fn one_file(name: &str, text: &str) -> (Vec<LedgerRow>, spend_audit::ingest::IngestOutcome) {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), name, text);
+    ingest_rows(dir.path())
+}
+
+fn qty(rows: &[LedgerRow], kind: ChargeKind) -> f64 {
+    rows.iter()
+        .filter(|r| r.charge_kind == kind)
+        .map(|r| r.quantity)
+        .sum()
+}
+
+#[test]
+fn openai_usage_csv_excludes_cached_from_uncached_input() {
+    // The formats.md constructed row, verbatim: input_tokens 50000 includes 20000 cached.
+    let text = "start_time,end_time,start_time_iso,end_time_iso,project_id,num_model_requests,user_id,api_key_id,model,batch,service_tier,input_tokens,output_tokens,input_cached_tokens,input_uncached_tokens,input_text_tokens,output_text_tokens,input_cached_text_tokens,input_audio_tokens,input_cached_audio_tokens,output_audio_tokens,input_image_tokens,input_cached_image_tokens,output_image_tokens\n\
+1767225600,1767312000,2026-01-01T00:00:00+00:00,2026-01-02T00:00:00+00:00,proj_demo,12.0,user-demo,key_demo,gpt-5-mini-2025-08-07,FALSE,default,50000.0,7000.0,20000.0,30000.0,30000.0,7000.0,20000.0,0.0,0.0,0.0,0.0,0.0,0.0\n";
+    let (rows, outcome) = one_file("completions_usage_2026-01-01_2026-01-01.csv", text);
+    assert_eq!(
+        outcome.inputs[0].format.as_deref(),
+        Some("openai_usage_csv")
+    );
+    assert_eq!(
+        qty(&rows, ChargeKind::Input),
+        30_000.0,
+        "input_tokens includes cached tokens"
+    );
+    assert_eq!(qty(&rows, ChargeKind::CachedInput), 20_000.0);
+    assert_eq!(qty(&rows, ChargeKind::Output), 7_000.0);
+    assert_eq!(qty(&rows, ChargeKind::Request), 12.0);
+    let r = &rows[0];
+    assert_eq!((r.provider, r.role), ("openai", RecordRole::Usage));
+    assert_eq!(r.period_start_ms, 1_767_225_600_000);
+    assert_eq!(r.sub_account.as_deref(), Some("proj_demo"));
+    assert_eq!(r.api_key.as_deref(), Some("key_demo"));
+    assert!(
+        rows.iter().all(|r| r.billed_cost_nano.is_none()),
+        "usage never carries billed money"
+    );
+}
+
+#[test]
+fn openai_usage_batch_and_impossible_cache_counts() {
+    let text = "start_time,end_time,project_id,num_model_requests,model,batch,service_tier,input_tokens,output_tokens,input_cached_tokens\n\
+1767225600,1767312000,p,1.0,gpt-4.1,TRUE,default,100.0,10.0,0.0\n\
+1767225600,1767312000,p,1.0,gpt-4.1,FALSE,default,100.0,10.0,150.0\n";
+    let (rows, outcome) = one_file("u.csv", text);
+    assert!(rows.iter().all(|r| r.service_tier == ServiceTier::Batch));
+    assert_eq!(outcome.rejects.len(), 1);
+    assert_eq!(outcome.rejects[0].line, 3);
+    assert_eq!(
+        outcome.rejects[0].column.as_deref(),
+        Some("input_cached_tokens")
+    );
+}
+
+#[test]
+fn openai_cost_csv_amounts_are_dollars() {
+    let text = "start_time,end_time,start_time_iso,end_time_iso,amount_value,amount_currency,line_item,project_id,organization_id,organization_name\n\
+1767225600,1767312000,2026-01-01T00:00:00+00:00,2026-01-02T00:00:00+00:00,0.8958000000000001,usd,\"gpt-4o-mini-2024-07-18, input\",proj_demo,org-demo,Demo\n\
+1767225600,1767312000,2026-01-01T00:00:00+00:00,2026-01-02T00:00:00+00:00,0.0100000000000000,usd,web search tool calls,proj_demo,org-demo,Demo\n";
+    let (rows, outcome) = one_file("cost.csv", text);
+    assert_eq!(outcome.inputs[0].format.as_deref(), Some("openai_cost_csv"));
+    assert_eq!(
+        rows[0].billed_cost_nano,
+        Some(895_800_000),
+        "0.8958 dollars, not cents"
+    );
+    assert_eq!(rows[0].model_raw.as_deref(), Some("gpt-4o-mini-2024-07-18"));
+    assert_eq!(rows[0].charge_kind, ChargeKind::Input);
+    assert_eq!(rows[0].currency, "USD");
+    assert_eq!(rows[0].billing_account.as_deref(), Some("org-demo"));
+    assert_eq!(rows[1].charge_kind, ChargeKind::Other);
+    assert_eq!(rows[1].model_raw, None);
+}
+
+#[test]
+fn anthropic_usage_csv_cache_columns_are_disjoint() {
+    // BOM, Unicode `≤ 200k`, real column order; the formats.md constructed row.
+    let text = "\u{feff}usage_date_utc,model_version,api_key,workspace,usage_type,context_window,usage_input_tokens_no_cache,usage_input_tokens_cache_write_5m,usage_input_tokens_cache_write_1h,usage_input_tokens_cache_read,usage_output_tokens,web_search_count,inference_geo,speed\n\
+2026-01-05,claude-sonnet-4-20250514,prod-key,Default,standard,≤ 200k,46000,12000,0,210000,9000,0,global,\n";
+    let (rows, outcome) = one_file("claude_usage.csv", text);
+    assert_eq!(
+        outcome.inputs[0].format.as_deref(),
+        Some("anthropic_usage_csv")
+    );
+    assert_eq!(
+        qty(&rows, ChargeKind::Input),
+        46_000.0,
+        "uncached input is not reduced by cache reads"
+    );
+    assert_eq!(qty(&rows, ChargeKind::CachedInput), 210_000.0);
+    let w: Vec<&LedgerRow> = rows
+        .iter()
+        .filter(|r| r.charge_kind == ChargeKind::CacheWrite)
+        .collect();
+    assert_eq!(w.len(), 1);
+    assert_eq!(
+        (w[0].quantity, w[0].cache_ttl),
+        (12_000.0, Some(CacheTtl::FiveMinutes))
+    );
+    assert_eq!(rows[0].sub_account.as_deref(), Some("Default"));
+    assert_eq!(rows[0].region.as_deref(), Some("global"));
+    assert_eq!(rows[0].period_end_ms - rows[0].period_start_ms, 86_400_000);
+}
+
+#[test]
+fn anthropic_cost_csv_is_dollars_and_list_price_is_not_billed() {
+    let text = "usage_date_utc,model,workspace,api_key,usage_type,context_window,token_type,cost_usd,list_price_usd,cost_type,inference_geo,speed,api_key_id,api_key_status\n\
+2026-01-05,Claude Sonnet 4,Default,prod-key,message,≤ 200k,input_no_cache,0.14,0.15,token,global,,apikey_01demo,active\n\
+2026-01-05,Claude Sonnet 4,Default,prod-key,message,≤ 200k,input_cache_write_1h,0.02,0.02,token,global,,apikey_01demo,active\n";
+    let (rows, outcome) = one_file("claude_cost.csv", text);
+    assert_eq!(
+        outcome.inputs[0].format.as_deref(),
+        Some("anthropic_cost_csv")
+    );
+    assert_eq!(
+        rows[0].billed_cost_nano,
+        Some(140_000_000),
+        "the Console CSV is dollars, not cents"
+    );
+    assert_eq!(rows[0].source_reported_cost_nano, Some(150_000_000));
+    assert_eq!(rows[0].model_raw.as_deref(), Some("Claude Sonnet 4"));
+    assert_eq!(
+        (rows[1].charge_kind, rows[1].cache_ttl),
+        (ChargeKind::CacheWrite, Some(CacheTtl::OneHour))
+    );
+}
+
+#[test]
+fn litellm_spend_is_never_billed_and_cached_tokens_come_out_of_prompt() {
+    let text = "request_id,call_type,api_key,spend,total_tokens,prompt_tokens,completion_tokens,startTime,endTime,completionStartTime,model,model_id,model_group,custom_llm_provider,api_base,user,metadata,cache_hit,cache_key,request_tags,team_id,end_user,requester_ip_address,status\n\
+chatcmpl-demo1,acompletion,88dce1,0.00042,1920,1800,120,2026-03-02 10:15:01.2+00,2026-03-02 10:15:02.9+00,,gpt-4o-mini,m1,chat-default,openai,,u-42,\"{\"\"user_api_key_alias\"\": \"\"search-key\"\", \"\"user_api_key_team_alias\"\": \"\"search\"\", \"\"usage_object\"\": {\"\"prompt_tokens_details\"\": {\"\"cached_tokens\"\": 800}}}\",False,,\"[\"\"prod\"\",\"\"search\"\"]\",team-search,,10.0.0.1,success\n";
+    let (rows, outcome) = one_file("spend_logs.csv", text);
+    assert_eq!(
+        outcome.inputs[0].format.as_deref(),
+        Some("litellm_spend_csv")
+    );
+    assert!(rows
+        .iter()
+        .all(|r| r.role == RecordRole::Gateway && r.billed_cost_nano.is_none()));
+    assert_eq!(qty(&rows, ChargeKind::Input), 1_000.0);
+    assert_eq!(qty(&rows, ChargeKind::CachedInput), 800.0);
+    assert_eq!(qty(&rows, ChargeKind::Output), 120.0);
+    let reported: i64 = rows
+        .iter()
+        .filter_map(|r| r.source_reported_cost_nano)
+        .sum();
+    assert_eq!(
+        reported, 420_000,
+        "the gateway's own spend is kept once, as reported cost"
+    );
+    assert_eq!(rows[0].sub_account.as_deref(), Some("search"));
+    assert_eq!(rows[0].api_key.as_deref(), Some("search-key"));
+    assert_eq!(rows[0].period_start_ms, 1_772_446_501_200);
+}
+
+#[test]
+fn detection_is_by_content_not_name() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "deep/er/whatever.txt", "usage_date_utc,model,workspace,api_key,usage_type,context_window,token_type,cost_usd,list_price_usd,cost_type,inference_geo,speed,api_key_id,api_key_status\n2026-01-05,Claude Haiku 4.5,Default,k,message,≤ 200k,output,1.5,1.5,token,global,,id,active\n");
+    write(dir.path(), "cost.csv", "name,amount\nlunch,12.50\n");
+    let (rows, outcome) = ingest_rows(dir.path());
+    assert_eq!(rows.len(), 1);
+    let by_path = |p: &str| outcome.inputs.iter().find(|i| i.path == p).unwrap();
+    assert_eq!(
+        by_path("deep/er/whatever.txt").format.as_deref(),
+        Some("anthropic_cost_csv")
+    );
+    assert_eq!(by_path("cost.csv").status, InputStatus::Skipped);
+}
