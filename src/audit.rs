@@ -47,10 +47,13 @@ pub fn ingest_and_price(
     let mut builder = LedgerBuilder::new(1024);
     let mut pricer = Pricer::new(catalog);
     let mut sink = |mut row: crate::ledger::LedgerRow| {
+        // A parser may have read a workload from tags or labels; the config mapping wins.
+        let hint = row.workload.take();
         row.workload = config.workload_for(
             row.provider,
             row.sub_account.as_deref(),
             row.api_key.as_deref(),
+            hint,
         );
         pricer.price(&mut row);
         builder.push(&row);
@@ -170,6 +173,10 @@ pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
             .with_context(|| format!("could not write `{}`", path.display()))?;
         files_written.push(r.file_name().to_string());
     }
+    let focus_path = settings.out.join("focus.csv");
+    std::fs::write(&focus_path, report::focus::render(&report, &ledger)?)
+        .with_context(|| format!("could not write `{}`", focus_path.display()))?;
+    files_written.push("focus.csv".into());
     ledger.write_parquet(&settings.out.join("ledger.parquet"))?;
     files_written.push("ledger.parquet".into());
     for f in charts::write_all(&report, &settings.out.join("charts"))? {
@@ -338,6 +345,11 @@ fn build_report(
             .unwrap_or_else(|| settings.catalog.currency.clone()),
         totals: Totals {
             billed_cost: billed_total,
+            out_of_scope_cost: outcome
+                .inputs
+                .iter()
+                .map(|i| i.out_of_scope_cost_nano)
+                .sum(),
             estimated_cost: estimated_total,
             by_provider,
             estimated_by_provider,

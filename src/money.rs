@@ -31,6 +31,33 @@ pub fn parse_decimal(raw: &str) -> Option<Decimal> {
     if s.contains(['e', 'E']) {
         return Decimal::from_scientific(s).ok();
     }
+    // Spreadsheet formatting: `$10,000.00`, `-€1,234.5`. Only well-formed thousands groups are
+    // accepted, so a decimal comma (`1,5`) is still rejected rather than misread.
+    if s.contains([',', '$', '€', '£']) {
+        let (neg, body) = match s.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, s),
+        };
+        let body = body.trim_start_matches(['$', '€', '£']);
+        let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+        let groups: Vec<&str> = int.split(',').collect();
+        let well_formed = !groups[0].is_empty()
+            && groups[0].len() <= 3
+            && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()))
+            && groups[1..].iter().all(|g| g.len() == 3)
+            && frac.bytes().all(|b| b.is_ascii_digit());
+        if !well_formed {
+            return None;
+        }
+        let plain = format!(
+            "{}{}{}{}",
+            if neg { "-" } else { "" },
+            groups.concat(),
+            if frac.is_empty() { "" } else { "." },
+            frac
+        );
+        return Decimal::from_str(&plain).ok();
+    }
     Decimal::from_str(s.strip_prefix('+').unwrap_or(s)).ok()
 }
 
@@ -84,6 +111,11 @@ pub fn nanos_to_cent_f64(n: i128) -> f64 {
     nanos_to_cents(n) as f64 / 100.0
 }
 
+/// Serialises nano-units as an amount rounded to cents (for JSON outputs).
+pub fn serialize_cents<S: serde::Serializer>(v: &i128, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(nanos_to_cent_f64(*v))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +129,8 @@ mod tests {
         assert_eq!(parse_nanos("-2.25"), Some(-2_250_000_000));
         assert_eq!(parse_nanos("+3"), Some(3 * NANO));
         assert_eq!(parse_nanos("0.8958000000000001"), Some(895_800_000));
+        assert_eq!(parse_nanos("$10,000.00"), Some(10_000 * NANO));
+        assert_eq!(parse_nanos("-$1,234.5"), Some(-1_234_500_000_000));
     }
 
     #[test]
@@ -104,6 +138,8 @@ mod tests {
         assert_eq!(parse_nanos(""), None);
         assert_eq!(parse_nanos("NULL"), None);
         assert_eq!(parse_nanos("1,5"), None);
+        assert_eq!(parse_nanos("1,23,456"), None);
+        assert_eq!(parse_nanos("$"), None);
         assert_eq!(parse_nanos("99999999999999999999"), None);
     }
 

@@ -75,18 +75,22 @@ impl Config {
         Ok(config)
     }
 
-    /// The workload for a row: the config mapping of its sub-account, else of its key, else the
-    /// sub-account itself, else the key.
+    /// The workload for a row: the config mapping of its sub-account, else of its key, else
+    /// what the source's tags or labels name (`tag_hint`, mapped if the config maps it), else
+    /// the sub-account itself, else the key.
     pub fn workload_for(
         &self,
         provider: &str,
         sub_account: Option<&str>,
         api_key: Option<&str>,
+        tag_hint: Option<String>,
     ) -> Option<String> {
         let lookup = |v: &str| self.workloads.get(&format!("{provider}:{v}")).cloned();
         sub_account
             .and_then(lookup)
             .or_else(|| api_key.and_then(lookup))
+            .or_else(|| tag_hint.as_deref().and_then(lookup))
+            .or(tag_hint)
             .or_else(|| sub_account.map(str::to_string))
             .or_else(|| api_key.map(str::to_string))
     }

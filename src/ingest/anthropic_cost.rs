@@ -7,7 +7,7 @@
 //! `list_price_usd` is kept as the source's own list figure, never added to billed spend.
 
 use super::anthropic_usage::{geo_of, tier_of};
-use super::{Format, RowError, RowView, SourceRef};
+use super::{Format, RowError, RowFate, RowView, SourceRef};
 use crate::ledger::{CacheTtl, ChargeKind, LedgerRow, RecordRole};
 
 pub struct AnthropicCostCsv;
@@ -67,7 +67,7 @@ impl Format for AnthropicCostCsv {
         row: &RowView,
         src: SourceRef,
         out: &mut Vec<LedgerRow>,
-    ) -> Result<(), RowError> {
+    ) -> Result<RowFate, RowError> {
         let start = row.timestamp("usage_date_utc")?;
         let (kind, ttl) = kind_of(row.get("token_type"), row.get("cost_type"));
         let mut r = LedgerRow::new(
@@ -89,6 +89,6 @@ impl Format for AnthropicCostCsv {
         r.cache_ttl = ttl;
         r.unit = "none";
         out.push(r);
-        Ok(())
+        Ok(RowFate::Ledger)
     }
 }

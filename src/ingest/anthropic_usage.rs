@@ -8,7 +8,7 @@
 //! Unlike OpenAI, the uncached input count is **disjoint** from cache reads and writes, so each
 //! column is its own charge kind as is. The export has no request count.
 
-use super::{Format, RowError, RowView, SourceRef};
+use super::{Format, RowError, RowFate, RowView, SourceRef};
 use crate::ledger::{CacheTtl, ChargeKind, LedgerRow, RecordRole, ServiceTier};
 
 pub struct AnthropicUsageCsv;
@@ -61,7 +61,7 @@ impl Format for AnthropicUsageCsv {
         row: &RowView,
         src: SourceRef,
         out: &mut Vec<LedgerRow>,
-    ) -> Result<(), RowError> {
+    ) -> Result<RowFate, RowError> {
         let start = row.timestamp("usage_date_utc")?;
         // A date-only value is a day bucket; a datetime is an hourly bucket.
         let hourly = row.get("usage_date_utc").is_some_and(|v| v.len() > 10);
@@ -118,6 +118,6 @@ impl Format for AnthropicUsageCsv {
                 out.push(r);
             }
         }
-        Ok(())
+        Ok(RowFate::Ledger)
     }
 }

@@ -9,7 +9,7 @@
 //! attribution (team, key alias, tags). `prompt_tokens` follows the OpenAI convention and
 //! includes cached tokens; the cached share is read from `metadata.usage_object` when present.
 
-use super::{Format, RowError, RowView, SourceRef};
+use super::{Format, RowError, RowFate, RowView, SourceRef};
 use crate::ledger::{ChargeKind, LedgerRow, RecordRole};
 
 pub struct LiteLlmSpendCsv;
@@ -92,7 +92,7 @@ impl Format for LiteLlmSpendCsv {
         row: &RowView,
         src: SourceRef,
         out: &mut Vec<LedgerRow>,
-    ) -> Result<(), RowError> {
+    ) -> Result<RowFate, RowError> {
         let start = row.timestamp("starttime")?;
         let end = match row.get("endtime") {
             Some(_) => row.timestamp("endtime")?.max(start),
@@ -137,6 +137,6 @@ impl Format for LiteLlmSpendCsv {
                 out.push(r);
             }
         }
-        Ok(())
+        Ok(RowFate::Ledger)
     }
 }

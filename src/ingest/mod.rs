@@ -8,10 +8,15 @@
 
 mod anthropic_cost;
 mod anthropic_usage;
+mod aws_cur;
+mod azure_cost;
 mod detect;
+mod focus;
 mod litellm_spend;
+pub mod meters;
 mod openai_cost;
 mod openai_usage;
+mod openrouter;
 mod row;
 mod table;
 
@@ -35,6 +40,15 @@ pub struct SourceRef<'a> {
     pub line: u32,
 }
 
+/// What became of one export row that parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowFate {
+    /// It produced ledger rows (possibly none, for an all-zero usage bucket).
+    Ledger,
+    /// Not AI spend (EC2, storage, …): counted per file with its cost, kept out of the ledger.
+    OutOfScope { cost_nano: i64 },
+}
+
 /// One export format: how to recognise it and how to turn a row into ledger rows.
 pub trait Format: Sync {
     /// Stable id, reported in `inputs[].format`.
@@ -51,7 +65,7 @@ pub trait Format: Sync {
         row: &RowView,
         src: SourceRef,
         out: &mut Vec<LedgerRow>,
-    ) -> Result<(), RowError>;
+    ) -> Result<RowFate, RowError>;
 }
 
 /// Registered formats, most specific first: the first whose required columns are all present wins.
@@ -61,6 +75,11 @@ pub static FORMATS: &[&dyn Format] = &[
     &anthropic_usage::AnthropicUsageCsv,
     &anthropic_cost::AnthropicCostCsv,
     &litellm_spend::LiteLlmSpendCsv,
+    &openrouter::OpenRouterActivityCsv,
+    &focus::FocusCsv,
+    &azure_cost::AzureCostCsv,
+    &aws_cur::AwsCurLegacyCsv,
+    &aws_cur::AwsCur2Csv,
 ];
 
 /// The outcome for one input file.
@@ -87,6 +106,13 @@ pub struct InputRecord {
     pub rejected_rows: u64,
     /// Data rows whose charge period lies outside the audited month.
     pub out_of_period_rows: u64,
+    /// Data rows that are not AI spend (non-AI lines of a cloud bill), and their cost.
+    pub out_of_scope_rows: u64,
+    #[serde(
+        serialize_with = "crate::money::serialize_cents",
+        rename = "out_of_scope_cost"
+    )]
+    pub out_of_scope_cost_nano: i128,
 }
 
 /// A row that could not be parsed.
@@ -164,13 +190,35 @@ pub fn ingest_dir(
 ) -> IngestOutcome {
     let mut outcome = IngestOutcome::default();
     let mut seen: HashMap<String, String> = HashMap::new();
-    for path in files {
+    // Originals before browser copies (`cost (1).csv`), so the copy is the one listed as the
+    // duplicate; the report lists inputs by path either way.
+    let mut ordered: Vec<&PathBuf> = files.iter().collect();
+    ordered.sort_by_key(|p| (looks_like_a_copy(p), (*p).clone()));
+    for path in ordered {
         let rel = relative(root, path);
         on_file(&rel);
         let record = ingest_file(root, path, &rel, &mut seen, sink, &mut outcome.rejects);
         outcome.inputs.push(record);
     }
+    outcome.inputs.sort_by(|a, b| a.path.cmp(&b.path));
     outcome
+        .rejects
+        .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    outcome
+}
+
+/// `name (1).csv`, `name copy.csv`, `name-copy.csv`: what browsers and file managers call a re-download.
+fn looks_like_a_copy(path: &Path) -> bool {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if stem.ends_with(" copy") || stem.ends_with("-copy") {
+        return true;
+    }
+    stem.strip_suffix(')')
+        .and_then(|s| s.rsplit_once(" ("))
+        .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn ingest_file(
@@ -190,6 +238,8 @@ fn ingest_file(
         sha256: String::new(),
         rejected_rows: 0,
         out_of_period_rows: 0,
+        out_of_scope_rows: 0,
+        out_of_scope_cost_nano: 0,
     };
     match sha256_file(path) {
         Ok(h) => record.sha256 = h,
@@ -252,20 +302,27 @@ fn ingest_file(
         }
     };
     record.status = InputStatus::Ingested;
-    record.rows = table.height() as u64;
     let mut out = Vec::with_capacity(8);
     for index in 0..table.height() {
         let line = (index + 2) as u32;
+        if table.is_blank_row(index) {
+            continue; // an empty line (some exports put one after every CRLF record), not a data row
+        }
+        record.rows += 1;
         let row = RowView {
             table: &table,
             index,
         };
         out.clear();
         match format.parse_row(&row, SourceRef { file: rel, line }, &mut out) {
-            Ok(()) => {
+            Ok(RowFate::Ledger) => {
                 for r in out.drain(..) {
                     sink(r);
                 }
+            }
+            Ok(RowFate::OutOfScope { cost_nano }) => {
+                record.out_of_scope_rows += 1;
+                record.out_of_scope_cost_nano += cost_nano as i128;
             }
             Err(e) => {
                 record.rejected_rows += 1;

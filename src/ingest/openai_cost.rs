@@ -6,7 +6,7 @@
 //! `gpt-4o-2024-08-06, input`, `…, cached input`, `priority | gpt-5, output, long context` or a
 //! non-model item (`web search tool calls`); [`parse_line_item`] reads it.
 
-use super::{Format, RowError, RowView, SourceRef};
+use super::{Format, RowError, RowFate, RowView, SourceRef};
 use crate::ledger::{ChargeKind, LedgerRow, RecordRole, ServiceTier};
 
 pub struct OpenAiCostCsv;
@@ -87,7 +87,7 @@ impl Format for OpenAiCostCsv {
         row: &RowView,
         src: SourceRef,
         out: &mut Vec<LedgerRow>,
-    ) -> Result<(), RowError> {
+    ) -> Result<RowFate, RowError> {
         let start = row.timestamp("start_time")?;
         let end = match row.get("end_time") {
             Some(_) => row.timestamp("end_time")?,
@@ -131,7 +131,7 @@ impl Format for OpenAiCostCsv {
             }
         }
         out.push(r);
-        Ok(())
+        Ok(RowFate::Ledger)
     }
 }
 

@@ -8,7 +8,7 @@
 //! `input_tokens - input_cached_tokens - input_cache_write_tokens`; pricing `input_tokens` at the
 //! full input rate would overcharge every cached token.
 
-use super::{Format, RowError, RowView, SourceRef};
+use super::{Format, RowError, RowFate, RowView, SourceRef};
 use crate::ledger::{ChargeKind, LedgerRow, RecordRole, ServiceTier};
 
 pub struct OpenAiUsageCsv;
@@ -53,7 +53,7 @@ impl Format for OpenAiUsageCsv {
         row: &RowView,
         src: SourceRef,
         out: &mut Vec<LedgerRow>,
-    ) -> Result<(), RowError> {
+    ) -> Result<RowFate, RowError> {
         let start = row.timestamp("start_time")?;
         let end = row.timestamp("end_time")?;
         let input = row.count("input_tokens")?;
@@ -113,6 +113,6 @@ impl Format for OpenAiUsageCsv {
                 out.push(r);
             }
         }
-        Ok(())
+        Ok(RowFate::Ledger)
     }
 }

@@ -150,13 +150,30 @@ pub fn parse_timestamp_ms(raw: &str) -> Option<i64> {
             return Some(Utc.from_utc_datetime(&n).timestamp_millis());
         }
     }
-    for fmt in ["%Y-%m-%d", "%m/%d/%Y", "%Y/%m/%d"] {
-        if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
-            return Some(
-                Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0)?)
-                    .timestamp_millis(),
-            );
-        }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Some(
+            Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0)?)
+                .timestamp_millis(),
+        );
+    }
+    // US dates: `9/2/2023` (Azure) and `5/1/25` (FOCUS spec examples). The year's width decides
+    // the format, so `25` is never read as the year 25.
+    let parts: Vec<&str> = s.split('/').collect();
+    if parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        let year: i32 = match parts[2].len() {
+            4 => parts[2].parse().ok()?,
+            2 => 2000 + parts[2].parse::<i32>().ok()?,
+            _ => return None,
+        };
+        let d = NaiveDate::from_ymd_opt(year, parts[0].parse().ok()?, parts[1].parse().ok()?)?;
+        return Some(
+            Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0)?)
+                .timestamp_millis(),
+        );
     }
     None
 }
@@ -178,6 +195,8 @@ mod tests {
         assert_eq!(parse_timestamp_ms("2026-10-01 02:00:00+02"), Some(OCT1));
         assert_eq!(parse_timestamp_ms("2026-10-01"), Some(OCT1));
         assert_eq!(parse_timestamp_ms("10/1/2026"), Some(OCT1));
+        assert_eq!(parse_timestamp_ms("10/1/26"), Some(OCT1));
+        assert_eq!(parse_timestamp_ms("2026-10-01T00:00:00.000Z"), Some(OCT1));
     }
 
     #[test]
@@ -185,5 +204,6 @@ mod tests {
         assert_eq!(parse_timestamp_ms("yesterday"), None);
         assert_eq!(parse_timestamp_ms("2026-13-01"), None);
         assert_eq!(parse_timestamp_ms(""), None);
+        assert_eq!(parse_timestamp_ms("10/1/202"), None);
     }
 }

@@ -67,6 +67,13 @@ impl StrTable {
         self.columns.get(column)?.get(row)
     }
 
+    /// A row whose every cell is null or blank: an empty line, not a data row.
+    pub fn is_blank_row(&self, row: usize) -> bool {
+        self.columns
+            .values()
+            .all(|c| c.get(row).is_none_or(|v| v.trim().is_empty()))
+    }
+
     pub fn has_column(&self, column: &str) -> bool {
         self.columns.contains_key(column)
     }

@@ -28,6 +28,7 @@ pub struct LedgerBuilder {
     billed_nano: PrimitiveChunkedBuilder<Int64Type>,
     list_nano: PrimitiveChunkedBuilder<Int64Type>,
     reported_nano: PrimitiveChunkedBuilder<Int64Type>,
+    effective_nano: PrimitiveChunkedBuilder<Int64Type>,
     currency: StringChunkedBuilder,
     tier: StringChunkedBuilder,
     region: StringChunkedBuilder,
@@ -66,6 +67,7 @@ impl LedgerBuilder {
             billed_nano: i("billed_cost_nano"),
             list_nano: i("list_cost_nano"),
             reported_nano: i("source_reported_cost_nano"),
+            effective_nano: i("effective_cost_nano"),
             currency: s("currency"),
             tier: s("service_tier"),
             region: s("region"),
@@ -117,6 +119,7 @@ impl LedgerBuilder {
         self.list_nano.append_option(r.list_cost_nano);
         self.reported_nano
             .append_option(r.source_reported_cost_nano);
+        self.effective_nano.append_option(r.effective_cost_nano);
         self.currency.append_value(&r.currency);
         self.tier.append_value(r.service_tier.as_str());
         self.region.append_option(r.region.as_deref());
@@ -159,6 +162,7 @@ impl LedgerBuilder {
             to_f64(&list, "list_cost"),
             list.into_column(),
             self.reported_nano.finish().into_column(),
+            self.effective_nano.finish().into_column(),
             self.currency.finish().into_column(),
             self.tier.finish().into_column(),
             self.region.finish().into_column(),
@@ -362,11 +366,18 @@ impl Ledger {
             .collect()
     }
 
-    /// Rows as string records, for the FOCUS export and debugging: `(column names, rows)`.
+    /// The named columns as strings, row by row (datetimes as epoch milliseconds), in ledger
+    /// order; for the FOCUS export.
     pub fn string_rows(&self, columns: &[&str]) -> Result<Vec<Vec<Option<String>>>> {
         let mut cols = Vec::new();
         for c in columns {
-            let s = self.df.column(c)?.cast(&DataType::String)?;
+            let column = self.df.column(c)?;
+            // Datetimes come out as epoch milliseconds, so callers format them exactly.
+            let column = match column.dtype() {
+                DataType::Datetime(_, _) => column.cast(&DataType::Int64)?,
+                _ => column.clone(),
+            };
+            let s = column.cast(&DataType::String)?;
             cols.push(s.str()?.clone());
         }
         Ok((0..self.df.height())

@@ -19,6 +19,7 @@
 //! | `billed_cost`, `billed_cost_nano` | f64?, i64? | money billed (cost exports only); the integer nano-unit column is exact and is what totals sum |
 //! | `list_cost`, `list_cost_nano` | f64?, i64? | the catalog's list price for the row; null when unpriced or not priceable |
 //! | `source_reported_cost_nano` | i64? | a cost the source itself reports but that is not a bill (gateway `spend`, Anthropic `list_price_usd`); never added to billed spend |
+//! | `effective_cost_nano` | i64? | the source's effective (amortised) cost, where it states one (FOCUS) |
 //! | `currency` | str | ISO 4217 |
 //! | `service_tier` | str | `standard`, `batch`, `priority`, `flex` |
 //! | `region` | str? | region or geo |
@@ -175,6 +176,8 @@ pub struct LedgerRow {
     pub billed_cost_nano: Option<i64>,
     pub list_cost_nano: Option<i64>,
     pub source_reported_cost_nano: Option<i64>,
+    /// Amortised / effective cost where the source states one (FOCUS `EffectiveCost`).
+    pub effective_cost_nano: Option<i64>,
     pub currency: String,
     pub service_tier: ServiceTier,
     pub region: Option<String>,
@@ -214,6 +217,7 @@ impl LedgerRow {
             billed_cost_nano: None,
             list_cost_nano: None,
             source_reported_cost_nano: None,
+            effective_cost_nano: None,
             currency: "USD".to_string(),
             service_tier: ServiceTier::Standard,
             region: None,

@@ -76,6 +76,11 @@ impl Renderer for MarkdownRenderer {
             "- Estimated (usage priced at list, providers with no cost export): **{}**",
             money(r, r.totals.estimated_cost)
         )?;
+        writeln!(
+            o,
+            "- Out of scope (non-AI lines of cloud bills, left out of AI spend): {}",
+            money(r, r.totals.out_of_scope_cost)
+        )?;
         writeln!(o, "- Gateway and usage logs never add to billed spend.\n")?;
         writeln!(
             o,
@@ -192,9 +197,9 @@ impl Renderer for MarkdownRenderer {
         writeln!(o, "## Inputs\n")?;
         writeln!(
             o,
-            "| file | format | rows | status | rejected rows | outside the period | note |"
+            "| file | format | rows | status | rejected rows | outside the period | not AI (rows, cost) | note |"
         )?;
-        writeln!(o, "|---|---|---:|---|---:|---:|---|")?;
+        writeln!(o, "|---|---|---:|---|---:|---:|---:|---|")?;
         for i in &r.inputs {
             let status = match i.status {
                 InputStatus::Ingested => "ingested",
@@ -204,12 +209,21 @@ impl Renderer for MarkdownRenderer {
             };
             writeln!(
                 o,
-                "| `{}` | {} | {} | {status} | {} | {} | {} |",
+                "| `{}` | {} | {} | {status} | {} | {} | {} | {} |",
                 cell(&i.path),
                 i.format.as_deref().unwrap_or("–"),
                 i.rows,
                 i.rejected_rows,
                 i.out_of_period_rows,
+                if i.out_of_scope_rows > 0 {
+                    format!(
+                        "{}, {}",
+                        i.out_of_scope_rows,
+                        money(r, i.out_of_scope_cost_nano)
+                    )
+                } else {
+                    "–".to_string()
+                },
                 cell(i.reason.as_deref().unwrap_or(""))
             )?;
         }

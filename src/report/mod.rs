@@ -6,6 +6,7 @@
 //! Nothing here reads a clock or a path outside the report, so reports are byte-identical for
 //! the same inputs and catalog.
 
+pub mod focus;
 mod json;
 mod markdown;
 mod rejects;
@@ -55,6 +56,9 @@ pub struct Totals {
     /// Catalog list cost of usage from providers with no cost export in the inputs.
     #[serde(serialize_with = "cents")]
     pub estimated_cost: i128,
+    /// Cost of the non-AI lines of the cloud bills read (EC2, storage, …), left out of AI spend.
+    #[serde(serialize_with = "cents")]
+    pub out_of_scope_cost: i128,
     #[serde(serialize_with = "cents_map")]
     pub by_provider: BTreeMap<String, i128>,
     #[serde(serialize_with = "cents_map")]

@@ -314,3 +314,57 @@ fn month_defaults_to_latest_complete_month_and_can_be_forced() {
         assert_eq!(i["out_of_period_rows"], i["rows"], "{}", i["path"]);
     }
 }
+
+#[test]
+fn the_browser_copy_is_the_duplicate() {
+    let (out, _) = demo();
+    let json = read_json(&out.path().join("findings.json"));
+    let dup = json["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["status"] == "duplicate")
+        .unwrap();
+    assert_eq!(dup["path"], "openai/cost_2026-10-01_2026-10-31 (1).csv");
+    assert_eq!(
+        dup["reason"],
+        "identical to `openai/cost_2026-10-01_2026-10-31.csv`; counted once"
+    );
+}
+
+#[test]
+fn usage_without_a_cost_export_is_estimated_not_billed() {
+    // Only the OpenAI usage export: its priced usage is the estimate; nothing is billed.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo().join("fixtures/demo/openai/completions_usage_2026-10-01_2026-10-31.csv"),
+        dir.path().join("usage.csv"),
+    )
+    .unwrap();
+    let (out, o) = run_ingest(dir.path(), &["--quiet"]);
+    assert!(o.status.success());
+    assert!(
+        o.stderr.is_empty(),
+        "--quiet prints nothing: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let json = read_json(&out.path().join("findings.json"));
+    assert_eq!(cents(&json["totals"]["billed_cost"]), 0);
+    // gpt-4.1 $59.00, gpt-5 $29.00, gpt-4o $19.50 a full day; the fine-tuned model is unpriced.
+    let days = Decimal::new(265, 1);
+    let expected = (dec("59.00") + dec("29.00") + dec("19.50")) * days;
+    assert_eq!(
+        cents(&json["totals"]["estimated_cost"]),
+        dec_cents(expected)
+    );
+    assert_eq!(
+        cents(&json["totals"]["estimated_by_provider"]["openai"]),
+        dec_cents(expected)
+    );
+    assert!(json["totals"]["by_provider"]
+        .as_object()
+        .unwrap()
+        .is_empty());
+    let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+    assert!(md.contains("Estimated (usage priced at list"), "{md}");
+}

@@ -9,6 +9,7 @@
 mod common;
 
 mod bad_input;
+mod cloud;
 mod demo;
 mod parsers;
 mod pricing;

@@ -1,0 +1,214 @@
+//! AWS Cost and Usage Report, Bedrock lines: legacy CUR (`lineItem/UsageType`) and CUR 2.0 /
+//! Data Exports (`line_item_usage_type`, map columns written as JSON), as CSV.
+//!
+//! Bedrock is `lineItem/ProductCode` `AmazonBedrock` (first-party) or the Marketplace editions
+//! (`AmazonBedrockFoundationModels`, product names `… (Amazon Bedrock Edition)`); every other
+//! line is out of scope, counted with its unblended cost. The usage type carries model, token
+//! class, tier and routing (see `meters::bedrock_usage_type`); quantities in `1K tokens` are
+//! scaled to tokens. `line_item_iam_principal` and resource tags attribute the spend.
+
+use super::azure_cost::workload_tag;
+use super::meters::{bedrock_usage_type, region_label, scale_quantity, set_billed_quantity};
+use super::{Format, RowError, RowFate, RowView, SourceRef};
+use crate::ledger::{LedgerRow, RecordRole};
+
+/// Column names of one CUR generation.
+struct Cols {
+    product_code: &'static str,
+    usage_type: &'static str,
+    start: &'static str,
+    end: &'static str,
+    cost: &'static str,
+    currency: &'static str,
+    amount: &'static str,
+    unit: &'static str,
+    account: &'static str,
+    payer: &'static str,
+    resource: &'static str,
+    product_name: &'static str,
+    region: &'static str,
+}
+
+const LEGACY: Cols = Cols {
+    product_code: "lineitem/productcode",
+    usage_type: "lineitem/usagetype",
+    start: "lineitem/usagestartdate",
+    end: "lineitem/usageenddate",
+    cost: "lineitem/unblendedcost",
+    currency: "lineitem/currencycode",
+    amount: "lineitem/usageamount",
+    unit: "pricing/unit",
+    account: "lineitem/usageaccountid",
+    payer: "bill/payeraccountid",
+    resource: "lineitem/resourceid",
+    product_name: "product/productname",
+    region: "product/region",
+};
+
+const CUR2: Cols = Cols {
+    product_code: "line_item_product_code",
+    usage_type: "line_item_usage_type",
+    start: "line_item_usage_start_date",
+    end: "line_item_usage_end_date",
+    cost: "line_item_unblended_cost",
+    currency: "line_item_currency_code",
+    amount: "line_item_usage_amount",
+    unit: "pricing_unit",
+    account: "line_item_usage_account_id",
+    payer: "bill_payer_account_id",
+    resource: "line_item_resource_id",
+    product_name: "product_product_name",
+    region: "product_region_code",
+};
+
+fn is_bedrock(code: &str, product_name: Option<&str>) -> bool {
+    let c = code.to_ascii_lowercase();
+    c.starts_with("amazonbedrock") || product_name.is_some_and(|p| p.contains("Amazon Bedrock"))
+}
+
+fn parse(
+    cols: &Cols,
+    row: &RowView,
+    src: SourceRef,
+    out: &mut Vec<LedgerRow>,
+) -> Result<RowFate, RowError> {
+    let billed = row.money(cols.cost)?;
+    let product_name: Option<String> = row.text(cols.product_name).or_else(|| {
+        // CUR 2.0 keeps product attributes in the `product` map column.
+        row.get("product").and_then(|p| {
+            let v: serde_json::Value = serde_json::from_str(p).ok()?;
+            v.get("product_name")
+                .and_then(|x| x.as_str())
+                .map(str::to_string)
+        })
+    });
+    let product_name = product_name.as_deref();
+    if !is_bedrock(row.get(cols.product_code).unwrap_or(""), product_name) {
+        return Ok(RowFate::OutOfScope { cost_nano: billed });
+    }
+    let start = row.timestamp(cols.start)?;
+    let end = match row.get(cols.end) {
+        Some(_) => row.timestamp(cols.end)?,
+        None => start + 3_600_000,
+    };
+    let resource = row.get(cols.resource);
+    let meter = bedrock_usage_type(
+        row.get(cols.usage_type).unwrap_or(""),
+        product_name,
+        resource,
+    );
+    let mut r = LedgerRow::new(
+        "aws",
+        RecordRole::Billed,
+        meter.kind,
+        start,
+        end,
+        src.file,
+        src.line,
+    );
+    r.billed_cost_nano = Some(billed);
+    r.currency = row.get(cols.currency).unwrap_or("USD").to_ascii_uppercase();
+    r.billing_account = row.text(cols.payer);
+    r.sub_account = row.text(cols.account);
+    r.api_key = row.text("line_item_iam_principal");
+    r.model_raw = meter.model;
+    r.cache_ttl = meter.cache_ttl;
+    r.service_tier = meter.tier;
+    r.region = region_label(row.get(cols.region), meter.region_class);
+    if let Some(tags) = row.get("resource_tags").filter(|t| t.starts_with('{')) {
+        r.tags = Some(tags.to_string());
+        r.workload = workload_tag(Some(tags));
+    }
+    let (qty, unit) = scale_quantity(row.count(cols.amount)?, row.get(cols.unit));
+    set_billed_quantity(&mut r, qty, unit);
+    out.push(r);
+    Ok(RowFate::Ledger)
+}
+
+pub struct AwsCurLegacyCsv;
+pub struct AwsCur2Csv;
+
+impl Format for AwsCurLegacyCsv {
+    fn id(&self) -> &'static str {
+        "aws_cur_legacy_csv"
+    }
+    fn role(&self) -> RecordRole {
+        RecordRole::Billed
+    }
+    fn required_columns(&self) -> &'static [&'static str] {
+        &[
+            "lineitem/productcode",
+            "lineitem/unblendedcost",
+            "lineitem/usagestartdate",
+        ]
+    }
+    fn columns(&self) -> &'static [&'static str] {
+        &[
+            "lineitem/productcode",
+            "lineitem/usagetype",
+            "lineitem/usagestartdate",
+            "lineitem/usageenddate",
+            "lineitem/unblendedcost",
+            "lineitem/currencycode",
+            "lineitem/usageamount",
+            "pricing/unit",
+            "lineitem/usageaccountid",
+            "bill/payeraccountid",
+            "lineitem/resourceid",
+            "product/productname",
+            "product/region",
+        ]
+    }
+    fn parse_row(
+        &self,
+        row: &RowView,
+        src: SourceRef,
+        out: &mut Vec<LedgerRow>,
+    ) -> Result<RowFate, RowError> {
+        parse(&LEGACY, row, src, out)
+    }
+}
+
+impl Format for AwsCur2Csv {
+    fn id(&self) -> &'static str {
+        "aws_cur2_csv"
+    }
+    fn role(&self) -> RecordRole {
+        RecordRole::Billed
+    }
+    fn required_columns(&self) -> &'static [&'static str] {
+        &[
+            "line_item_product_code",
+            "line_item_unblended_cost",
+            "line_item_usage_start_date",
+        ]
+    }
+    fn columns(&self) -> &'static [&'static str] {
+        &[
+            "line_item_product_code",
+            "line_item_usage_type",
+            "line_item_usage_start_date",
+            "line_item_usage_end_date",
+            "line_item_unblended_cost",
+            "line_item_currency_code",
+            "line_item_usage_amount",
+            "pricing_unit",
+            "line_item_usage_account_id",
+            "bill_payer_account_id",
+            "line_item_resource_id",
+            "product_product_name",
+            "product_region_code",
+            "product",
+            "resource_tags",
+            "line_item_iam_principal",
+        ]
+    }
+    fn parse_row(
+        &self,
+        row: &RowView,
+        src: SourceRef,
+        out: &mut Vec<LedgerRow>,
+    ) -> Result<RowFate, RowError> {
+        parse(&CUR2, row, src, out)
+    }
+}

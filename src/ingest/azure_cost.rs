@@ -1,0 +1,177 @@
+//! Azure Cost Management "cost and usage details" exports (EA and MCA, actual or amortized).
+//!
+//! Real traps (research/formats.md §4, and the anonymised EA sample in `shared/samples`):
+//! `Date` is `M/D/YYYY`; numbers may be scientific (`5.64902E-05`); `Tags` are JSON members
+//! **without** the outer braces; the file may start with a BOM; column names vary in case
+//! (`MeterSubcategory`) and between EA and MCA (`CostInBillingCurrency`, `PreTaxCost`, `Cost`).
+//!
+//! Azure OpenAI / Foundry Models meters are parsed into model, direction, cache, tier and
+//! deployment type; token meters are priced per `1K` (or `1M`) block, so `Quantity` is scaled by
+//! `UnitOfMeasure`. Provisioned Throughput Units (`Provisioned Managed … Unit`, hourly) become
+//! `provisioned_hour` lines. Every other meter category is out of scope.
+
+use super::meters::{azure_openai_meter, region_label, scale_quantity, set_billed_quantity};
+use super::{Format, RowError, RowFate, RowView, SourceRef};
+use crate::ledger::{LedgerRow, RecordRole};
+
+pub struct AzureCostCsv;
+
+const AI_CATEGORIES: &[&str] = &[
+    "foundry models",
+    "azure openai",
+    "cognitive services",
+    "azure ai foundry",
+    "azure ai services",
+];
+
+/// `"team": "ai","env": "prod"` → `{"team":"ai","env":"prod"}` (normalised JSON), or `None`.
+pub fn azure_tags(raw: Option<&str>) -> Option<String> {
+    let raw = raw?.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    let wrapped = if raw.starts_with('{') {
+        raw.to_string()
+    } else {
+        format!("{{{raw}}}")
+    };
+    serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&wrapped)
+        .ok()
+        .map(|m| serde_json::Value::Object(m).to_string())
+}
+
+/// The workload a tag set names, by the conventional keys.
+pub fn workload_tag(tags_json: Option<&str>) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(tags_json?).ok()?;
+    for key in [
+        "workload",
+        "app",
+        "application",
+        "team",
+        "project",
+        "user_workload",
+        "user_team",
+    ] {
+        if let Some(s) = v
+            .get(key)
+            .and_then(|x| x.as_str())
+            .filter(|s| !s.is_empty())
+        {
+            return Some(s.to_string());
+        }
+    }
+    None
+}
+
+/// `/subscriptions/…/providers/Microsoft.CognitiveServices/accounts/<name>` → `<name>`.
+pub fn cognitive_account(resource_id: &str) -> Option<String> {
+    let lower = resource_id.to_ascii_lowercase();
+    let i = lower.find("/accounts/")?;
+    let name = &resource_id[i + "/accounts/".len()..];
+    Some(name.split('/').next().unwrap_or(name).to_string())
+}
+
+impl Format for AzureCostCsv {
+    fn id(&self) -> &'static str {
+        "azure_cost_csv"
+    }
+    fn role(&self) -> RecordRole {
+        RecordRole::Billed
+    }
+    fn required_columns(&self) -> &'static [&'static str] {
+        &["metercategory", "metername", "quantity"]
+    }
+    fn columns(&self) -> &'static [&'static str] {
+        &[
+            "date",
+            "usagedatetime",
+            "metercategory",
+            "metersubcategory",
+            "metername",
+            "unitofmeasure",
+            "quantity",
+            "effectiveprice",
+            "costinbillingcurrency",
+            "pretaxcost",
+            "cost",
+            "billingcurrencycode",
+            "billingcurrency",
+            "currency",
+            "billingaccountid",
+            "subscriptionid",
+            "subscriptionname",
+            "resourceid",
+            "instanceid",
+            "resourcelocation",
+            "tags",
+            "chargetype",
+            "pricingmodel",
+            "productname",
+        ]
+    }
+
+    fn parse_row(
+        &self,
+        row: &RowView,
+        src: SourceRef,
+        out: &mut Vec<LedgerRow>,
+    ) -> Result<RowFate, RowError> {
+        let cost_col = ["costinbillingcurrency", "pretaxcost", "cost"]
+            .into_iter()
+            .find(|c| row.table.has_column(c))
+            .ok_or_else(|| {
+                RowError::new(
+                    None,
+                    "no cost column (`CostInBillingCurrency`, `PreTaxCost` or `Cost`)",
+                )
+            })?;
+        let billed = row.money(cost_col)?;
+        let category = row.get("metercategory").unwrap_or("").to_ascii_lowercase();
+        let sub = row
+            .get("metersubcategory")
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if !AI_CATEGORIES.contains(&category.as_str()) && !sub.contains("openai") {
+            return Ok(RowFate::OutOfScope { cost_nano: billed });
+        }
+        let date_col = if row.table.has_column("date") {
+            "date"
+        } else {
+            "usagedatetime"
+        };
+        let start = row.timestamp(date_col)?;
+        let meter = azure_openai_meter(row.required("metername")?);
+        let mut r = LedgerRow::new(
+            "azure",
+            RecordRole::Billed,
+            meter.kind,
+            start,
+            start + 86_400_000,
+            src.file,
+            src.line,
+        );
+        r.billed_cost_nano = Some(billed);
+        r.currency = row
+            .get("billingcurrencycode")
+            .or(row.get("billingcurrency"))
+            .or(row.get("currency"))
+            .unwrap_or("USD")
+            .to_ascii_uppercase();
+        r.billing_account = row
+            .text("billingaccountid")
+            .or_else(|| row.text("subscriptionid"));
+        let resource = row.get("resourceid").or(row.get("instanceid"));
+        r.sub_account = resource
+            .and_then(cognitive_account)
+            .or_else(|| row.text("subscriptionname"));
+        r.region = region_label(row.get("resourcelocation"), meter.region_class);
+        r.tags = azure_tags(row.get("tags"));
+        r.workload = workload_tag(r.tags.as_deref());
+        r.model_raw = meter.model;
+        r.service_tier = meter.tier;
+        let (qty, unit) = scale_quantity(row.count("quantity")?, row.get("unitofmeasure"));
+        set_billed_quantity(&mut r, qty, unit);
+        out.push(r);
+        Ok(RowFate::Ledger)
+    }
+}

@@ -1,0 +1,178 @@
+//! FinOps FOCUS 1.0–1.3 cost and usage exports (CSV) from any producer.
+//!
+//! AI rows are taken by `ServiceCategory = AI and Machine Learning` or a known AI `ServiceName`;
+//! every other row is out of scope and counted with its `BilledCost`. `BilledCost` is the money;
+//! the producer's `ListCost` is kept as the source's own list figure and `EffectiveCost` beside it.
+//! Older column names are accepted (`AmortizedCost`, `ChargeType`, `UsageQuantity`, `Region`).
+//! Producers write `NULL`, `YYYY-MM-DD HH:MM:SS` and `5/1/25`; all are read.
+
+use super::meters::{
+    azure_openai_meter, bedrock_usage_type, region_label, scale_quantity, set_billed_quantity,
+};
+use super::{Format, RowError, RowFate, RowView, SourceRef};
+use crate::ledger::{ChargeKind, LedgerRow, RecordRole};
+
+pub struct FocusCsv;
+
+const AI_SERVICES: &[&str] = &[
+    "azure openai",
+    "foundry models",
+    "azure ai foundry",
+    "amazon bedrock",
+    "bedrock",
+    "vertex ai",
+    "gemini api",
+    "openai",
+    "anthropic",
+    "claude",
+    "openrouter",
+];
+
+/// Maps a FOCUS provider name to our provider id.
+pub fn provider_id(name: &str) -> &'static str {
+    let n = name.to_ascii_lowercase();
+    if n.contains("amazon") || n == "aws" {
+        "aws"
+    } else if n.contains("microsoft") || n.contains("azure") {
+        "azure"
+    } else if n.contains("google") || n == "gcp" {
+        "gcp"
+    } else if n.contains("openai") {
+        "openai"
+    } else if n.contains("anthropic") {
+        "anthropic"
+    } else if n.contains("openrouter") {
+        "openrouter"
+    } else if n.contains("oracle") {
+        "oci"
+    } else {
+        "other"
+    }
+}
+
+impl Format for FocusCsv {
+    fn id(&self) -> &'static str {
+        "focus_csv"
+    }
+    fn role(&self) -> RecordRole {
+        RecordRole::Billed
+    }
+    fn required_columns(&self) -> &'static [&'static str] {
+        &["billedcost", "chargeperiodstart"]
+    }
+    fn columns(&self) -> &'static [&'static str] {
+        &[
+            "billedcost",
+            "effectivecost",
+            "amortizedcost",
+            "listcost",
+            "billingcurrency",
+            "billingaccountid",
+            "subaccountid",
+            "subaccountname",
+            "chargecategory",
+            "chargetype",
+            "chargeperiodstart",
+            "chargeperiodend",
+            "consumedquantity",
+            "consumedunit",
+            "usagequantity",
+            "usageunit",
+            "pricingquantity",
+            "pricingunit",
+            "providername",
+            "serviceprovidername",
+            "servicecategory",
+            "servicesubcategory",
+            "servicename",
+            "skumeter",
+            "x_skumetername",
+            "x_usagetype",
+            "resourceid",
+            "regionid",
+            "region",
+            "tags",
+            "chargedescription",
+        ]
+    }
+
+    fn parse_row(
+        &self,
+        row: &RowView,
+        src: SourceRef,
+        out: &mut Vec<LedgerRow>,
+    ) -> Result<RowFate, RowError> {
+        let billed = row.money("billedcost")?;
+        let category = row.get("servicecategory").unwrap_or("");
+        let service = row.get("servicename").unwrap_or("").to_ascii_lowercase();
+        let is_ai = category.eq_ignore_ascii_case("AI and Machine Learning")
+            || AI_SERVICES
+                .iter()
+                .any(|s| service == *s || service.starts_with(&format!("{s} ")));
+        if !is_ai {
+            return Ok(RowFate::OutOfScope { cost_nano: billed });
+        }
+        let start = row.timestamp("chargeperiodstart")?;
+        let end = match row.get("chargeperiodend") {
+            Some(_) => row.timestamp("chargeperiodend")?,
+            None => start + 86_400_000,
+        };
+        let provider = provider_id(
+            row.get("serviceprovidername")
+                .or(row.get("providername"))
+                .unwrap_or(""),
+        );
+        let meter_text = row.get("x_skumetername").or(row.get("skumeter"));
+        let meter = match provider {
+            "azure" => meter_text.map(azure_openai_meter),
+            "aws" => row
+                .get("x_usagetype")
+                .or(meter_text)
+                .map(|u| bedrock_usage_type(u, row.get("servicename"), row.get("resourceid"))),
+            _ => None,
+        };
+        let mut r = LedgerRow::new(
+            provider,
+            RecordRole::Billed,
+            ChargeKind::Other,
+            start,
+            end,
+            src.file,
+            src.line,
+        );
+        r.billed_cost_nano = Some(billed);
+        r.effective_cost_nano = row
+            .money_opt("effectivecost")?
+            .or(row.money_opt("amortizedcost")?);
+        r.source_reported_cost_nano = row.money_opt("listcost")?;
+        r.currency = row
+            .get("billingcurrency")
+            .unwrap_or("USD")
+            .to_ascii_uppercase();
+        r.billing_account = row.text("billingaccountid");
+        r.sub_account = row
+            .text("subaccountname")
+            .or_else(|| row.text("subaccountid"));
+        r.region = row.text("regionid").or_else(|| row.text("region"));
+        r.tags = row.text("tags");
+        r.unit = "none";
+        if let Some(m) = meter {
+            r.model_raw = m.model;
+            r.charge_kind = m.kind;
+            r.cache_ttl = m.cache_ttl;
+            r.service_tier = m.tier;
+            r.region = region_label(r.region.as_deref(), m.region_class);
+            let qty = row.count("consumedquantity")?;
+            let qty = if qty > 0.0 {
+                qty
+            } else {
+                row.count("usagequantity")?
+            };
+            let unit = row.get("consumedunit").or(row.get("usageunit"));
+            let (q, u) = scale_quantity(qty, unit);
+            set_billed_quantity(&mut r, q, u);
+        }
+        out.push(r);
+        Ok(RowFate::Ledger)
+    }
+}

@@ -1,0 +1,256 @@
+//! `focus.csv`: the AI ledger as a FOCUS 1.2 cost-and-usage dataset, for FinOps platforms.
+//!
+//! Rows: every billed line (`BilledCost` = the bill), plus, for providers with no cost export,
+//! the priced usage as estimated lines (`BilledCost` 0, `ListCost` the catalog list cost,
+//! `x_CostBasis = estimated`). Date/times are ISO 8601 UTC with `Z`; custom columns start with
+//! `x_`. Amounts are written exactly from the ledger's nano-unit integers.
+
+use super::Report;
+use crate::ledger::Ledger;
+use anyhow::Result;
+
+/// FOCUS 1.2 mandatory columns, then the conditional ones we can fill, then ours.
+pub const COLUMNS: &[&str] = &[
+    "BilledCost",
+    "BillingAccountId",
+    "BillingAccountName",
+    "BillingCurrency",
+    "BillingPeriodEnd",
+    "BillingPeriodStart",
+    "ChargeCategory",
+    "ChargeClass",
+    "ChargeDescription",
+    "ChargePeriodEnd",
+    "ChargePeriodStart",
+    "ContractedCost",
+    "EffectiveCost",
+    "InvoiceIssuerName",
+    "ListCost",
+    "PricingQuantity",
+    "PricingUnit",
+    "ProviderName",
+    "PublisherName",
+    "ServiceCategory",
+    "ServiceName",
+    "ServiceSubcategory",
+    "ChargeFrequency",
+    "ConsumedQuantity",
+    "ConsumedUnit",
+    "SubAccountId",
+    "SubAccountName",
+    "RegionId",
+    "Tags",
+    "x_CostBasis",
+    "x_RecordRole",
+    "x_Workload",
+    "x_ApiKey",
+    "x_ModelRaw",
+    "x_ModelId",
+    "x_ChargeKind",
+    "x_ServiceTier",
+    "x_CatalogListCost",
+    "x_PriceRef",
+    "x_UnpricedReason",
+    "x_SourceFile",
+    "x_SourceLine",
+];
+
+const LEDGER: &[&str] = &[
+    "charge_period_start",
+    "charge_period_end",
+    "provider",
+    "record_role",
+    "billing_account",
+    "sub_account",
+    "api_key",
+    "workload",
+    "model_raw",
+    "model_id",
+    "charge_kind",
+    "quantity",
+    "unit",
+    "billed_cost_nano",
+    "list_cost_nano",
+    "source_reported_cost_nano",
+    "effective_cost_nano",
+    "currency",
+    "service_tier",
+    "region",
+    "tags",
+    "price_ref",
+    "unpriced_reason",
+    "source_file",
+    "source_line",
+];
+
+/// `YYYY-MM-DDTHH:MM:SSZ` from epoch milliseconds.
+pub fn iso_z(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+/// Exact decimal text of nano-units: `1234500000` → `1.2345`.
+pub fn decimal(nanos: i64) -> String {
+    let neg = nanos < 0;
+    let n = nanos.unsigned_abs();
+    let whole = n / 1_000_000_000;
+    let frac = n % 1_000_000_000;
+    let mut s = format!("{}{whole}", if neg { "-" } else { "" });
+    if frac > 0 {
+        let f = format!("{frac:09}");
+        s.push('.');
+        s.push_str(f.trim_end_matches('0'));
+    }
+    s
+}
+
+fn provider_names(provider: &str) -> (&'static str, &'static str, &'static str) {
+    // (ProviderName, InvoiceIssuerName, ServiceName)
+    match provider {
+        "openai" => ("OpenAI", "OpenAI", "OpenAI API"),
+        "anthropic" => ("Anthropic", "Anthropic", "Claude API"),
+        "aws" => ("AWS", "Amazon Web Services, Inc.", "Amazon Bedrock"),
+        "azure" => ("Microsoft", "Microsoft", "Azure OpenAI"),
+        "gcp" => ("Google Cloud", "Google", "Vertex AI"),
+        "openrouter" => ("OpenRouter", "OpenRouter", "OpenRouter"),
+        _ => ("Other", "Other", "AI API"),
+    }
+}
+
+pub fn render(report: &Report, ledger: &Ledger) -> Result<Vec<u8>> {
+    let rows = ledger.string_rows(LEDGER)?;
+    let idx = |name: &str| {
+        LEDGER
+            .iter()
+            .position(|c| *c == name)
+            .expect("ledger column")
+    };
+    let g = |row: &Vec<Option<String>>, name: &str| row[idx(name)].clone().unwrap_or_default();
+    let nanos = |row: &Vec<Option<String>>, name: &str| {
+        row[idx(name)]
+            .as_deref()
+            .and_then(|v| v.parse::<i64>().ok())
+    };
+    let period_start = format!("{}T00:00:00Z", report.period.start);
+    let period_end = format!("{}T00:00:00Z", report.period.end);
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(COLUMNS)?;
+    for row in &rows {
+        let provider = g(row, "provider");
+        let role = g(row, "record_role");
+        let basis = if role == "billed" {
+            "billed"
+        } else if report.totals.estimated_by_provider.contains_key(&provider)
+            && nanos(row, "list_cost_nano").is_some()
+        {
+            "estimated"
+        } else {
+            continue; // usage and gateway quantities behind a bill are not charges of their own
+        };
+        let billed = if basis == "billed" {
+            nanos(row, "billed_cost_nano").unwrap_or(0)
+        } else {
+            0
+        };
+        let list = nanos(row, "list_cost_nano");
+        let provider_list = nanos(row, "source_reported_cost_nano");
+        let effective = nanos(row, "effective_cost_nano").unwrap_or(billed);
+        let (pname, issuer, service) = provider_names(&provider);
+        let start: i64 = g(row, "charge_period_start").parse().unwrap_or(0);
+        let end: i64 = g(row, "charge_period_end").parse().unwrap_or(start);
+        let kind = g(row, "charge_kind");
+        let unit = g(row, "unit");
+        let has_qty = unit != "none";
+        let qty = if has_qty {
+            g(row, "quantity")
+        } else {
+            String::new()
+        };
+        let focus_unit = match unit.as_str() {
+            "tokens" => "Tokens",
+            "requests" => "Requests",
+            "hours" => "Hours",
+            "none" => "",
+            other => other,
+        };
+        let model = row[idx("model_id")]
+            .clone()
+            .or_else(|| row[idx("model_raw")].clone())
+            .unwrap_or_default();
+        let description = if model.is_empty() {
+            kind.clone()
+        } else {
+            format!("{model} {kind}")
+        };
+        let list_cost = match (basis, list, provider_list) {
+            ("estimated", Some(l), _) => decimal(l),
+            (_, _, Some(p)) => decimal(p),
+            _ => decimal(billed),
+        };
+        let record = vec![
+            decimal(billed),
+            g(row, "billing_account"),
+            String::new(),
+            g(row, "currency"),
+            period_end.clone(),
+            period_start.clone(),
+            if kind == "other" && billed < 0 {
+                "Credit".into()
+            } else {
+                "Usage".into()
+            },
+            String::new(),
+            description,
+            iso_z(end),
+            iso_z(start),
+            decimal(effective),
+            decimal(effective),
+            issuer.to_string(),
+            list_cost,
+            qty.clone(),
+            focus_unit.to_string(),
+            pname.to_string(),
+            pname.to_string(),
+            "AI and Machine Learning".to_string(),
+            service.to_string(),
+            "Generative AI".to_string(),
+            "Usage-Based".to_string(),
+            qty,
+            focus_unit.to_string(),
+            g(row, "sub_account"),
+            g(row, "sub_account"),
+            g(row, "region"),
+            g(row, "tags"),
+            basis.to_string(),
+            role,
+            g(row, "workload"),
+            g(row, "api_key"),
+            g(row, "model_raw"),
+            g(row, "model_id"),
+            kind,
+            g(row, "service_tier"),
+            list.map(decimal).unwrap_or_default(),
+            g(row, "price_ref"),
+            g(row, "unpriced_reason"),
+            g(row, "source_file"),
+            g(row, "source_line"),
+        ];
+        w.write_record(&record)?;
+    }
+    Ok(w.into_inner()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_decimals_and_iso_dates() {
+        assert_eq!(decimal(1_234_500_000), "1.2345");
+        assert_eq!(decimal(-10_000_000), "-0.01");
+        assert_eq!(decimal(5), "0.000000005");
+        assert_eq!(decimal(0), "0");
+        assert_eq!(iso_z(1_790_812_800_000), "2026-10-01T00:00:00Z");
+    }
+}
