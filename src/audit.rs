@@ -10,7 +10,10 @@ use crate::ingest::{self, InputStatus};
 use crate::ledger::{LedgerBuilder, RecordRole, RowFilter};
 use crate::pricing::Catalog;
 use crate::pricing::Pricer;
-use crate::report::{self, AnalysisStatus, Headline, Period, Report, SpendLine, Totals, Unpriced};
+use crate::report::{
+    self, AllocatedWorkload, AnalysisStatus, GatewayAllocation, Headline, Period, Report,
+    SpendLine, Totals, Unpriced,
+};
 use crate::settings::{Config, RunSettings};
 use crate::util::Month;
 use anyhow::{bail, Context, Result};
@@ -328,6 +331,7 @@ fn build_report(
         e.billed_cost += r.ints[0] as i128;
     }
 
+    let gateway_allocation = allocate_by_gateway(ledger, &by_provider, &with_usage)?;
     let spend = billed_total + estimated_total;
     let headline: Headline = Report::headline_from(&findings, spend);
     Ok(Report {
@@ -362,7 +366,91 @@ fn build_report(
         inputs: outcome.inputs,
         spend_by_workload,
         spend_by_model,
+        gateway_allocation,
         analyses,
         rejects: outcome.rejects,
     })
+}
+
+/// Splits each provider's bill across the workloads its gateway traffic names (method on
+/// [`GatewayAllocation`]). Providers without gateway rows are not listed.
+fn allocate_by_gateway(
+    ledger: &crate::ledger::Ledger,
+    billed_by_provider: &BTreeMap<String, i128>,
+    with_usage: &BTreeSet<&str>,
+) -> Result<Vec<GatewayAllocation>> {
+    let gateway = RowFilter {
+        role: Some(RecordRole::Gateway),
+        ..Default::default()
+    };
+    let mut per_provider: BTreeMap<String, Vec<(String, i128)>> = BTreeMap::new();
+    for r in ledger.aggregate(
+        &gateway,
+        &["provider", "workload"],
+        &["list_cost_nano"],
+        &[],
+    )? {
+        per_provider
+            .entry(r.key(0).to_string())
+            .or_default()
+            .push((r.key(1).to_string(), r.ints[0] as i128));
+    }
+    // The provider's whole list cost: its usage export, else the priced lines of its bill.
+    let mut whole: BTreeMap<String, i128> = BTreeMap::new();
+    for r in ledger.aggregate(
+        &RowFilter::default(),
+        &["provider", "record_role"],
+        &["list_cost_nano"],
+        &[],
+    )? {
+        let (p, role) = (r.key(0), r.key(1));
+        let preferred = if with_usage.contains(p) {
+            "usage"
+        } else {
+            "billed"
+        };
+        if role == preferred {
+            *whole.entry(p.to_string()).or_default() += r.ints[0] as i128;
+        }
+    }
+    let mut out = Vec::new();
+    for (provider, workloads) in per_provider {
+        let Some(&billed) = billed_by_provider.get(&provider) else {
+            continue;
+        };
+        let seen: i128 = workloads.iter().map(|(_, v)| v).sum();
+        if seen <= 0 {
+            continue;
+        }
+        let total = whole.get(&provider).copied().unwrap_or(0);
+        let (coverage, assumed) = if total > 0 {
+            ((seen as f64 / total as f64).min(1.0), false)
+        } else {
+            (1.0, true)
+        };
+        let attributed = (billed as f64 * coverage).round() as i128;
+        let mut allocated: Vec<AllocatedWorkload> = workloads
+            .iter()
+            .map(|(w, v)| AllocatedWorkload {
+                workload: w.clone(),
+                gateway_list_cost: *v,
+                allocated_cost: (attributed as f64 * *v as f64 / seen as f64).round() as i128,
+            })
+            .collect();
+        allocated.sort_by(|a, b| {
+            b.allocated_cost
+                .cmp(&a.allocated_cost)
+                .then_with(|| a.workload.cmp(&b.workload))
+        });
+        let given: i128 = allocated.iter().map(|a| a.allocated_cost).sum();
+        out.push(GatewayAllocation {
+            provider,
+            billed_cost: billed,
+            coverage: (coverage * 10_000.0).round() / 10_000.0,
+            coverage_assumed: assumed,
+            workloads: allocated,
+            unattributed: billed - given,
+        });
+    }
+    Ok(out)
 }

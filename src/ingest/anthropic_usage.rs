@@ -8,7 +8,7 @@
 //! Unlike OpenAI, the uncached input count is **disjoint** from cache reads and writes, so each
 //! column is its own charge kind as is. The export has no request count.
 
-use super::{Format, RowError, RowFate, RowView, SourceRef};
+use super::{push_parts, Format, RowError, RowFate, RowView, SourceRef};
 use crate::ledger::{CacheTtl, ChargeKind, LedgerRow, RecordRole, ServiceTier};
 
 pub struct AnthropicUsageCsv;
@@ -109,15 +109,11 @@ impl Format for AnthropicUsageCsv {
             ),
             (ChargeKind::Output, None, row.count("usage_output_tokens")?),
         ];
-        for (kind, ttl, qty) in parts {
-            if qty > 0.0 {
-                let mut r = base.clone();
-                r.charge_kind = kind;
-                r.cache_ttl = ttl;
-                r.quantity = qty;
-                out.push(r);
-            }
-        }
+        push_parts(
+            &base,
+            parts.map(|(kind, ttl, qty)| (kind, ttl, qty, "tokens")),
+            out,
+        );
         Ok(RowFate::Ledger)
     }
 }

@@ -12,6 +12,8 @@ use std::path::Path;
 pub enum Sniffed {
     /// Comma-separated text with this header (trimmed, BOM removed).
     Csv { header: Vec<String> },
+    /// A JSON or JSONL document (an API dump); its shape decides the format.
+    Json,
     /// Not something any format reads; the reason is shown to the user.
     NotAnExport(String),
 }
@@ -42,9 +44,7 @@ pub fn sniff_bytes(buf: &[u8]) -> Sniffed {
     let body = buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(buf);
     let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
     if matches!(first, Some(b'{') | Some(b'[')) {
-        return Sniffed::NotAnExport(
-            "JSON file: no JSON export format is supported yet".to_string(),
-        );
+        return Sniffed::Json;
     }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -91,6 +91,6 @@ mod tests {
             sniff_bytes(b"just some notes\n"),
             Sniffed::NotAnExport(_)
         ));
-        assert!(matches!(sniff_bytes(b"{\"a\":1}"), Sniffed::NotAnExport(_)));
+        assert_eq!(sniff_bytes(b"{\"a\":1}"), Sniffed::Json);
     }
 }

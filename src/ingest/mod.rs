@@ -6,14 +6,17 @@
 //!
 //! Adding a format is one new file: implement [`Format`] and list it in [`FORMATS`].
 
+mod anthropic_admin;
 mod anthropic_cost;
 mod anthropic_usage;
 mod aws_cur;
 mod azure_cost;
 mod detect;
 mod focus;
+mod json;
 mod litellm_spend;
 pub mod meters;
+mod openai_admin;
 mod openai_cost;
 mod openai_usage;
 mod openrouter;
@@ -24,7 +27,7 @@ pub use detect::{sniff, Sniffed};
 pub use row::{parse_timestamp_ms, RowError, RowView};
 pub use table::StrTable;
 
-use crate::ledger::{LedgerRow, RecordRole};
+use crate::ledger::{CacheTtl, ChargeKind, LedgerRow, RecordRole};
 use anyhow::{Context, Result};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -49,6 +52,27 @@ pub enum RowFate {
     OutOfScope { cost_nano: i64 },
 }
 
+/// One quantity a source row carries: charge kind, cache TTL, amount, unit.
+pub type Part = (ChargeKind, Option<CacheTtl>, f64, &'static str);
+
+/// Pushes one copy of `base` per non-zero part: how one usage row becomes its ledger lines.
+pub fn push_parts(
+    base: &LedgerRow,
+    parts: impl IntoIterator<Item = Part>,
+    out: &mut Vec<LedgerRow>,
+) {
+    for (kind, ttl, quantity, unit) in parts {
+        if quantity > 0.0 {
+            let mut r = base.clone();
+            r.charge_kind = kind;
+            r.cache_ttl = ttl;
+            r.quantity = quantity;
+            r.unit = unit;
+            out.push(r);
+        }
+    }
+}
+
 /// One export format: how to recognise it and how to turn a row into ledger rows.
 pub trait Format: Sync {
     /// Stable id, reported in `inputs[].format`.
@@ -56,16 +80,48 @@ pub trait Format: Sync {
     /// Whether rows carry money or only quantities.
     fn role(&self) -> RecordRole;
     /// Lower-case header names that must all be present for the file to be this format.
-    fn required_columns(&self) -> &'static [&'static str];
+    /// (JSON formats have none.)
+    fn required_columns(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Every column the parser may read (lower-case); the scan loads only these.
-    fn columns(&self) -> &'static [&'static str];
-    /// Appends the ledger rows of one export row to `out`.
+    fn columns(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// Appends the ledger rows of one export row to `out` (CSV formats).
     fn parse_row(
         &self,
-        row: &RowView,
-        src: SourceRef,
-        out: &mut Vec<LedgerRow>,
-    ) -> Result<RowFate, RowError>;
+        _row: &RowView,
+        _src: SourceRef,
+        _out: &mut Vec<LedgerRow>,
+    ) -> Result<RowFate, RowError> {
+        Err(RowError::new(
+            None,
+            "this format is read from JSON, not CSV",
+        ))
+    }
+
+    /// JSON formats (API dumps) are matched on a result record instead of a header.
+    fn is_json(&self) -> bool {
+        false
+    }
+    /// For JSON formats: whether this result record is this format's.
+    fn matches_json(&self, _result: &serde_json::Value) -> bool {
+        false
+    }
+    /// For JSON formats: the ledger rows of one result record within its bucket.
+    fn parse_json(
+        &self,
+        _bucket: &serde_json::Value,
+        _result: &serde_json::Value,
+        _src: SourceRef,
+        _out: &mut Vec<LedgerRow>,
+    ) -> Result<RowFate, RowError> {
+        Err(RowError::new(
+            None,
+            "this format is read from CSV, not JSON",
+        ))
+    }
 }
 
 /// Registered formats, most specific first: the first whose required columns are all present wins.
@@ -80,6 +136,10 @@ pub static FORMATS: &[&dyn Format] = &[
     &azure_cost::AzureCostCsv,
     &aws_cur::AwsCurLegacyCsv,
     &aws_cur::AwsCur2Csv,
+    &openai_admin::OpenAiUsageJson,
+    &openai_admin::OpenAiCostJson,
+    &anthropic_admin::AnthropicUsageJson,
+    &anthropic_admin::AnthropicCostJson,
 ];
 
 /// The outcome for one input file.
@@ -267,13 +327,14 @@ fn ingest_file(
     };
     let header = match sniffed {
         Sniffed::Csv { header } => header,
+        Sniffed::Json => return ingest_json(path, rel, record, seen, sink, rejects),
         Sniffed::NotAnExport(reason) => {
             record.reason = Some(reason);
             return record;
         }
     };
     let lower: Vec<String> = header.iter().map(|h| h.to_ascii_lowercase()).collect();
-    let Some(format) = FORMATS.iter().find(|f| {
+    let Some(format) = FORMATS.iter().filter(|f| !f.is_json()).find(|f| {
         f.required_columns()
             .iter()
             .all(|c| lower.iter().any(|h| h == c))
@@ -314,26 +375,92 @@ fn ingest_file(
             index,
         };
         out.clear();
-        match format.parse_row(&row, SourceRef { file: rel, line }, &mut out) {
-            Ok(RowFate::Ledger) => {
-                for r in out.drain(..) {
-                    sink(r);
-                }
-            }
-            Ok(RowFate::OutOfScope { cost_nano }) => {
-                record.out_of_scope_rows += 1;
-                record.out_of_scope_cost_nano += cost_nano as i128;
-            }
-            Err(e) => {
-                record.rejected_rows += 1;
-                rejects.push(Reject {
-                    file: rel.to_string(),
-                    line,
-                    column: e.column,
-                    reason: e.reason,
-                });
-            }
-        }
+        let fate = format.parse_row(&row, SourceRef { file: rel, line }, &mut out);
+        settle(fate, line, &mut out, &mut record, rejects, sink);
     }
     record
+}
+
+/// Reads a JSON / JSONL API dump: the first result record decides the format; each result
+/// record is parsed like a row, numbered from 1 in file order.
+fn ingest_json(
+    path: &Path,
+    rel: &str,
+    mut record: InputRecord,
+    seen: &mut HashMap<String, String>,
+    sink: &mut dyn FnMut(LedgerRow),
+    rejects: &mut Vec<Reject>,
+) -> InputRecord {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            record.status = InputStatus::Rejected;
+            record.reason = Some(format!("could not read `{rel}`: {e}"));
+            return record;
+        }
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let docs = match json::parse_documents(&text) {
+        Ok(d) => d,
+        Err(e) => {
+            record.status = InputStatus::Rejected;
+            record.reason = Some(format!("{e}; fix or re-download the file"));
+            return record;
+        }
+    };
+    let records = json::records(&docs);
+    let Some(format) = records.first().and_then(|(_, r)| {
+        FORMATS
+            .iter()
+            .filter(|f| f.is_json())
+            .find(|f| f.matches_json(r))
+    }) else {
+        record.reason = Some("JSON file that is not a recognised API dump".to_string());
+        return record;
+    };
+    record.format = Some(format.id().to_string());
+    if let Some(first) = seen.get(&record.sha256) {
+        record.status = InputStatus::Duplicate;
+        record.reason = Some(format!("identical to `{first}`; counted once"));
+        return record;
+    }
+    seen.insert(record.sha256.clone(), rel.to_string());
+    record.status = InputStatus::Ingested;
+    let mut out = Vec::with_capacity(8);
+    for (i, (bucket, result)) in records.iter().enumerate() {
+        let line = (i + 1) as u32;
+        record.rows += 1;
+        out.clear();
+        let fate = format.parse_json(bucket, result, SourceRef { file: rel, line }, &mut out);
+        settle(fate, line, &mut out, &mut record, rejects, sink);
+    }
+    record
+}
+
+/// Books one parsed row: its ledger lines go to the sink, an out-of-scope row is counted with
+/// its cost, a failed row becomes a reject with its line and column.
+fn settle(
+    fate: Result<RowFate, RowError>,
+    line: u32,
+    out: &mut Vec<LedgerRow>,
+    record: &mut InputRecord,
+    rejects: &mut Vec<Reject>,
+    sink: &mut dyn FnMut(LedgerRow),
+) {
+    match fate {
+        Ok(RowFate::Ledger) => out.drain(..).for_each(sink),
+        Ok(RowFate::OutOfScope { cost_nano }) => {
+            record.out_of_scope_rows += 1;
+            record.out_of_scope_cost_nano += cost_nano as i128;
+        }
+        Err(e) => {
+            record.rejected_rows += 1;
+            rejects.push(Reject {
+                file: record.path.clone(),
+                line,
+                column: e.column,
+                reason: e.reason,
+            });
+        }
+    }
 }

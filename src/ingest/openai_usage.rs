@@ -8,10 +8,41 @@
 //! `input_tokens - input_cached_tokens - input_cache_write_tokens`; pricing `input_tokens` at the
 //! full input rate would overcharge every cached token.
 
-use super::{Format, RowError, RowFate, RowView, SourceRef};
+use super::{push_parts, Format, Part, RowError, RowFate, RowView, SourceRef};
 use crate::ledger::{ChargeKind, LedgerRow, RecordRole, ServiceTier};
 
 pub struct OpenAiUsageCsv;
+
+/// The ledger parts of one OpenAI usage record (CSV export or Admin API): the uncached input is
+/// what remains of `input_tokens` after cached and cache-write tokens.
+pub(super) fn usage_parts(
+    input: f64,
+    cached: f64,
+    cache_write: f64,
+    output: f64,
+    requests: f64,
+) -> Result<[Part; 5], RowError> {
+    if cached + cache_write > input {
+        return Err(RowError::new(
+            Some("input_cached_tokens"),
+            format!(
+                "cached ({cached}) plus cache-write ({cache_write}) tokens exceed `input_tokens` ({input}); OpenAI's input count includes them"
+            ),
+        ));
+    }
+    Ok([
+        (
+            ChargeKind::Input,
+            None,
+            input - cached - cache_write,
+            "tokens",
+        ),
+        (ChargeKind::CachedInput, None, cached, "tokens"),
+        (ChargeKind::CacheWrite, None, cache_write, "tokens"),
+        (ChargeKind::Output, None, output, "tokens"),
+        (ChargeKind::Request, None, requests, "requests"),
+    ])
+}
 
 impl Format for OpenAiUsageCsv {
     fn id(&self) -> &'static str {
@@ -61,14 +92,6 @@ impl Format for OpenAiUsageCsv {
         let cache_write = row.count("input_cache_write_tokens")?;
         let output = row.count("output_tokens")?;
         let requests = row.count("num_model_requests")?;
-        if cached + cache_write > input {
-            return Err(RowError::new(
-                Some("input_cached_tokens"),
-                format!(
-                    "cached ({cached}) plus cache-write ({cache_write}) tokens exceed `input_tokens` ({input}); OpenAI's input count includes them"
-                ),
-            ));
-        }
         let tier = if row.bool("batch")? {
             ServiceTier::Batch
         } else {
@@ -97,22 +120,11 @@ impl Format for OpenAiUsageCsv {
             r.service_tier = tier;
             r
         };
-        let parts = [
-            (ChargeKind::Input, input - cached - cache_write, "tokens"),
-            (ChargeKind::CachedInput, cached, "tokens"),
-            (ChargeKind::CacheWrite, cache_write, "tokens"),
-            (ChargeKind::Output, output, "tokens"),
-            (ChargeKind::Request, requests, "requests"),
-        ];
-        for (kind, qty, unit) in parts {
-            if qty > 0.0 {
-                let mut r = base.clone();
-                r.charge_kind = kind;
-                r.quantity = qty;
-                r.unit = unit;
-                out.push(r);
-            }
-        }
+        push_parts(
+            &base,
+            usage_parts(input, cached, cache_write, output, requests)?,
+            out,
+        );
         Ok(RowFate::Ledger)
     }
 }

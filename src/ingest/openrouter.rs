@@ -5,7 +5,7 @@
 //! `tokens_completion`. `cost_cache` can be negative (a cache discount) and is already in the
 //! total. `model_permaslug` (`openai/gpt-4o-mini`) resolves to the first-party catalog model.
 
-use super::{Format, RowError, RowFate, RowView, SourceRef};
+use super::{push_parts, Format, RowError, RowFate, RowView, SourceRef};
 use crate::ledger::{ChargeKind, LedgerRow, RecordRole};
 
 pub struct OpenRouterActivityCsv;
@@ -64,18 +64,16 @@ impl Format for OpenRouterActivityCsv {
         money.quantity = 1.0;
         money.unit = "requests";
         out.push(money);
-        for (kind, qty) in [
+        let parts = [
             (ChargeKind::Input, prompt - cached),
             (ChargeKind::CachedInput, cached),
             (ChargeKind::Output, row.count("tokens_completion")?),
-        ] {
-            if qty > 0.0 {
-                let mut r = base.clone();
-                r.charge_kind = kind;
-                r.quantity = qty;
-                out.push(r);
-            }
-        }
+        ];
+        push_parts(
+            &base,
+            parts.map(|(kind, qty)| (kind, None, qty, "tokens")),
+            out,
+        );
         Ok(RowFate::Ledger)
     }
 }

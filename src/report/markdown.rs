@@ -129,6 +129,44 @@ impl Renderer for MarkdownRenderer {
             writeln!(o)?;
         }
 
+        if !r.gateway_allocation.is_empty() {
+            writeln!(o, "### Bills allocated by gateway traffic\n")?;
+            writeln!(
+                o,
+                "Each bill is split across workloads in proportion to the gateway's priced tokens; the share of traffic the gateway did not see stays unattributed.\n"
+            )?;
+            writeln!(
+                o,
+                "| provider | workload | gateway list cost | allocated bill |"
+            )?;
+            writeln!(o, "|---|---|---:|---:|")?;
+            for g in &r.gateway_allocation {
+                for w in &g.workloads {
+                    writeln!(
+                        o,
+                        "| {} | {} | {} | {} |",
+                        g.provider,
+                        cell(&w.workload),
+                        money(r, w.gateway_list_cost),
+                        money(r, w.allocated_cost)
+                    )?;
+                }
+                writeln!(
+                    o,
+                    "| {} | *unattributed* (gateway coverage {:.1}%{}) | – | {} |",
+                    g.provider,
+                    g.coverage * 100.0,
+                    if g.coverage_assumed {
+                        ", assumed: no list cost for the whole bill"
+                    } else {
+                        ""
+                    },
+                    money(r, g.unattributed)
+                )?;
+            }
+            writeln!(o)?;
+        }
+
         writeln!(o, "## Findings\n")?;
         if r.findings.is_empty() {
             writeln!(o, "No finding passed the thresholds.\n")?;

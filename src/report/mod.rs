@@ -102,6 +102,35 @@ pub struct Unpriced {
     pub billed_cost: i128,
 }
 
+/// A provider's bill split across workloads by the gateway traffic it covers.
+///
+/// Method: the gateway's priced tokens per workload (`gateway_list_cost`) give each workload's
+/// share; coverage is the gateway's list cost over the provider's whole list cost (from its
+/// usage export, else from the priced lines of its bill), capped at 1. Each workload gets
+/// `billed × coverage × share`; `billed × (1 - coverage)` stays unattributed. When the
+/// provider's whole list cost is unknown, coverage is assumed to be 1 and said so.
+#[derive(Debug, Clone, Serialize)]
+pub struct GatewayAllocation {
+    pub provider: String,
+    #[serde(serialize_with = "cents")]
+    pub billed_cost: i128,
+    /// Share of the provider's traffic the gateway saw, 0 to 1.
+    pub coverage: f64,
+    pub coverage_assumed: bool,
+    pub workloads: Vec<AllocatedWorkload>,
+    #[serde(serialize_with = "cents")]
+    pub unattributed: i128,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AllocatedWorkload {
+    pub workload: String,
+    #[serde(serialize_with = "cents")]
+    pub gateway_list_cost: i128,
+    #[serde(serialize_with = "cents")]
+    pub allocated_cost: i128,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct AnalysisStatus {
     pub id: String,
@@ -126,6 +155,7 @@ pub struct Report {
     pub rejected_rows: usize,
     pub spend_by_workload: Vec<SpendLine>,
     pub spend_by_model: Vec<SpendLine>,
+    pub gateway_allocation: Vec<GatewayAllocation>,
     pub analyses: Vec<AnalysisStatus>,
     /// Not serialised: the rows behind `rejects.csv`.
     #[serde(skip)]

@@ -5,16 +5,10 @@
 use crate::common::*;
 use rust_decimal::Decimal;
 use spend_audit::ingest::InputStatus;
-use spend_audit::ledger::{ChargeKind, LedgerRow, RecordRole, ServiceTier};
+use spend_audit::ledger::{ChargeKind, RecordRole, ServiceTier};
 use spend_audit::pricing::{Catalog, Pricer};
 use std::collections::BTreeMap;
 use std::path::Path;
-
-fn one_file(name: &str, text: &str) -> (Vec<LedgerRow>, spend_audit::ingest::IngestOutcome) {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), name, text);
-    ingest_rows(dir.path())
-}
 
 const AZURE_HEADER: &str = "InvoiceSectionName,AccountName,AccountOwnerId,SubscriptionId,SubscriptionName,ResourceGroup,ResourceLocation,Date,ProductName,MeterCategory,MeterSubCategory,MeterId,MeterName,MeterRegion,UnitOfMeasure,Quantity,EffectivePrice,CostInBillingCurrency,CostCenter,ConsumedService,ResourceId,Tags,OfferId,AdditionalInfo,ServiceInfo1,ServiceInfo2,ResourceName,ReservationId,ReservationName,UnitPrice,ProductOrderId,ProductOrderName,Term,PublisherType,PublisherName,ChargeType,Frequency,PricingModel,AvailabilityZone,BillingAccountId,BillingAccountName,BillingCurrencyCode,BillingPeriodStartDate,BillingPeriodEndDate,BillingProfileId,BillingProfileName,InvoiceSectionId,IsAzureCreditEligible,PartNumber,PayGPrice,PlanName,ServiceFamily,CostAllocationRuleName,benefitId,benefitName";
 

@@ -65,3 +65,18 @@ pub fn write(dir: &Path, name: &str, text: &str) {
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(p, text).unwrap();
 }
+
+/// Ingests a folder holding one file `name` with `text`.
+pub fn one_file(name: &str, text: &str) -> (Vec<LedgerRow>, ingest::IngestOutcome) {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), name, text);
+    ingest_rows(dir.path())
+}
+
+/// Total quantity of one charge kind.
+pub fn qty(rows: &[LedgerRow], kind: spend_audit::ledger::ChargeKind) -> f64 {
+    rows.iter()
+        .filter(|r| r.charge_kind == kind)
+        .map(|r| r.quantity)
+        .sum()
+}

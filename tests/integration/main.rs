@@ -5,12 +5,16 @@
 //! - `parsers`: each format with its real column order and value formats, and the unit traps.
 //! - `pricing`: catalog boundaries and resolution.
 //! - `reconcile`: property test that billed totals reconcile with the input to the cent.
+//! - `cloud`, `admin_api`, `mixed`: cloud bills, FOCUS, API dumps, the public samples, the mixed
+//!   fixture folder and the gateway allocation.
 
 mod common;
 
+mod admin_api;
 mod bad_input;
 mod cloud;
 mod demo;
+mod mixed;
 mod parsers;
 mod pricing;
 mod reconcile;

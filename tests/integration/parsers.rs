@@ -5,19 +5,6 @@ use crate::common::*;
 use spend_audit::ingest::InputStatus;
 use spend_audit::ledger::{CacheTtl, ChargeKind, LedgerRow, RecordRole, ServiceTier};
 
-fn one_file(name: &str, text: &str) -> (Vec<LedgerRow>, spend_audit::ingest::IngestOutcome) {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), name, text);
-    ingest_rows(dir.path())
-}
-
-fn qty(rows: &[LedgerRow], kind: ChargeKind) -> f64 {
-    rows.iter()
-        .filter(|r| r.charge_kind == kind)
-        .map(|r| r.quantity)
-        .sum()
-}
-
 #[test]
 fn openai_usage_csv_excludes_cached_from_uncached_input() {
     // The formats.md constructed row, verbatim: input_tokens 50000 includes 20000 cached.

@@ -1,0 +1,109 @@
+//! `fixtures/mixed`: every format read today in one folder, with non-AI lines, an exact
+//! duplicate, a non-export file and a truncated file. Known totals are in `fixtures/gen_mixed.py`.
+
+use crate::common::*;
+
+#[test]
+fn mixed_folder_reconciles_per_provider_and_accounts_for_every_row() {
+    let (out, o) = run_ingest(&repo().join("fixtures/mixed"), &["--month", "2026-10"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let json = read_json(&out.path().join("findings.json"));
+    let by = &json["totals"]["by_provider"];
+    for (provider, amount) in [
+        ("openai", "18.0189"),
+        ("anthropic", "21.2345"),
+        ("openrouter", "1.85231"),
+        ("gcp", "12.50"),
+        ("azure", "30.75"),
+        ("aws", "5.1375"),
+    ] {
+        assert_eq!(cents(&by[provider]), dec_cents(dec(amount)), "{provider}");
+    }
+    assert_eq!(
+        by.as_object().unwrap().len(),
+        6,
+        "gateway logs are not a provider bill: {by}"
+    );
+    assert_eq!(
+        cents(&json["totals"]["billed_cost"]),
+        dec_cents(dec("89.49321"))
+    );
+    assert_eq!(
+        cents(&json["totals"]["out_of_scope_cost"]),
+        dec_cents(dec("14.705"))
+    );
+
+    let input = |path: &str| {
+        json["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["path"] == path)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        input("azure/ea_actual_2026-10 (1).csv")["status"],
+        "duplicate"
+    );
+    assert_eq!(input("notes.md")["status"], "skipped");
+    assert_eq!(input("aws/cur_legacy.csv")["out_of_scope_rows"], 1);
+    assert_eq!(input("aws/cur2_data_export.csv")["format"], "aws_cur2_csv");
+    assert_eq!(input("gcp/focus_export.csv")["format"], "focus_csv");
+    assert_eq!(
+        input("openrouter/activity_partial_download.csv")["rejected_rows"],
+        1
+    );
+    assert_eq!(json["rejected_rows"], 1);
+    let rejects = std::fs::read_to_string(out.path().join("rejects.csv")).unwrap();
+    assert!(
+        rejects.contains("openrouter/activity_partial_download.csv,3,"),
+        "{rejects}"
+    );
+    // Every data row is accounted for exactly once.
+    for i in json["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["status"] == "ingested")
+    {
+        let rows = i["rows"].as_u64().unwrap();
+        let parts = i["rejected_rows"].as_u64().unwrap() + i["out_of_scope_rows"].as_u64().unwrap();
+        assert!(parts <= rows, "{}", i["path"]);
+    }
+    let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+    assert!(
+        md.contains("Out of scope (non-AI lines of cloud bills, left out of AI spend): $14.71"),
+        "{md}"
+    );
+}
+
+#[test]
+fn a_bill_is_split_by_gateway_tokens_and_the_rest_stays_unattributed() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    // The whole month on the bill: 1M gpt-4.1 input tokens, list $2.00, billed $1.80 (a discount).
+    write(p, "usage.csv", "start_time,end_time,project_id,num_model_requests,api_key_id,model,batch,service_tier,input_tokens,output_tokens,input_cached_tokens\n1790812800,1790899200,proj_a,10.0,key_a,gpt-4.1-2025-04-14,FALSE,default,1000000.0,0.0,0.0\n");
+    write(p, "cost.csv", "start_time,end_time,start_time_iso,end_time_iso,amount_value,amount_currency,line_item,project_id,organization_id,organization_name\n1790812800,1790899200,a,b,1.80,usd,\"gpt-4.1-2025-04-14, input\",proj_a,org-a,A\n");
+    // The gateway saw half of it: 300k tokens for team search ($0.60 list), 200k for ads ($0.40).
+    write(p, "gw.csv", "request_id,spend,prompt_tokens,completion_tokens,startTime,model,custom_llm_provider,metadata\nr1,0.6,300000,0,2026-10-01 10:00:00,gpt-4.1,openai,\"{\"\"user_api_key_team_alias\"\": \"\"search\"\"}\"\nr2,0.4,200000,0,2026-10-01 11:00:00,gpt-4.1,openai,\"{\"\"user_api_key_team_alias\"\": \"\"ads\"\"}\"\n");
+    let (out, o) = run_ingest(p, &["--month", "2026-10"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json = read_json(&out.path().join("findings.json"));
+    let g = &json["gateway_allocation"][0];
+    assert_eq!(g["provider"], "openai");
+    assert_eq!(g["coverage"].as_f64().unwrap(), 0.5);
+    assert_eq!(g["coverage_assumed"], false);
+    // billed 1.80 × coverage 0.5 = 0.90, split 60/40.
+    assert_eq!(g["workloads"][0]["workload"], "search");
+    assert_eq!(cents(&g["workloads"][0]["allocated_cost"]), 54);
+    assert_eq!(cents(&g["workloads"][1]["allocated_cost"]), 36);
+    assert_eq!(cents(&g["unattributed"]), 90);
+    // The gateway's own spend never reaches billed spend.
+    assert_eq!(cents(&json["totals"]["billed_cost"]), 180);
+}
