@@ -35,14 +35,22 @@ pub fn parse_documents(text: &str) -> Result<Vec<Value>, String> {
     }
 }
 
-/// Every `(bucket, result)` pair of the documents, in file order.
+/// Every `(bucket, result)` pair of the documents, in file order. A document that is neither
+/// a page nor a bucket (one billing-export row or log payload per JSONL line) is its own
+/// record, with a null bucket.
 pub fn records(docs: &[Value]) -> Vec<(&Value, &Value)> {
+    static NULL: Value = Value::Null;
     let mut out = Vec::new();
     for doc in docs {
         let buckets: Vec<&Value> = match doc.get("data") {
             Some(Value::Array(b)) => b.iter().collect(),
             _ if doc.get("results").is_some() => vec![doc],
-            _ => Vec::new(),
+            _ => {
+                if doc.is_object() {
+                    out.push((&NULL, doc));
+                }
+                Vec::new()
+            }
         };
         for bucket in buckets {
             if let Some(Value::Array(results)) = bucket.get("results") {

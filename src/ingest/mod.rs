@@ -13,6 +13,8 @@ mod aws_cur;
 mod azure_cost;
 mod detect;
 mod focus;
+mod gateway_logs;
+mod gcp_billing;
 mod json;
 mod litellm_spend;
 pub mod meters;
@@ -136,10 +138,15 @@ pub static FORMATS: &[&dyn Format] = &[
     &azure_cost::AzureCostCsv,
     &aws_cur::AwsCurLegacyCsv,
     &aws_cur::AwsCur2Csv,
+    &gcp_billing::GcpBillingCsv,
+    &gateway_logs::HeliconeCsv,
     &openai_admin::OpenAiUsageJson,
     &openai_admin::OpenAiCostJson,
     &anthropic_admin::AnthropicUsageJson,
     &anthropic_admin::AnthropicCostJson,
+    &gcp_billing::GcpBillingJson,
+    &gateway_logs::LiteLlmPayloadJsonl,
+    &gateway_logs::HeliconeJson,
 ];
 
 /// The outcome for one input file.

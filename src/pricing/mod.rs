@@ -116,6 +116,14 @@ impl<'c> Pricer<'c> {
         match resolved {
             Err(reason) => row.unpriced_reason = Some(reason),
             Ok(model_id) => {
+                // A log without a provider column learns it from the model's vendor.
+                if row.provider == "other" {
+                    row.provider = match model_id.split('/').next() {
+                        Some("openai") => "openai",
+                        Some("anthropic") => "anthropic",
+                        _ => "other",
+                    };
+                }
                 row.model_id = Some(model_id.clone());
                 // Cost exports carry money but no quantity: nothing to price.
                 if row.unit == "none" {

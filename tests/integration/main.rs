@@ -14,6 +14,7 @@ mod admin_api;
 mod bad_input;
 mod cloud;
 mod demo;
+mod gateways;
 mod mixed;
 mod parsers;
 mod pricing;

@@ -1,0 +1,263 @@
+//! Gateway and observability logs beyond the LiteLLM spend table: LiteLLM's
+//! `StandardLoggingPayload` (JSONL, as callbacks write it) and Helicone exports (CSV from
+//! `@helicone/export`, and the `HeliconeRequest` JSON/JSONL).
+//!
+//! Like every gateway log these carry quantities and attribution only; their own cost figure
+//! (`response_cost`, `cost`, `costUSD`) is kept as `source_reported_cost_nano` and never added
+//! to billed spend. LiteLLM's `prompt_tokens` includes cached tokens (OpenAI convention).
+//! Whether Helicone's `prompt_tokens` includes `prompt_cache_read_tokens` is unconfirmed; the
+//! cached count is split out only when it fits inside `prompt_tokens`. A Helicone CSV has no
+//! provider column: the provider is then taken from the catalog vendor of the model.
+
+use super::azure_cost::workload_tag;
+use super::json::{count, text, timestamp};
+use super::litellm_spend::provider_of;
+use super::{push_parts, Format, RowError, RowFate, RowView, SourceRef};
+use crate::ledger::{ChargeKind, LedgerRow, RecordRole};
+use serde_json::Value;
+
+pub struct LiteLlmPayloadJsonl;
+pub struct HeliconeCsv;
+pub struct HeliconeJson;
+
+fn reported(v: Option<&Value>) -> Option<i64> {
+    match v? {
+        Value::Number(n) => crate::money::parse_nanos(&n.to_string()),
+        Value::String(s) => crate::money::parse_nanos(s),
+        _ => None,
+    }
+}
+
+/// Input (uncached), cached input, output and one request, with the source's own cost on the
+/// request line only so sums stay right.
+fn gateway_rows(
+    base: LedgerRow,
+    prompt: f64,
+    cached: f64,
+    completion: f64,
+    cost: Option<i64>,
+    out: &mut Vec<LedgerRow>,
+) {
+    let cached = cached.min(prompt);
+    push_parts(
+        &base,
+        [
+            (ChargeKind::Input, None, prompt - cached, "tokens"),
+            (ChargeKind::CachedInput, None, cached, "tokens"),
+            (ChargeKind::Output, None, completion, "tokens"),
+        ],
+        out,
+    );
+    let mut request = base;
+    request.charge_kind = ChargeKind::Request;
+    request.quantity = 1.0;
+    request.unit = "requests";
+    request.source_reported_cost_nano = cost;
+    out.push(request);
+}
+
+impl Format for LiteLlmPayloadJsonl {
+    fn id(&self) -> &'static str {
+        "litellm_payload_jsonl"
+    }
+    fn role(&self) -> RecordRole {
+        RecordRole::Gateway
+    }
+    fn is_json(&self) -> bool {
+        true
+    }
+    fn matches_json(&self, r: &Value) -> bool {
+        r.get("response_cost").is_some()
+            && r.get("prompt_tokens").is_some()
+            && r.get("startTime").is_some()
+    }
+
+    fn parse_json(
+        &self,
+        _: &Value,
+        r: &Value,
+        src: SourceRef,
+        out: &mut Vec<LedgerRow>,
+    ) -> Result<RowFate, RowError> {
+        let start = timestamp(r, "startTime")?;
+        let end = timestamp(r, "endTime").unwrap_or(start).max(start);
+        let provider = provider_of(&text(r, "custom_llm_provider").unwrap_or_default());
+        let mut base = LedgerRow::new(
+            provider,
+            RecordRole::Gateway,
+            ChargeKind::Request,
+            start,
+            end,
+            src.file,
+            src.line,
+        );
+        base.model_raw = Some(
+            text(r, "model")
+                .ok_or_else(|| RowError::new(Some("model"), "missing field `model`"))?,
+        );
+        let meta = r.get("metadata").cloned().unwrap_or(Value::Null);
+        base.sub_account =
+            text(&meta, "user_api_key_team_alias").or_else(|| text(&meta, "user_api_key_team_id"));
+        base.api_key =
+            text(&meta, "user_api_key_alias").or_else(|| text(&meta, "user_api_key_hash"));
+        base.tags = r
+            .get("request_tags")
+            .filter(|t| t.is_array())
+            .map(Value::to_string);
+        let usage = r["hidden_params"]["usage_object"].clone();
+        let cached = usage["prompt_tokens_details"]["cached_tokens"]
+            .as_f64()
+            .unwrap_or(0.0);
+        gateway_rows(
+            base,
+            count(r, "prompt_tokens")?,
+            cached,
+            count(r, "completion_tokens")?,
+            reported(r.get("response_cost")),
+            out,
+        );
+        Ok(RowFate::Ledger)
+    }
+}
+
+/// Helicone's provider names (`OPENAI`, `ANTHROPIC`, …) to ours.
+fn helicone_provider(p: &str) -> &'static str {
+    match p.to_ascii_lowercase().as_str() {
+        "openai" => "openai",
+        "anthropic" => "anthropic",
+        "azure" => "azure",
+        "bedrock" | "aws" => "aws",
+        "google" | "vertex" | "gemini" => "gcp",
+        "openrouter" => "openrouter",
+        _ => "other",
+    }
+}
+
+impl Format for HeliconeCsv {
+    fn id(&self) -> &'static str {
+        "helicone_csv"
+    }
+    fn role(&self) -> RecordRole {
+        RecordRole::Gateway
+    }
+    fn required_columns(&self) -> &'static [&'static str] {
+        &[
+            "response_id",
+            "request_created_at",
+            "prompt_tokens",
+            "completion_tokens",
+            "model",
+        ]
+    }
+    fn columns(&self) -> &'static [&'static str] {
+        &[
+            "response_id",
+            "request_created_at",
+            "request_properties",
+            "request_user_id",
+            "model",
+            "prompt_tokens",
+            "completion_tokens",
+            "cost",
+            "provider",
+        ]
+    }
+
+    fn parse_row(
+        &self,
+        row: &RowView,
+        src: SourceRef,
+        out: &mut Vec<LedgerRow>,
+    ) -> Result<RowFate, RowError> {
+        let t = row.timestamp("request_created_at")?;
+        // The CLI export has no provider column; the model's catalog vendor is known later, so
+        // keep `other` unless the row says.
+        let provider = helicone_provider(row.get("provider").unwrap_or(""));
+        let mut base = LedgerRow::new(
+            provider,
+            RecordRole::Gateway,
+            ChargeKind::Request,
+            t,
+            t,
+            src.file,
+            src.line,
+        );
+        base.model_raw = Some(row.required("model")?.to_string());
+        base.api_key = row.text("request_user_id");
+        base.tags = row.text("request_properties");
+        base.workload = workload_tag(base.tags.as_deref());
+        gateway_rows(
+            base,
+            row.count("prompt_tokens")?,
+            0.0,
+            row.count("completion_tokens")?,
+            row.money_opt("cost")?,
+            out,
+        );
+        Ok(RowFate::Ledger)
+    }
+}
+
+impl Format for HeliconeJson {
+    fn id(&self) -> &'static str {
+        "helicone_json"
+    }
+    fn role(&self) -> RecordRole {
+        RecordRole::Gateway
+    }
+    fn is_json(&self) -> bool {
+        true
+    }
+    fn matches_json(&self, r: &Value) -> bool {
+        r.get("request_id").is_some()
+            && r.get("request_created_at").is_some()
+            && r.get("prompt_tokens").is_some()
+    }
+
+    fn parse_json(
+        &self,
+        _: &Value,
+        r: &Value,
+        src: SourceRef,
+        out: &mut Vec<LedgerRow>,
+    ) -> Result<RowFate, RowError> {
+        let t = timestamp(r, "request_created_at")?;
+        let provider = helicone_provider(&text(r, "provider").unwrap_or_default());
+        let mut base = LedgerRow::new(
+            provider,
+            RecordRole::Gateway,
+            ChargeKind::Request,
+            t,
+            t,
+            src.file,
+            src.line,
+        );
+        base.model_raw = text(r, "response_model")
+            .or_else(|| text(r, "request_model"))
+            .or_else(|| text(r, "model_override"));
+        if base.model_raw.is_none() {
+            return Err(RowError::new(
+                Some("response_model"),
+                "no model in `response_model` or `request_model`",
+            ));
+        }
+        base.api_key = text(r, "request_user_id").or_else(|| text(r, "helicone_user"));
+        base.tags = r
+            .get("request_properties")
+            .filter(|p| p.is_object())
+            .map(Value::to_string);
+        base.workload = workload_tag(base.tags.as_deref());
+        let cost = reported(r.get("costUSD")).or_else(|| reported(r.get("cost")));
+        let prompt = count(r, "prompt_tokens")?;
+        let cached = count(r, "prompt_cache_read_tokens")?;
+        gateway_rows(
+            base,
+            prompt,
+            if cached <= prompt { cached } else { 0.0 },
+            count(r, "completion_tokens")?,
+            cost,
+            out,
+        );
+        Ok(RowFate::Ledger)
+    }
+}

@@ -1,0 +1,106 @@
+//! Google Cloud billing export (NDJSON and CSV), LiteLLM StandardLoggingPayload JSONL and
+//! Helicone exports (CSV and JSON).
+
+use crate::common::*;
+use spend_audit::ledger::{ChargeKind, RecordRole, ServiceTier};
+use spend_audit::pricing::{Catalog, Pricer};
+
+#[test]
+fn gcp_ndjson_nets_credits_reads_labels_and_leaves_other_services_out() {
+    // The formats.md constructed row, plus a BigQuery row that is not AI.
+    let text = concat!(
+        r#"{"billing_account_id":"0123AB-CDEF45-6789GH","service":{"id":"C7E2-9256-1C43","description":"Vertex AI"},"sku":{"id":"DEMO-0000-0001","description":"Gemini 2.5 Flash GA Text Input - Predictions"},"usage_start_time":"2026-02-01T08:00:00Z","usage_end_time":"2026-02-01T09:00:00Z","project":{"id":"ml-prod","name":"ML Prod"},"labels":[{"key":"team","value":"search"}],"cost":1.2143,"currency":"USD","usage":{"amount":4047666,"unit":"count","amount_in_pricing_units":4.047666,"pricing_unit":"count"},"credits":[{"name":"Committed use discount","amount":-0.12,"type":"COMMITTED_USAGE_DISCOUNT"}],"invoice":{"month":"202602"},"cost_type":"regular"}"#,
+        "\n",
+        r#"{"billing_account_id":"0123AB-CDEF45-6789GH","service":{"id":"24E6-581D-38E5","description":"BigQuery"},"sku":{"id":"X","description":"Analysis"},"usage_start_time":"2026-02-01T08:00:00Z","usage_end_time":"2026-02-01T09:00:00Z","project":{"id":"ml-prod"},"cost":7.5,"currency":"USD","usage":{"amount":1.2,"unit":"tebibyte"},"credits":[{"amount":-0.5,"type":"PROMOTION"}]}"#,
+        "\n"
+    );
+    let (rows, outcome) = one_file("gcp_billing_export.jsonl", text);
+    let input = &outcome.inputs[0];
+    assert_eq!(input.format.as_deref(), Some("gcp_billing_export_json"));
+    assert_eq!((input.rows, input.out_of_scope_rows), (2, 1));
+    assert_eq!(
+        input.out_of_scope_cost_nano, 7_000_000_000,
+        "out of scope is net of credits"
+    );
+    let billed: i64 = rows.iter().filter_map(|r| r.billed_cost_nano).sum();
+    assert_eq!(billed, 1_094_300_000, "cost 1.2143 plus credit -0.12");
+    let main = &rows[0];
+    assert_eq!(
+        (main.provider, main.charge_kind, main.quantity),
+        ("gcp", ChargeKind::Input, 4_047_666.0)
+    );
+    assert_eq!(main.model_raw.as_deref(), Some("gemini-2.5-flash"));
+    assert_eq!(main.workload.as_deref(), Some("search"));
+    assert_eq!(main.sub_account.as_deref(), Some("ml-prod"));
+    assert_eq!(rows[1].charge_kind, ChargeKind::Other);
+}
+
+#[test]
+fn gcp_cost_table_csv() {
+    let text = "Billing account name,Billing account ID,Project name,Project ID,Service description,Service ID,SKU description,SKU ID,Credit type,Cost type,Usage start date,Usage end date,Usage amount,Usage unit,Unrounded Cost ($),Cost ($)\n\
+Northwind,0123AB,ML Prod,ml-prod,Vertex AI,C7E2-9256-1C43,Gemini 2.5 Flash Text Output (Thinking On) - Batch Predictions,S1,,regular,2026-10-01,2026-10-02,1000000,count,1.2345678,1.23\n\
+Northwind,0123AB,ML Prod,ml-prod,Compute Engine,6F81,N2 Instance Core,S2,,regular,2026-10-01,2026-10-02,24,hour,0.75,0.75\n";
+    let (rows, outcome) = one_file("gcp_cost_table.csv", text);
+    assert_eq!(outcome.inputs[0].format.as_deref(), Some("gcp_billing_csv"));
+    assert_eq!(
+        rows[0].billed_cost_nano,
+        Some(1_234_567_800),
+        "the unrounded cost is the money"
+    );
+    assert_eq!(
+        (rows[0].charge_kind, rows[0].service_tier),
+        (ChargeKind::Output, ServiceTier::Batch)
+    );
+    assert_eq!(outcome.inputs[0].out_of_scope_cost_nano, 750_000_000);
+}
+
+#[test]
+fn litellm_payload_jsonl_is_gateway_usage() {
+    let line = r#"{"id":"chatcmpl-1","call_type":"acompletion","response_cost":0.00042,"custom_llm_provider":"openai","total_tokens":1920,"prompt_tokens":1800,"completion_tokens":120,"startTime":1790841600.5,"endTime":1790841602.0,"model":"gpt-4o-mini","model_group":"chat","metadata":{"user_api_key_alias":"search-key","user_api_key_team_alias":"search"},"cache_hit":false,"request_tags":["prod"],"hidden_params":{"usage_object":{"prompt_tokens_details":{"cached_tokens":800}}}}"#;
+    let (rows, outcome) = one_file("litellm_payloads.jsonl", &format!("{line}\n{line}\n"));
+    assert_eq!(
+        outcome.inputs[0].format.as_deref(),
+        Some("litellm_payload_jsonl")
+    );
+    assert_eq!(outcome.inputs[0].rows, 2);
+    assert!(rows
+        .iter()
+        .all(|r| r.role == RecordRole::Gateway && r.billed_cost_nano.is_none()));
+    assert_eq!(qty(&rows, ChargeKind::Input), 2_000.0);
+    assert_eq!(qty(&rows, ChargeKind::CachedInput), 1_600.0);
+    assert_eq!(
+        rows.iter()
+            .filter_map(|r| r.source_reported_cost_nano)
+            .sum::<i64>(),
+        840_000
+    );
+    assert_eq!(rows[0].sub_account.as_deref(), Some("search"));
+    assert_eq!(rows[0].period_start_ms, 1_790_841_600_500);
+}
+
+#[test]
+fn helicone_csv_and_json() {
+    let csv_text = "response_id,response_created_at,response_status,request_created_at,request_body,request_properties,request_user_id,model,prompt_tokens,completion_tokens,latency,cost\n\
+resp-demo,2026-01-03T10:00:02.100Z,200,2026-01-03T10:00:01.000Z,\"{}\",\"{\"\"environment\"\":\"\"prod\"\",\"\"team\"\":\"\"growth\"\"}\",u-42,gpt-4o-mini,1800,120,1100,0.00034\n";
+    let (mut rows, outcome) = one_file("helicone.csv", csv_text);
+    assert_eq!(outcome.inputs[0].format.as_deref(), Some("helicone_csv"));
+    assert_eq!(rows[0].workload.as_deref(), Some("growth"));
+    assert_eq!(qty(&rows, ChargeKind::Input), 1_800.0);
+    // No provider column: the catalog vendor of the model decides.
+    let catalog = Catalog::embedded().unwrap();
+    let mut pricer = Pricer::new(&catalog);
+    rows.iter_mut().for_each(|r| pricer.price(r));
+    assert!(rows.iter().all(|r| r.provider == "openai"));
+
+    let json_text = r#"[{"request_id":"req-1","request_created_at":"2026-01-03T10:00:01.000Z","request_path":"/v1/messages","request_user_id":"u-1","request_properties":{"team":"support"},"request_model":"claude-haiku-4-5","response_model":"claude-haiku-4-5-20251001","provider":"ANTHROPIC","total_tokens":1100,"prompt_tokens":1000,"completion_tokens":100,"prompt_cache_read_tokens":400,"costUSD":0.0015}]"#;
+    let (rows, outcome) = one_file("helicone.json", json_text);
+    assert_eq!(outcome.inputs[0].format.as_deref(), Some("helicone_json"));
+    assert_eq!(rows[0].provider, "anthropic");
+    assert_eq!(qty(&rows, ChargeKind::CachedInput), 400.0);
+    assert_eq!(
+        rows.iter()
+            .filter_map(|r| r.source_reported_cost_nano)
+            .sum::<i64>(),
+        1_500_000
+    );
+}
