@@ -14,6 +14,10 @@ pub enum Sniffed {
     Csv { header: Vec<String> },
     /// A JSON or JSONL document (an API dump); its shape decides the format.
     Json,
+    /// gzip-compressed: decompress, then sniff again (`cur.csv.gz`).
+    Gzip,
+    /// An Apache Parquet file (CUR 2.0, FOCUS exports).
+    Parquet,
     /// Not something any format reads; the reason is shown to the user.
     NotAnExport(String),
 }
@@ -32,6 +36,12 @@ pub fn sniff(path: &Path) -> Result<Sniffed> {
 pub fn sniff_bytes(buf: &[u8]) -> Sniffed {
     if buf.is_empty() {
         return Sniffed::NotAnExport("empty file".to_string());
+    }
+    if buf.starts_with(&[0x1f, 0x8b]) {
+        return Sniffed::Gzip;
+    }
+    if buf.starts_with(b"PAR1") {
+        return Sniffed::Parquet;
     }
     if buf.starts_with(&[0xFF, 0xFE]) || buf.starts_with(&[0xFE, 0xFF]) {
         return Sniffed::NotAnExport(

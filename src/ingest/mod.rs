@@ -324,7 +324,7 @@ fn ingest_file(
         record.reason = Some("hidden file".to_string());
         return record;
     }
-    let sniffed = match sniff(path) {
+    let mut sniffed = match sniff(path) {
         Ok(s) => s,
         Err(e) => {
             record.status = InputStatus::Rejected;
@@ -332,9 +332,39 @@ fn ingest_file(
             return record;
         }
     };
+    // A gzip file is read through a decompressed temporary copy (deleted on drop).
+    let decompressed = if sniffed == Sniffed::Gzip {
+        match TempCopy::gunzip(path, &record.sha256).and_then(|t| Ok((sniff(&t.0)?, t))) {
+            Ok((s, t)) => {
+                sniffed = s;
+                Some(t)
+            }
+            Err(e) => {
+                record.status = InputStatus::Rejected;
+                record.reason = Some(format!("could not decompress: {e:#}; re-download the file"));
+                return record;
+            }
+        }
+    } else {
+        None
+    };
+    let path: &Path = decompressed.as_ref().map_or(path, |t| &t.0);
+    let parquet = sniffed == Sniffed::Parquet;
     let header = match sniffed {
         Sniffed::Csv { header } => header,
+        Sniffed::Parquet => match StrTable::parquet_header(path) {
+            Ok(h) => h,
+            Err(e) => {
+                record.status = InputStatus::Rejected;
+                record.reason = Some(format!("could not read Parquet: {e:#}"));
+                return record;
+            }
+        },
         Sniffed::Json => return ingest_json(path, rel, record, seen, sink, rejects),
+        Sniffed::Gzip => {
+            record.reason = Some("gzip inside gzip".to_string());
+            return record;
+        }
         Sniffed::NotAnExport(reason) => {
             record.reason = Some(reason);
             return record;
@@ -361,7 +391,12 @@ fn ingest_file(
     }
     seen.insert(record.sha256.clone(), rel.to_string());
 
-    let table = match StrTable::scan_csv(path, &header, format.columns()) {
+    let scanned = if parquet {
+        StrTable::scan_parquet(path, &header, format.columns())
+    } else {
+        StrTable::scan_csv(path, &header, format.columns())
+    };
+    let table = match scanned {
         Ok(t) => t,
         Err(e) => {
             record.status = InputStatus::Rejected;
@@ -372,7 +407,8 @@ fn ingest_file(
     record.status = InputStatus::Ingested;
     let mut out = Vec::with_capacity(8);
     for index in 0..table.height() {
-        let line = (index + 2) as u32;
+        // CSV: the header is line 1. Parquet has no lines: the row number (1-based) stands in.
+        let line = (index + if parquet { 1 } else { 2 }) as u32;
         if table.is_blank_row(index) {
             continue; // an empty line (some exports put one after every CRLF record), not a data row
         }
@@ -469,5 +505,32 @@ fn settle(
                 reason: e.reason,
             });
         }
+    }
+}
+
+/// A decompressed temporary copy of a gzip input, removed when dropped.
+struct TempCopy(PathBuf);
+
+impl TempCopy {
+    fn gunzip(path: &Path, sha256: &str) -> Result<TempCopy> {
+        let name = format!(
+            "spend-audit-{}-{}",
+            std::process::id(),
+            &sha256[..16.min(sha256.len())]
+        );
+        let target = std::env::temp_dir().join(name);
+        let copy = TempCopy(target);
+        let input = std::fs::File::open(path)
+            .with_context(|| format!("could not open `{}`", path.display()))?;
+        let mut output = std::fs::File::create(&copy.0)
+            .with_context(|| format!("could not create `{}`", copy.0.display()))?;
+        std::io::copy(&mut flate2::read::MultiGzDecoder::new(input), &mut output)?;
+        Ok(copy)
+    }
+}
+
+impl Drop for TempCopy {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
     }
 }

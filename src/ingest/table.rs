@@ -14,6 +14,11 @@ use polars::prelude::*;
 use std::collections::HashMap;
 use std::path::Path;
 
+fn path_str(path: &Path) -> Result<&str> {
+    path.to_str()
+        .with_context(|| format!("path `{}` is not valid UTF-8", path.display()))
+}
+
 /// A scanned export: every selected column as strings.
 pub struct StrTable {
     columns: HashMap<String, StringChunked>,
@@ -35,10 +40,7 @@ impl StrTable {
             .iter()
             .filter(|h| wanted.iter().any(|w| w.eq_ignore_ascii_case(h)))
             .collect();
-        let path_str = path
-            .to_str()
-            .with_context(|| format!("path `{}` is not valid UTF-8", path.display()))?;
-        let lf = LazyCsvReader::new(PlRefPath::new(path_str))
+        let lf = LazyCsvReader::new(PlRefPath::new(path_str(path)?))
             .with_has_header(true)
             .with_schema(Some(Arc::new(schema)))
             .with_infer_schema_length(Some(0))
@@ -48,7 +50,38 @@ impl StrTable {
             .with_raise_if_empty(false)
             .finish()?;
         let exprs: Vec<Expr> = selected.iter().map(|c| col(c.as_str())).collect();
-        let df = lf.select(exprs).collect()?;
+        Self::from_frame(lf.select(exprs).collect()?)
+    }
+
+    /// The flat (non-nested) column names of a Parquet file, in file order. Nested columns
+    /// (CUR 2.0 map columns) are left out: they cannot be read as strings.
+    pub fn parquet_header(path: &Path) -> Result<Vec<String>> {
+        let mut lf =
+            LazyFrame::scan_parquet(PlRefPath::new(path_str(path)?), ScanArgsParquet::default())?;
+        let schema = lf.collect_schema()?;
+        Ok(schema
+            .iter()
+            .filter(|(_, dtype)| !dtype.is_nested())
+            .map(|(name, _)| name.to_string())
+            .collect())
+    }
+
+    /// Lazily scans a Parquet file, casting the `wanted` flat columns to strings so parsers
+    /// validate values the same way as for CSV.
+    pub fn scan_parquet(path: &Path, header: &[String], wanted: &[&str]) -> Result<StrTable> {
+        let exprs: Vec<Expr> = header
+            .iter()
+            .filter(|h| wanted.iter().any(|w| w.eq_ignore_ascii_case(h)))
+            .map(|c| col(c.as_str()).cast(DataType::String))
+            .collect();
+        let df =
+            LazyFrame::scan_parquet(PlRefPath::new(path_str(path)?), ScanArgsParquet::default())?
+                .select(exprs)
+                .collect()?;
+        Self::from_frame(df)
+    }
+
+    fn from_frame(df: DataFrame) -> Result<StrTable> {
         let height = df.height();
         let mut columns = HashMap::new();
         for c in df.columns() {

@@ -422,3 +422,68 @@ fn focus_export_follows_the_spec_rules() {
         "focus.csv BilledCost reconciles"
     );
 }
+
+const CUR2_HEADER: &str = "line_item_usage_start_date,line_item_usage_end_date,line_item_product_code,line_item_usage_type,line_item_usage_amount,pricing_unit,line_item_currency_code,line_item_unblended_cost,bill_payer_account_id";
+
+#[test]
+fn gzip_cur_is_read_as_downloaded() {
+    use std::io::Write;
+    let csv = format!(
+        "{CUR2_HEADER}\n2026-10-02T00:00:00Z,2026-10-03T00:00:00Z,AmazonBedrock,USE1-Claude4.6Sonnet-output-tokens,142.5,1K tokens,USD,2.1375,111122223333\n2026-10-02T00:00:00Z,2026-10-03T00:00:00Z,AmazonS3,TimedStorage-ByteHrs,1,GB-Mo,USD,0.023,111122223333\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(csv.as_bytes()).unwrap();
+    std::fs::write(dir.path().join("cur-00001.csv.gz"), gz.finish().unwrap()).unwrap();
+    let (rows, outcome) = ingest_rows(dir.path());
+    let i = &outcome.inputs[0];
+    assert_eq!(
+        (i.format.as_deref(), i.rows, i.out_of_scope_rows),
+        (Some("aws_cur2_csv"), 2, 1)
+    );
+    assert_eq!(rows[0].billed_cost_nano, Some(2_137_500_000));
+    assert_eq!(rows[0].quantity, 142_500.0);
+}
+
+#[test]
+fn parquet_cur_is_read_with_its_numbers() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let mut df = DataFrame::new_infer_height(vec![
+        Column::new(
+            "line_item_usage_start_date".into(),
+            &["2026-10-02T00:00:00Z", "2026-10-02T00:00:00Z"],
+        ),
+        Column::new(
+            "line_item_usage_end_date".into(),
+            &["2026-10-03T00:00:00Z", "2026-10-03T00:00:00Z"],
+        ),
+        Column::new(
+            "line_item_product_code".into(),
+            &["AmazonBedrock", "AmazonEC2"],
+        ),
+        Column::new(
+            "line_item_usage_type".into(),
+            &["USE1-Claude4.6Sonnet-input-tokens", "BoxUsage:m5.large"],
+        ),
+        Column::new("line_item_usage_amount".into(), &[2000.0f64, 24.0]),
+        Column::new("pricing_unit".into(), &["1K tokens", "Hrs"]),
+        Column::new("line_item_currency_code".into(), &["USD", "USD"]),
+        Column::new("line_item_unblended_cost".into(), &[6.0f64, 2.304]),
+    ])
+    .unwrap();
+    let file = std::fs::File::create(dir.path().join("cur2.parquet")).unwrap();
+    ParquetWriter::new(file).finish(&mut df).unwrap();
+    let (rows, outcome) = ingest_rows(dir.path());
+    let i = &outcome.inputs[0];
+    assert_eq!(i.format.as_deref(), Some("aws_cur2_csv"), "{:?}", i.reason);
+    assert_eq!(
+        (i.rows, i.out_of_scope_rows, i.out_of_scope_cost_nano),
+        (2, 1, 2_304_000_000)
+    );
+    assert_eq!(
+        (rows[0].charge_kind, rows[0].quantity),
+        (ChargeKind::Input, 2_000_000.0)
+    );
+    assert_eq!(rows[0].billed_cost_nano, Some(6_000_000_000));
+}
