@@ -58,11 +58,31 @@ pub fn ingest_and_price(
             row.api_key.as_deref(),
             hint,
         );
-        pricer.price(&mut row);
+        if row.charge_kind == crate::ledger::ChargeKind::Seat {
+            price_seat(&mut row, config);
+        } else {
+            pricer.price(&mut row);
+        }
         builder.push(&row);
     };
     let outcome = ingest::ingest_dir(root, files, &mut sink, on_file);
     (builder, outcome)
+}
+
+/// Prices a seat line from the config's `[seats]` table; without a price it stays unpriced.
+fn price_seat(row: &mut crate::ledger::LedgerRow, config: &Config) {
+    let plan = row.model_raw.clone().unwrap_or_default();
+    match config.seat_prices.get(&plan) {
+        Some(price) => {
+            row.list_cost_nano = Some((*price as f64 * row.quantity).round() as i64);
+            row.price_ref = Some(format!("config/seats/{plan}"));
+        }
+        None => {
+            row.unpriced_reason = Some(format!(
+                "no seat price for plan `{plan}`; add `{plan} = \"<price per seat-month>\"` under `[seats]` in the config"
+            ))
+        }
+    }
 }
 
 pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {

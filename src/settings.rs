@@ -54,6 +54,13 @@ pub struct Config {
     pub workloads: BTreeMap<String, String>,
     #[serde(default)]
     pub analysis: AnalysisSettings,
+    /// Seat price per seat and month, by plan (`copilot`, `copilot_business`,
+    /// `copilot_enterprise`, `chatgpt_enterprise`, …), as numbers or decimal strings.
+    #[serde(default)]
+    pub seats: BTreeMap<String, toml::Value>,
+    /// `seats` parsed into exact nano-units (filled by [`Config::load`]).
+    #[serde(skip)]
+    pub seat_prices: BTreeMap<String, i64>,
 }
 
 impl Config {
@@ -66,6 +73,22 @@ impl Config {
                 path.display()
             )
         })?;
+        let mut config = config;
+        for (plan, value) in &config.seats {
+            let text = match value {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Float(f) => f.to_string(),
+                other => other.to_string(),
+            };
+            let nanos = crate::money::parse_nanos(&text).filter(|n| *n >= 0).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "config `{}`: seat price `{text}` for plan `{plan}` is not an amount; write e.g. `{plan} = \"19.00\"`",
+                    path.display()
+                )
+            })?;
+            config.seat_prices.insert(plan.clone(), nanos);
+        }
         if let Some(bad) = config.workloads.keys().find(|k| !k.contains(':')) {
             bail!(
                 "config `{}`: workload key `{bad}` must look like `provider:name`, e.g. `openai:proj_abc`",

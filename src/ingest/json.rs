@@ -45,6 +45,13 @@ pub fn records(docs: &[Value]) -> Vec<(&Value, &Value)> {
         let buckets: Vec<&Value> = match doc.get("data") {
             Some(Value::Array(b)) => b.iter().collect(),
             _ if doc.get("results").is_some() => vec![doc],
+            // The Copilot seats API: `{"total_seats": n, "seats": [...]}`.
+            _ if doc.get("seats").is_some_and(Value::is_array) => {
+                for seat in doc["seats"].as_array().into_iter().flatten() {
+                    out.push((doc, seat));
+                }
+                Vec::new()
+            }
             _ => {
                 if doc.is_object() {
                     out.push((&NULL, doc));

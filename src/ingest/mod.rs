@@ -23,6 +23,7 @@ mod openai_cost;
 mod openai_usage;
 mod openrouter;
 mod row;
+mod seats;
 mod table;
 
 pub use detect::{sniff, Sniffed};
@@ -140,6 +141,9 @@ pub static FORMATS: &[&dyn Format] = &[
     &aws_cur::AwsCur2Csv,
     &gcp_billing::GcpBillingCsv,
     &gateway_logs::HeliconeCsv,
+    &seats::CopilotActivityCsv,
+    &seats::ChatGptUsersCsv,
+    &seats::ClaudeSpendCsv,
     &openai_admin::OpenAiUsageJson,
     &openai_admin::OpenAiCostJson,
     &anthropic_admin::AnthropicUsageJson,
@@ -147,6 +151,7 @@ pub static FORMATS: &[&dyn Format] = &[
     &gcp_billing::GcpBillingJson,
     &gateway_logs::LiteLlmPayloadJsonl,
     &gateway_logs::HeliconeJson,
+    &seats::CopilotSeatsJson,
 ];
 
 /// The outcome for one input file.

@@ -19,3 +19,4 @@ mod mixed;
 mod parsers;
 mod pricing;
 mod reconcile;
+mod seats;

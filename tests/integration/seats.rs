@@ -1,0 +1,114 @@
+//! Seat products: each seat is a `seat` line priced from the config's `[seats]` table, with
+//! its activity kept for the idle-seat analysis; the Claude Enterprise spend report is money.
+
+use crate::common::*;
+use spend_audit::ledger::{ChargeKind, RecordRole};
+
+#[test]
+fn copilot_activity_report_seats_are_estimated_from_the_config_price() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "exports/copilot_seat_activity.csv",
+        "Report Time,Login,Last Authenticated At,Last Activity At,Last Surface Used,Organization\n\
+2026-10-28T06:54:33Z,octo-dev,2026-10-27T15:02:11Z,2026-10-27T09:12:44Z,vscode/1.110.0/copilot-chat/0.38.2,acme-corp\n\
+2026-10-28T06:54:33Z,idle-dev,2026-07-01T10:00:00Z,2026-06-30T10:00:00Z,,acme-corp\n\
+2026-10-28T06:54:33Z,never-dev,,,,acme-corp\n",
+    );
+    write(dir.path(), "config.toml", "[seats]\ncopilot = \"19.00\"\n");
+    let config = dir.path().join("config.toml");
+    let (out, o) = run_ingest(
+        &dir.path().join("exports"),
+        &["--month", "2026-10", "--config", config.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json = read_json(&out.path().join("findings.json"));
+    assert_eq!(
+        cents(&json["totals"]["estimated_by_provider"]["github"]),
+        3 * 1900
+    );
+    assert_eq!(
+        cents(&json["totals"]["billed_cost"]),
+        0,
+        "an activity report is not a bill"
+    );
+
+    let (rows, _) = ingest_rows(&dir.path().join("exports"));
+    assert_eq!(rows.len(), 3);
+    assert!(rows
+        .iter()
+        .all(|r| r.charge_kind == ChargeKind::Seat && r.unit == "seats" && r.provider == "github"));
+    assert!(rows[1]
+        .tags
+        .as_deref()
+        .unwrap()
+        .contains("\"last_activity_at\":\"2026-06-30T10:00:00Z\""));
+}
+
+#[test]
+fn a_seat_without_a_price_is_unpriced_not_free() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "seats.json",
+        r#"{"total_seats":1,"seats":[{"created_at":"2026-10-01T00:00:00Z","last_activity_at":null,"last_activity_editor":null,"plan_type":"enterprise","assignee":{"login":"octo","id":1},"assigning_team":{"slug":"platform"}}]}"#,
+    );
+    let (out, o) = run_ingest(dir.path(), &["--month", "2026-10"]);
+    assert!(o.status.success());
+    let json = read_json(&out.path().join("findings.json"));
+    assert_eq!(json["inputs"][0]["format"], "copilot_seats_json");
+    let u = &json["unpriced"][0];
+    assert_eq!(u["model"], "copilot_enterprise");
+    assert!(u["reason"].as_str().unwrap().contains("[seats]"), "{u}");
+}
+
+#[test]
+fn chatgpt_user_analytics_and_claude_spend_report() {
+    let (rows, outcome) = one_file(
+        "chatgpt_users.csv",
+        "cadence,period_start,period_end,account_id,public_id,name,email,role,user_role,department,groups,user_status,created_or_invited_date,is_active,first_day_active_in_period,last_day_active_in_period,messages,messages_rank,model_to_messages,gpt_messages,gpts_messaged,tool_messages,tools_messaged,tool_to_messages,last_day_active,project_messages,projects_messaged,projects_created,credits_used\n\
+monthly,2026-10-01,2026-10-31,acc,pub1,Ann,ann@acme.test,member,standard,\"[\"\"Sales\"\"]\",,enabled,2026-01-10,1,2026-10-02,2026-10-30,412,3,\"{\"\"gpt-5\"\": 400}\",0,0,12,1,{},2026-10-30,0,0,0,0\n",
+    );
+    assert_eq!(
+        outcome.inputs[0].format.as_deref(),
+        Some("chatgpt_user_analytics_csv")
+    );
+    assert_eq!(
+        (rows[0].provider, rows[0].charge_kind),
+        ("chatgpt", ChargeKind::Seat)
+    );
+    assert_eq!(rows[0].api_key.as_deref(), Some("ann@acme.test"));
+
+    let (rows, outcome) = one_file(
+        "claude_spend.csv",
+        "user_email,account_uuid,product,model,model_family,total_requests,total_prompt_tokens,total_completion_tokens,total_net_spend_usd,total_gross_spend_usd,date\n\
+ann@acme.test,uuid-1,Claude Code,claude-sonnet-4-5,sonnet,120,900000,40000,12.34,15.00,2026-10-01\n",
+    );
+    assert_eq!(
+        outcome.inputs[0].format.as_deref(),
+        Some("claude_enterprise_spend_csv")
+    );
+    assert_eq!(
+        (rows[0].role, rows[0].billed_cost_nano),
+        (RecordRole::Billed, Some(12_340_000_000))
+    );
+    assert_eq!(rows[0].source_reported_cost_nano, Some(15_000_000_000));
+}
+
+#[test]
+fn a_bad_seat_price_is_a_config_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "in/x.csv", "a,b\n1,2\n");
+    write(
+        dir.path(),
+        "config.toml",
+        "[seats]\ncopilot = \"nineteen\"\n",
+    );
+    let config = dir.path().join("config.toml");
+    let (_, o) = run_ingest(
+        &dir.path().join("in"),
+        &["--config", config.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("seat price `nineteen` for plan `copilot`"));
+}
