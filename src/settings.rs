@@ -58,6 +58,10 @@ pub struct Config {
     /// `copilot_enterprise`, `chatgpt_enterprise`, …), as numbers or decimal strings.
     #[serde(default)]
     pub seats: BTreeMap<String, toml::Value>,
+    /// Links gateway endpoints to provisioned resources where the names do not match:
+    /// `"<gateway resource>" = "<billed resource>"` (e.g. an Azure account behind a proxy host).
+    #[serde(default)]
+    pub provisioned_links: BTreeMap<String, String>,
     /// `seats` parsed into exact nano-units (filled by [`Config::load`]).
     #[serde(skip)]
     pub seat_prices: BTreeMap<String, i64>,

@@ -111,6 +111,9 @@ fn parse(
     r.billing_account = row.text(cols.payer);
     r.sub_account = row.text(cols.account);
     r.api_key = row.text("line_item_iam_principal");
+    r.resource = resource
+        .filter(|id| id.starts_with("arn:"))
+        .map(str::to_ascii_lowercase);
     r.model_raw = meter.model;
     r.cache_ttl = meter.cache_ttl;
     r.service_tier = meter.tier;

@@ -161,6 +161,9 @@ impl Format for AzureCostCsv {
             .text("billingaccountid")
             .or_else(|| row.text("subscriptionid"));
         let resource = row.get("resourceid").or(row.get("instanceid"));
+        r.resource = resource
+            .and_then(cognitive_account)
+            .map(|a| a.to_ascii_lowercase());
         r.sub_account = resource
             .and_then(cognitive_account)
             .or_else(|| row.text("subscriptionname"));

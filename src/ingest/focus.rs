@@ -154,6 +154,11 @@ impl Format for FocusCsv {
             .text("subaccountname")
             .or_else(|| row.text("subaccountid"));
         r.region = row.text("regionid").or_else(|| row.text("region"));
+        r.resource = row.get("resourceid").map(|id| {
+            super::azure_cost::cognitive_account(id)
+                .unwrap_or_else(|| id.to_string())
+                .to_ascii_lowercase()
+        });
         r.tags = row.text("tags");
         r.unit = "none";
         if let Some(m) = meter {

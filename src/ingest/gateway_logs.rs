@@ -104,6 +104,10 @@ impl Format for LiteLlmPayloadJsonl {
             .get("request_tags")
             .filter(|t| t.is_array())
             .map(Value::to_string);
+        base.resource = super::meters::serving_resource(
+            r.get("api_base").and_then(Value::as_str),
+            r.get("model").and_then(Value::as_str),
+        );
         let usage = r["hidden_params"]["usage_object"].clone();
         let cached = usage["prompt_tokens_details"]["cached_tokens"]
             .as_f64()

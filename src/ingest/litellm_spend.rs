@@ -78,6 +78,8 @@ impl Format for LiteLlmSpendCsv {
             "team_id",
             "metadata",
             "request_tags",
+            "api_base",
+            "model_id",
             "status",
         ]
     }
@@ -116,6 +118,10 @@ impl Format for LiteLlmSpendCsv {
             meta_str(&meta, "user_api_key_team_alias").or_else(|| row.text("team_id"));
         base.api_key = meta_str(&meta, "user_api_key_alias").or_else(|| row.text("api_key"));
         base.tags = row.text("request_tags");
+        base.resource = super::meters::serving_resource(
+            row.get("api_base"),
+            row.get("model").or(row.get("model_id")),
+        );
         base.source_reported_cost_nano = row.money_opt("spend")?;
         let parts = [
             (ChargeKind::Input, prompt - cached, "tokens"),

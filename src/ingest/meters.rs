@@ -399,6 +399,32 @@ pub fn scale_quantity(quantity: f64, unit: Option<&str>) -> (f64, &'static str) 
     }
 }
 
+/// The resource a gateway request was served by, from its endpoint or model string:
+/// `https://oai-ptu.openai.azure.com/…` → `oai-ptu` (the Azure OpenAI account in the bill's
+/// ResourceId), and any Bedrock ARN (`…:provisioned-model/abc`) as written. Lower-case.
+pub fn serving_resource(api_base: Option<&str>, model: Option<&str>) -> Option<String> {
+    for text in [model, api_base].into_iter().flatten() {
+        if let Some(i) = text.find("arn:aws:bedrock") {
+            return Some(text[i..].to_ascii_lowercase());
+        }
+    }
+    let host = api_base?
+        .trim()
+        .trim_start_matches("https://")
+        .trim_start_matches("http://");
+    let host = host.split(['/', ':']).next()?.to_ascii_lowercase();
+    for suffix in [
+        ".openai.azure.com",
+        ".cognitiveservices.azure.com",
+        ".services.ai.azure.com",
+    ] {
+        if let Some(account) = host.strip_suffix(suffix) {
+            return Some(account.to_string());
+        }
+    }
+    None
+}
+
 /// `eastus (data-zone)`: the bill's region with the deployment class the meter states.
 pub fn region_label(region: Option<&str>, class: Option<&str>) -> Option<String> {
     match (region, class) {
@@ -425,7 +451,31 @@ pub fn set_billed_quantity(r: &mut crate::ledger::LedgerRow, quantity: f64, unit
 
 #[cfg(test)]
 mod unit_tests {
-    use super::scale_quantity;
+    use super::{scale_quantity, serving_resource};
+
+    #[test]
+    fn serving_resources() {
+        assert_eq!(
+            serving_resource(
+                Some("https://OAI-PTU.openai.azure.com/openai/deployments/gpt4o"),
+                None
+            )
+            .as_deref(),
+            Some("oai-ptu")
+        );
+        assert_eq!(
+            serving_resource(
+                None,
+                Some("bedrock/arn:aws:bedrock:us-east-1:111122223333:provisioned-model/abc123")
+            )
+            .as_deref(),
+            Some("arn:aws:bedrock:us-east-1:111122223333:provisioned-model/abc123")
+        );
+        assert_eq!(
+            serving_resource(Some("https://api.openai.com/v1"), Some("gpt-4o")),
+            None
+        );
+    }
 
     #[test]
     fn one_k_blocks_become_tokens() {

@@ -32,6 +32,7 @@ pub struct LedgerBuilder {
     currency: StringChunkedBuilder,
     tier: StringChunkedBuilder,
     region: StringChunkedBuilder,
+    resource: StringChunkedBuilder,
     tags: StringChunkedBuilder,
     price_ref: StringChunkedBuilder,
     unpriced: StringChunkedBuilder,
@@ -71,6 +72,7 @@ impl LedgerBuilder {
             currency: s("currency"),
             tier: s("service_tier"),
             region: s("region"),
+            resource: s("resource"),
             tags: s("tags"),
             price_ref: s("price_ref"),
             unpriced: s("unpriced_reason"),
@@ -123,6 +125,7 @@ impl LedgerBuilder {
         self.currency.append_value(&r.currency);
         self.tier.append_value(r.service_tier.as_str());
         self.region.append_option(r.region.as_deref());
+        self.resource.append_option(r.resource.as_deref());
         self.tags.append_option(r.tags.as_deref());
         self.price_ref.append_option(r.price_ref.as_deref());
         self.unpriced.append_option(r.unpriced_reason.as_deref());
@@ -166,6 +169,7 @@ impl LedgerBuilder {
             self.currency.finish().into_column(),
             self.tier.finish().into_column(),
             self.region.finish().into_column(),
+            self.resource.finish().into_column(),
             self.tags.finish().into_column(),
             self.price_ref.finish().into_column(),
             self.unpriced.finish().into_column(),

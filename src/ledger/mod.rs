@@ -23,6 +23,7 @@
 //! | `currency` | str | ISO 4217 |
 //! | `service_tier` | str | `standard`, `batch`, `priority`, `flex` |
 //! | `region` | str? | region or geo |
+//! | `resource` | str? | billed or serving resource (Azure OpenAI account, Bedrock ARN); gateway rows name the resource their endpoint points at |
 //! | `tags` | str? | JSON object |
 //! | `price_ref` | str? | `catalog release / model / price period` used |
 //! | `unpriced_reason` | str? | why no list cost could be computed |
@@ -181,6 +182,9 @@ pub struct LedgerRow {
     pub currency: String,
     pub service_tier: ServiceTier,
     pub region: Option<String>,
+    /// The billed or serving resource: Azure OpenAI account name, Bedrock ARN (provisioned
+    /// models included), or for gateway rows the account their endpoint names. Lower-case.
+    pub resource: Option<String>,
     pub tags: Option<String>,
     pub price_ref: Option<String>,
     pub unpriced_reason: Option<String>,
@@ -221,6 +225,7 @@ impl LedgerRow {
             currency: "USD".to_string(),
             service_tier: ServiceTier::Standard,
             region: None,
+            resource: None,
             tags: None,
             price_ref: None,
             unpriced_reason: None,

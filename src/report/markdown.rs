@@ -167,6 +167,30 @@ impl Renderer for MarkdownRenderer {
             writeln!(o)?;
         }
 
+        if !r.provisioned.is_empty() {
+            writeln!(o, "### Provisioned capacity\n")?;
+            writeln!(o, "| provider | resource | unit-hours | billed | tokens served (linked gateway traffic) | pay-as-you-go list cost of those tokens |")?;
+            writeln!(o, "|---|---|---:|---:|---:|---:|")?;
+            for c in &r.provisioned {
+                let served = if c.linked {
+                    format!("{:.0}", c.served_tokens)
+                } else {
+                    "no traffic linked".to_string()
+                };
+                writeln!(
+                    o,
+                    "| {} | `{}` | {:.1} | {} | {} | {} |",
+                    c.provider,
+                    cell(&c.resource),
+                    c.hours,
+                    money(r, c.billed_cost),
+                    served,
+                    money(r, c.payg_list_cost)
+                )?;
+            }
+            writeln!(o)?;
+        }
+
         writeln!(o, "## Findings\n")?;
         if r.findings.is_empty() {
             writeln!(o, "No finding passed the thresholds.\n")?;

@@ -131,6 +131,25 @@ pub struct AllocatedWorkload {
     pub allocated_cost: i128,
 }
 
+/// Provisioned capacity (PTU, Provisioned Throughput) and the traffic it served.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProvisionedCapacity {
+    pub provider: String,
+    pub resource: String,
+    /// Unit-hours billed (PTU-hours, model-unit hours).
+    pub hours: f64,
+    #[serde(serialize_with = "cents")]
+    pub billed_cost: i128,
+    /// Tokens the linked gateway traffic sent to this resource.
+    pub served_tokens: f64,
+    pub served_requests: f64,
+    /// What those tokens would cost at the catalog's pay-as-you-go list price.
+    #[serde(serialize_with = "cents")]
+    pub payg_list_cost: i128,
+    /// Whether any gateway traffic was linked (by name or through the config).
+    pub linked: bool,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct AnalysisStatus {
     pub id: String,
@@ -156,6 +175,7 @@ pub struct Report {
     pub spend_by_workload: Vec<SpendLine>,
     pub spend_by_model: Vec<SpendLine>,
     pub gateway_allocation: Vec<GatewayAllocation>,
+    pub provisioned: Vec<ProvisionedCapacity>,
     pub analyses: Vec<AnalysisStatus>,
     /// Not serialised: the rows behind `rejects.csv`.
     #[serde(skip)]

@@ -107,3 +107,49 @@ fn a_bill_is_split_by_gateway_tokens_and_the_rest_stays_unattributed() {
     // The gateway's own spend never reaches billed spend.
     assert_eq!(cents(&json["totals"]["billed_cost"]), 180);
 }
+
+#[test]
+fn ptu_hours_are_linked_to_the_gateway_traffic_they_served() {
+    let (out, o) = run_ingest(&repo().join("fixtures/mixed"), &["--month", "2026-10"]);
+    assert!(o.status.success());
+    let json = read_json(&out.path().join("findings.json"));
+    let caps = json["provisioned"].as_array().unwrap();
+    assert_eq!(caps.len(), 1, "{caps:?}");
+    let c = &caps[0];
+    assert_eq!(
+        (c["provider"].as_str(), c["resource"].as_str()),
+        (Some("azure"), Some("oai-ptu"))
+    );
+    assert_eq!(c["hours"].as_f64(), Some(24.0));
+    assert_eq!(cents(&c["billed_cost"]), 2400);
+    assert_eq!(c["linked"], true);
+    assert_eq!(c["served_tokens"].as_f64(), Some(1_100_000.0));
+    // 1M input at $2.50 + 0.1M output at $10.00 (gpt-4o list).
+    assert_eq!(cents(&c["payg_list_cost"]), 350);
+}
+
+#[test]
+fn the_config_links_a_gateway_endpoint_whose_name_differs() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = repo().join("fixtures/mixed/azure/ea_actual_2026-10.csv");
+    std::fs::create_dir_all(dir.path().join("in")).unwrap();
+    std::fs::copy(src, dir.path().join("in/azure.csv")).unwrap();
+    write(dir.path(), "in/gw.csv", "request_id,spend,prompt_tokens,completion_tokens,startTime,model,custom_llm_provider,api_base\nr1,0,1000,10,2026-10-15 09:00:00,gpt-4o,azure,https://proxy-east.openai.azure.com/openai\n");
+    write(
+        dir.path(),
+        "config.toml",
+        "[provisioned_links]\n\"proxy-east\" = \"oai-ptu\"\n",
+    );
+    let config = dir.path().join("config.toml");
+    let (out, o) = run_ingest(
+        &dir.path().join("in"),
+        &["--month", "2026-10", "--config", config.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json = read_json(&out.path().join("findings.json"));
+    assert_eq!(json["provisioned"][0]["linked"], true);
+    assert_eq!(
+        json["provisioned"][0]["served_tokens"].as_f64(),
+        Some(1010.0)
+    );
+}
