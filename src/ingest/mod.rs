@@ -11,6 +11,7 @@ mod anthropic_cost;
 mod anthropic_usage;
 mod aws_cur;
 mod azure_cost;
+mod deepseek;
 mod detect;
 mod focus;
 mod gateway_logs;
@@ -141,6 +142,8 @@ pub static FORMATS: &[&dyn Format] = &[
     &aws_cur::AwsCur2Csv,
     &gcp_billing::GcpBillingCsv,
     &gateway_logs::HeliconeCsv,
+    &deepseek::DeepSeekAmountCsv,
+    &deepseek::DeepSeekCostCsv,
     &seats::CopilotActivityCsv,
     &seats::ChatGptUsersCsv,
     &seats::ClaudeSpendCsv,
@@ -269,6 +272,10 @@ pub fn ingest_dir(
     for path in ordered {
         let rel = relative(root, path);
         on_file(&rel);
+        if is_zip(path) {
+            ingest_zip(root, path, &rel, &mut seen, sink, &mut outcome);
+            continue;
+        }
         let record = ingest_file(root, path, &rel, &mut seen, sink, &mut outcome.rejects);
         outcome.inputs.push(record);
     }
@@ -277,6 +284,97 @@ pub fn ingest_dir(
         .rejects
         .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     outcome
+}
+
+fn is_zip(path: &Path) -> bool {
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .is_ok()
+        && magic == *b"PK\x03\x04"
+}
+
+/// A ZIP export (DeepSeek's, or any zipped folder of exports): every member is ingested as its
+/// own input, named `archive.zip!/member.csv`; the archive itself is listed with its member count.
+fn ingest_zip(
+    root: &Path,
+    path: &Path,
+    rel: &str,
+    seen: &mut HashMap<String, String>,
+    sink: &mut dyn FnMut(LedgerRow),
+    outcome: &mut IngestOutcome,
+) {
+    let mut record = InputRecord {
+        path: rel.to_string(),
+        format: Some("zip_archive".to_string()),
+        rows: 0,
+        status: InputStatus::Ingested,
+        reason: None,
+        sha256: sha256_file(path).unwrap_or_default(),
+        rejected_rows: 0,
+        out_of_period_rows: 0,
+        out_of_scope_rows: 0,
+        out_of_scope_cost_nano: 0,
+    };
+    if let Some(first) = seen.get(&record.sha256) {
+        record.status = InputStatus::Duplicate;
+        record.reason = Some(format!("identical to `{first}`; counted once"));
+        outcome.inputs.push(record);
+        return;
+    }
+    seen.insert(record.sha256.clone(), rel.to_string());
+    let opened = std::fs::File::open(path)
+        .map_err(anyhow::Error::from)
+        .and_then(|f| zip::ZipArchive::new(f).map_err(anyhow::Error::from));
+    let mut archive = match opened {
+        Ok(a) => a,
+        Err(e) => {
+            record.status = InputStatus::Rejected;
+            record.reason = Some(format!(
+                "could not open the ZIP archive: {e}; re-download it"
+            ));
+            outcome.inputs.push(record);
+            return;
+        }
+    };
+    let mut members = 0;
+    for i in 0..archive.len() {
+        let mut entry = match archive.by_index(i) {
+            Ok(e) => e,
+            Err(e) => {
+                outcome.inputs.push(InputRecord {
+                    path: format!("{rel}!/#{i}"),
+                    status: InputStatus::Rejected,
+                    reason: Some(format!("unreadable ZIP member: {e}")),
+                    format: None,
+                    ..record.clone()
+                });
+                continue;
+            }
+        };
+        if entry.is_dir() {
+            continue;
+        }
+        let member = format!("{rel}!/{}", entry.name());
+        members += 1;
+        let copy = match TempCopy::from_reader(&mut entry, &format!("{}-{i}", &record.sha256)) {
+            Ok(c) => c,
+            Err(e) => {
+                outcome.inputs.push(InputRecord {
+                    path: member,
+                    status: InputStatus::Rejected,
+                    reason: Some(format!("could not extract: {e:#}")),
+                    format: None,
+                    ..record.clone()
+                });
+                continue;
+            }
+        };
+        let inner = ingest_file(root, &copy.0, &member, seen, sink, &mut outcome.rejects);
+        outcome.inputs.push(inner);
+    }
+    record.reason = Some(format!("{members} members, listed as `{rel}!/…`"));
+    outcome.inputs.push(record);
 }
 
 /// `name (1).csv`, `name copy.csv`, `name-copy.csv`: what browsers and file managers call a re-download.
@@ -530,6 +628,18 @@ impl TempCopy {
         let mut output = std::fs::File::create(&copy.0)
             .with_context(|| format!("could not create `{}`", copy.0.display()))?;
         std::io::copy(&mut flate2::read::MultiGzDecoder::new(input), &mut output)?;
+        Ok(copy)
+    }
+}
+
+impl TempCopy {
+    fn from_reader(reader: &mut dyn std::io::Read, tag: &str) -> Result<TempCopy> {
+        let copy = TempCopy(
+            std::env::temp_dir().join(format!("spend-audit-{}-{tag}", std::process::id())),
+        );
+        let mut output = std::fs::File::create(&copy.0)
+            .with_context(|| format!("could not create `{}`", copy.0.display()))?;
+        std::io::copy(reader, &mut output)?;
         Ok(copy)
     }
 }

@@ -308,7 +308,7 @@ impl Catalog {
 /// Lower-case, trimmed, without a known `vendor/` routing prefix.
 pub fn normalise(raw: &str) -> String {
     let s = raw.trim().to_ascii_lowercase();
-    for prefix in ["openai/", "anthropic/"] {
+    for prefix in ["openai/", "anthropic/", "deepseek/"] {
         if let Some(rest) = s.strip_prefix(prefix) {
             return rest.to_string();
         }

@@ -25,6 +25,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "anthropic.toml",
         include_str!("../../pricing/anthropic.toml"),
     ),
+    ("deepseek.toml", include_str!("../../pricing/deepseek.toml")),
 ];
 
 /// The rate (USD per unit) for one charge kind under one period and tier, or why there is none.
@@ -121,6 +122,7 @@ impl<'c> Pricer<'c> {
                     row.provider = match model_id.split('/').next() {
                         Some("openai") => "openai",
                         Some("anthropic") => "anthropic",
+                        Some("deepseek") => "deepseek",
                         _ => "other",
                     };
                 }

@@ -104,3 +104,75 @@ resp-demo,2026-01-03T10:00:02.100Z,200,2026-01-03T10:00:01.000Z,\"{}\",\"{\"\"en
         1_500_000
     );
 }
+
+#[test]
+fn deepseek_zip_export_is_read_member_by_member() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let file = std::fs::File::create(dir.path().join("deepseek_export_2026-10.zip")).unwrap();
+    let mut zip = zip::ZipWriter::new(file);
+    let opts = zip::write::SimpleFileOptions::default();
+    zip.start_file("amount-2026-10.csv", opts).unwrap();
+    zip.write_all(
+        "\u{feff}user_id,start_time_iso,end_time_iso,model,api_key_name,api_key,type,price,amount\r\n\
+u1,2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,deepseek-chat,prod,sk-***,input_cache_miss_tokens,0.28,1000000\r\n\
+u1,2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,deepseek-chat,prod,sk-***,input_cache_hit_tokens,0.028,500000\r\n\
+u1,2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,deepseek-chat,prod,sk-***,output_tokens,0.42,200000\r\n"
+            .as_bytes(),
+    )
+    .unwrap();
+    zip.start_file("cost-2026-10.csv", opts).unwrap();
+    zip.write_all(
+        "\u{feff}user_id,start_time_iso,end_time_iso,model,wallet_type,cost,currency\r\nu1,2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,deepseek-chat,balance,0.378,USD\r\n".as_bytes(),
+    )
+    .unwrap();
+    zip.finish().unwrap();
+    let (rows, outcome) = ingest_rows(dir.path());
+    let by = |p: &str| {
+        outcome
+            .inputs
+            .iter()
+            .find(|i| i.path == p)
+            .unwrap_or_else(|| panic!("{p}: {:?}", outcome.inputs))
+    };
+    assert_eq!(
+        by("deepseek_export_2026-10.zip").format.as_deref(),
+        Some("zip_archive")
+    );
+    assert_eq!(
+        by("deepseek_export_2026-10.zip!/amount-2026-10.csv")
+            .format
+            .as_deref(),
+        Some("deepseek_amount_csv")
+    );
+    assert_eq!(by("deepseek_export_2026-10.zip!/cost-2026-10.csv").rows, 1);
+    assert_eq!(qty(&rows, ChargeKind::CachedInput), 500_000.0);
+    let billed: i64 = rows.iter().filter_map(|r| r.billed_cost_nano).sum();
+    assert_eq!(billed, 378_000_000);
+    assert!(rows.iter().all(|r| r.provider == "deepseek"));
+}
+
+#[test]
+fn deepseek_usage_prices_at_the_rate_of_its_day() {
+    let catalog = Catalog::embedded().unwrap();
+    let day = |s: &str| {
+        spend_audit::util::day_start_ms(chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap())
+    };
+    let price = |date: &str| {
+        let mut r = spend_audit::ledger::LedgerRow::new(
+            "deepseek",
+            RecordRole::Usage,
+            ChargeKind::Output,
+            day(date),
+            day(date),
+            "x",
+            2,
+        );
+        r.model_raw = Some("deepseek-chat".into());
+        r.quantity = 1_000_000.0;
+        Pricer::new(&catalog).price(&mut r);
+        r.list_cost_nano
+    };
+    assert_eq!(price("2025-09-28"), Some(1_680_000_000));
+    assert_eq!(price("2025-09-29"), Some(420_000_000));
+}
