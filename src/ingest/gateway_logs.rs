@@ -1,6 +1,7 @@
 //! Gateway and observability logs beyond the LiteLLM spend table: LiteLLM's
-//! `StandardLoggingPayload` (JSONL, as callbacks write it) and Helicone exports (CSV from
-//! `@helicone/export`, and the `HeliconeRequest` JSON/JSONL).
+//! `StandardLoggingPayload` (JSONL, as callbacks write it) and daily spend tables, Helicone
+//! exports (CSV from `@helicone/export`, and the `HeliconeRequest` JSON/JSONL), and Langfuse
+//! observation exports (CSV, ClickHouse column names).
 //!
 //! Like every gateway log these carry quantities and attribution only; their own cost figure
 //! (`response_cost`, `cost`, `costUSD`) is kept as `source_reported_cost_nano` and never added
@@ -260,6 +261,204 @@ impl Format for HeliconeJson {
             if cached <= prompt { cached } else { 0.0 },
             count(r, "completion_tokens")?,
             cost,
+            out,
+        );
+        Ok(RowFate::Ledger)
+    }
+}
+
+pub struct LiteLlmDailyCsv;
+pub struct LangfuseObservationsCsv;
+
+impl Format for LiteLlmDailyCsv {
+    fn id(&self) -> &'static str {
+        "litellm_daily_spend_csv"
+    }
+    fn role(&self) -> RecordRole {
+        RecordRole::Gateway
+    }
+    fn required_columns(&self) -> &'static [&'static str] {
+        &[
+            "date",
+            "model",
+            "prompt_tokens",
+            "completion_tokens",
+            "spend",
+            "api_requests",
+        ]
+    }
+    fn columns(&self) -> &'static [&'static str] {
+        &[
+            "date",
+            "api_key",
+            "model",
+            "model_group",
+            "custom_llm_provider",
+            "prompt_tokens",
+            "completion_tokens",
+            "cache_read_input_tokens",
+            "cache_creation_input_tokens",
+            "spend",
+            "api_requests",
+            "user_id",
+            "team_id",
+            "organization_id",
+            "end_user",
+            "tag",
+        ]
+    }
+    fn parse_row(
+        &self,
+        row: &RowView,
+        src: SourceRef,
+        out: &mut Vec<LedgerRow>,
+    ) -> Result<RowFate, RowError> {
+        let day = row.timestamp("date")?;
+        let provider = provider_of(row.get("custom_llm_provider").unwrap_or(""));
+        let mut base = LedgerRow::new(
+            provider,
+            RecordRole::Gateway,
+            ChargeKind::Request,
+            day,
+            day + 86_400_000,
+            src.file,
+            src.line,
+        );
+        base.model_raw = Some(row.required("model")?.to_string());
+        base.sub_account = row
+            .text("team_id")
+            .or_else(|| row.text("tag"))
+            .or_else(|| row.text("user_id"));
+        base.api_key = row.text("api_key");
+        let prompt = row.count("prompt_tokens")?;
+        // `prompt_tokens` follows the OpenAI convention (cached included); cache writes are
+        // listed apart and priced as 5-minute writes.
+        let cached = row.count("cache_read_input_tokens")?.min(prompt);
+        push_parts(
+            &base,
+            [
+                (ChargeKind::Input, None, prompt - cached, "tokens"),
+                (ChargeKind::CachedInput, None, cached, "tokens"),
+                (
+                    ChargeKind::CacheWrite,
+                    Some(crate::ledger::CacheTtl::FiveMinutes),
+                    row.count("cache_creation_input_tokens")?,
+                    "tokens",
+                ),
+                (
+                    ChargeKind::Output,
+                    None,
+                    row.count("completion_tokens")?,
+                    "tokens",
+                ),
+            ],
+            out,
+        );
+        let mut requests = base;
+        requests.quantity = row.count("api_requests")?;
+        requests.unit = "requests";
+        requests.source_reported_cost_nano = row.money_opt("spend")?;
+        out.push(requests);
+        Ok(RowFate::Ledger)
+    }
+}
+
+/// Sums a Langfuse usage map by key: (uncached input, cached input, output). Keys are
+/// provider-specific (`input`, `input_cached_tokens`, `cache_read_input_tokens`, `output`,
+/// `output_reasoning_tokens`, …) and treated as disjoint; `total` is ignored.
+fn langfuse_usage(map: &Value) -> (f64, f64, f64) {
+    let (mut input, mut cached, mut output) = (0.0, 0.0, 0.0);
+    if let Some(obj) = map.as_object() {
+        for (k, v) in obj {
+            let n = v
+                .as_f64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                .unwrap_or(0.0);
+            let k = k.to_ascii_lowercase();
+            if k.contains("cached") || k.contains("cache_read") {
+                cached += n;
+            } else if k.starts_with("input") || k == "prompt_tokens" {
+                input += n;
+            } else if k.starts_with("output") || k == "completion_tokens" {
+                output += n;
+            }
+        }
+    }
+    (input, cached, output)
+}
+
+impl Format for LangfuseObservationsCsv {
+    fn id(&self) -> &'static str {
+        "langfuse_observations_csv"
+    }
+    fn role(&self) -> RecordRole {
+        RecordRole::Gateway
+    }
+    fn required_columns(&self) -> &'static [&'static str] {
+        &["trace_id", "type", "start_time", "usage_details"]
+    }
+    fn columns(&self) -> &'static [&'static str] {
+        &[
+            "id",
+            "trace_id",
+            "project_id",
+            "environment",
+            "type",
+            "start_time",
+            "name",
+            "provided_model_name",
+            "internal_model_id",
+            "usage_details",
+            "provided_usage_details",
+            "total_cost",
+            "metadata",
+        ]
+    }
+    fn parse_row(
+        &self,
+        row: &RowView,
+        src: SourceRef,
+        out: &mut Vec<LedgerRow>,
+    ) -> Result<RowFate, RowError> {
+        // Spans and events carry no model traffic: accounted for, not ledger lines.
+        if !row
+            .get("type")
+            .is_some_and(|t| t.eq_ignore_ascii_case("GENERATION"))
+        {
+            return Ok(RowFate::OutOfScope { cost_nano: 0 });
+        }
+        let t = row.timestamp("start_time")?;
+        let mut base = LedgerRow::new(
+            "other",
+            RecordRole::Gateway,
+            ChargeKind::Request,
+            t,
+            t,
+            src.file,
+            src.line,
+        );
+        base.model_raw = Some(row.required("provided_model_name")?.to_string());
+        base.sub_account = row.text("name");
+        base.api_key = row.text("project_id");
+        base.tags = row.text("metadata");
+        base.workload = workload_tag(base.tags.as_deref());
+        let usage_text = row
+            .get("usage_details")
+            .or(row.get("provided_usage_details"))
+            .unwrap_or("{}");
+        let usage: Value = serde_json::from_str(usage_text).map_err(|_| {
+            RowError::new(
+                Some("usage_details"),
+                format!("`{usage_text}` in column `usage_details` is not a JSON map"),
+            )
+        })?;
+        let (input, cached, output) = langfuse_usage(&usage);
+        gateway_rows(
+            base,
+            input + cached,
+            cached,
+            output,
+            row.money_opt("total_cost")?,
             out,
         );
         Ok(RowFate::Ledger)

@@ -142,6 +142,8 @@ pub static FORMATS: &[&dyn Format] = &[
     &aws_cur::AwsCur2Csv,
     &gcp_billing::GcpBillingCsv,
     &gateway_logs::HeliconeCsv,
+    &gateway_logs::LiteLlmDailyCsv,
+    &gateway_logs::LangfuseObservationsCsv,
     &deepseek::DeepSeekAmountCsv,
     &deepseek::DeepSeekCostCsv,
     &seats::CopilotActivityCsv,

@@ -176,3 +176,34 @@ fn deepseek_usage_prices_at_the_rate_of_its_day() {
     assert_eq!(price("2025-09-28"), Some(1_680_000_000));
     assert_eq!(price("2025-09-29"), Some(420_000_000));
 }
+
+#[test]
+fn litellm_daily_spend_table() {
+    let text = "id,date,user_id,api_key,model,model_group,custom_llm_provider,prompt_tokens,completion_tokens,cache_read_input_tokens,cache_creation_input_tokens,spend,api_requests,successful_requests,failed_requests\n\
+d1,2026-10-03,u-1,88dce1,gpt-4.1,chat,openai,1000000,50000,200000,0,2.0,400,398,2\n";
+    let (rows, outcome) = one_file("daily_user_spend.csv", text);
+    assert_eq!(
+        outcome.inputs[0].format.as_deref(),
+        Some("litellm_daily_spend_csv")
+    );
+    assert_eq!(qty(&rows, ChargeKind::Input), 800_000.0);
+    assert_eq!(qty(&rows, ChargeKind::CachedInput), 200_000.0);
+    assert_eq!(qty(&rows, ChargeKind::Request), 400.0);
+    assert!(rows
+        .iter()
+        .all(|r| r.role == RecordRole::Gateway && r.billed_cost_nano.is_none()));
+}
+
+#[test]
+fn langfuse_generations_are_gateway_usage_and_spans_are_accounted_for() {
+    let text = "id,trace_id,project_id,environment,type,parent_observation_id,start_time,end_time,name,metadata,provided_model_name,usage_details,cost_details,total_cost\n\
+o1,t1,p1,prod,GENERATION,,2026-10-03 10:00:00.000,2026-10-03 10:00:02.000,summarise,\"{\"\"team\"\":\"\"docs\"\"}\",claude-haiku-4-5-20251001,\"{\"\"input\"\":1000,\"\"cache_read_input_tokens\"\":3000,\"\"output\"\":200}\",\"{\"\"total\"\":0.0021}\",0.0021\n\
+o2,t1,p1,prod,SPAN,,2026-10-03 10:00:00.000,2026-10-03 10:00:02.000,retrieve,{},,{},{},0\n";
+    let (rows, outcome) = one_file("observations.csv", text);
+    let i = &outcome.inputs[0];
+    assert_eq!(i.format.as_deref(), Some("langfuse_observations_csv"));
+    assert_eq!((i.rows, i.out_of_scope_rows), (2, 1));
+    assert_eq!(qty(&rows, ChargeKind::Input), 1_000.0);
+    assert_eq!(qty(&rows, ChargeKind::CachedInput), 3_000.0);
+    assert_eq!(rows[0].workload.as_deref(), Some("docs"));
+}
