@@ -121,6 +121,21 @@ fn parse(
     if let Some(tags) = row.get("resource_tags").filter(|t| t.starts_with('{')) {
         r.tags = Some(tags.to_string());
         r.workload = workload_tag(Some(tags));
+    } else {
+        // Legacy CUR: one `resourceTags/user:<key>` column per activated tag; keys are written
+        // as CUR 2.0 does (`user_<key>`).
+        let mut tags = serde_json::Map::new();
+        for column in row.table.columns_with_prefix("resourcetags/") {
+            if let Some(v) = row.get(column) {
+                let key = column["resourcetags/".len()..].replace(':', "_");
+                tags.insert(key, serde_json::Value::String(v.to_string()));
+            }
+        }
+        if !tags.is_empty() {
+            let json = serde_json::Value::Object(tags).to_string();
+            r.workload = workload_tag(Some(&json));
+            r.tags = Some(json);
+        }
     }
     let (qty, unit) = scale_quantity(row.count(cols.amount)?, row.get(cols.unit));
     set_billed_quantity(&mut r, qty, unit);
@@ -161,6 +176,9 @@ impl Format for AwsCurLegacyCsv {
             "product/productname",
             "product/region",
         ]
+    }
+    fn wants_column(&self, column: &str) -> bool {
+        self.columns().contains(&column) || column.starts_with("resourcetags/")
     }
     fn parse_row(
         &self,

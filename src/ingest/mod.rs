@@ -92,6 +92,11 @@ pub trait Format: Sync {
     fn columns(&self) -> &'static [&'static str] {
         &[]
     }
+    /// Whether the scan should load this (lower-case) column; formats with dynamic column names
+    /// (CUR `resourceTags/user:*`) widen it.
+    fn wants_column(&self, column: &str) -> bool {
+        self.columns().contains(&column)
+    }
     /// Appends the ledger rows of one export row to `out` (CSV formats).
     fn parse_row(
         &self,
@@ -497,9 +502,9 @@ fn ingest_file(
     seen.insert(record.sha256.clone(), rel.to_string());
 
     let scanned = if parquet {
-        StrTable::scan_parquet(path, &header, format.columns())
+        StrTable::scan_parquet(path, &header, &|c: &str| format.wants_column(c))
     } else {
-        StrTable::scan_csv(path, &header, format.columns())
+        StrTable::scan_csv(path, &header, &|c: &str| format.wants_column(c))
     };
     let table = match scanned {
         Ok(t) => t,

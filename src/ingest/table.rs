@@ -28,7 +28,11 @@ pub struct StrTable {
 impl StrTable {
     /// Lazily scans `path` with an all-string schema built from `header`, keeping only the
     /// `wanted` columns that the header has (projection pushdown skips the rest).
-    pub fn scan_csv(path: &Path, header: &[String], wanted: &[&str]) -> Result<StrTable> {
+    pub fn scan_csv(
+        path: &Path,
+        header: &[String],
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> Result<StrTable> {
         let mut schema = Schema::with_capacity(header.len());
         for name in header {
             if schema.contains(name.as_str()) {
@@ -38,7 +42,7 @@ impl StrTable {
         }
         let selected: Vec<&String> = header
             .iter()
-            .filter(|h| wanted.iter().any(|w| w.eq_ignore_ascii_case(h)))
+            .filter(|h| wanted(&h.to_ascii_lowercase()))
             .collect();
         let lf = LazyCsvReader::new(PlRefPath::new(path_str(path)?))
             .with_has_header(true)
@@ -68,10 +72,14 @@ impl StrTable {
 
     /// Lazily scans a Parquet file, casting the `wanted` flat columns to strings so parsers
     /// validate values the same way as for CSV.
-    pub fn scan_parquet(path: &Path, header: &[String], wanted: &[&str]) -> Result<StrTable> {
+    pub fn scan_parquet(
+        path: &Path,
+        header: &[String],
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> Result<StrTable> {
         let exprs: Vec<Expr> = header
             .iter()
-            .filter(|h| wanted.iter().any(|w| w.eq_ignore_ascii_case(h)))
+            .filter(|h| wanted(&h.to_ascii_lowercase()))
             .map(|c| col(c.as_str()).cast(DataType::String))
             .collect();
         let df =
@@ -105,6 +113,18 @@ impl StrTable {
         self.columns
             .values()
             .all(|c| c.get(row).is_none_or(|v| v.trim().is_empty()))
+    }
+
+    /// Lower-case names of the loaded columns starting with `prefix`, sorted.
+    pub fn columns_with_prefix(&self, prefix: &str) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .columns
+            .keys()
+            .map(String::as_str)
+            .filter(|k| k.starts_with(prefix))
+            .collect();
+        names.sort();
+        names
     }
 
     pub fn has_column(&self, column: &str) -> bool {

@@ -153,3 +153,17 @@ fn the_config_links_a_gateway_endpoint_whose_name_differs() {
         Some(1010.0)
     );
 }
+
+#[test]
+fn legacy_cur_resource_tag_columns_attribute_the_spend() {
+    let (rows, _) = ingest_rows(&repo().join("fixtures/mixed/aws"));
+    let bedrock = rows
+        .iter()
+        .find(|r| r.source_file == "cur_legacy.csv")
+        .unwrap();
+    assert_eq!(
+        bedrock.tags.as_deref(),
+        Some(r#"{"user_env":"prod","user_team":"chat-assist"}"#)
+    );
+    assert_eq!(bedrock.workload.as_deref(), Some("chat-assist"));
+}
