@@ -15,28 +15,67 @@ fn mixed_folder_reconciles_per_provider_and_accounts_for_every_row() {
     let json = read_json(&out.path().join("findings.json"));
     let by = &json["totals"]["by_provider"];
     for (provider, amount) in [
-        ("openai", "18.0189"),
-        ("anthropic", "21.2345"),
+        ("openai", "21.2289"),
+        ("anthropic", "22.7395"),
         ("openrouter", "1.85231"),
-        ("gcp", "12.50"),
+        ("gcp", "13.5943"),
         ("azure", "30.75"),
-        ("aws", "5.1375"),
+        ("aws", "7.6375"),
+        ("claude", "12.34"),
+        ("deepseek", "0.378"),
     ] {
         assert_eq!(cents(&by[provider]), dec_cents(dec(amount)), "{provider}");
     }
     assert_eq!(
         by.as_object().unwrap().len(),
-        6,
-        "gateway logs are not a provider bill: {by}"
+        8,
+        "gateway logs and seat reports are not bills: {by}"
     );
     assert_eq!(
         cents(&json["totals"]["billed_cost"]),
-        dec_cents(dec("89.49321"))
+        dec_cents(dec("110.52051"))
     );
     assert_eq!(
         cents(&json["totals"]["out_of_scope_cost"]),
-        dec_cents(dec("14.705"))
+        dec_cents(dec("22.705"))
     );
+    // Every format read today is in the folder.
+    let formats: std::collections::BTreeSet<&str> = json["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["format"].as_str())
+        .collect();
+    for f in [
+        "openai_usage_csv",
+        "openai_cost_csv",
+        "openai_cost_json",
+        "anthropic_usage_csv",
+        "anthropic_cost_csv",
+        "anthropic_cost_json",
+        "litellm_spend_csv",
+        "litellm_payload_jsonl",
+        "litellm_daily_spend_csv",
+        "helicone_csv",
+        "langfuse_observations_csv",
+        "openrouter_activity_csv",
+        "focus_csv",
+        "azure_cost_csv",
+        "aws_cur_legacy_csv",
+        "aws_cur2_csv",
+        "gcp_billing_export_json",
+        "deepseek_amount_csv",
+        "deepseek_cost_csv",
+        "zip_archive",
+        "copilot_seat_activity_csv",
+        "chatgpt_user_analytics_csv",
+        "claude_enterprise_spend_csv",
+    ] {
+        assert!(
+            formats.contains(f),
+            "{f} missing from the mixed fixture: {formats:?}"
+        );
+    }
 
     let input = |path: &str| {
         json["inputs"]
@@ -78,7 +117,7 @@ fn mixed_folder_reconciles_per_provider_and_accounts_for_every_row() {
     }
     let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
     assert!(
-        md.contains("Out of scope (non-AI lines of cloud bills, left out of AI spend): $14.71"),
+        md.contains("Out of scope (non-AI lines of cloud bills, left out of AI spend): $22.71"),
         "{md}"
     );
 }
