@@ -23,6 +23,35 @@ pub enum Command {
     /// Read a folder of exports (recursively, as downloaded) and write the audit.
     #[command(after_help = EXIT_CODES)]
     Ingest(IngestArgs),
+    /// Inspect the pricing catalog.
+    #[command(subcommand)]
+    Pricing(PricingCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PricingCommand {
+    /// Validate the catalog: no overlapping periods, no ambiguous names, a source for every
+    /// period, cached ≤ input, batch ≤ standard, a current price for every model not retired.
+    /// Exits 1 on any violation (2 if the catalog cannot be loaded at all).
+    Check {
+        /// Pricing catalog folder. Default: the catalog built into this binary.
+        #[arg(long, value_name = "DIR", env = "SPEND_AUDIT_CATALOG")]
+        catalog: Option<PathBuf>,
+        /// The day whose prices must exist, `YYYY-MM-DD`. Default: today (UTC).
+        #[arg(long, value_name = "DATE")]
+        today: Option<String>,
+    },
+    /// Show how a model string resolves and its rates on a date.
+    Show {
+        /// The model string as it appears in an export, e.g. `gpt-4o-2024-08-06` or `Claude Sonnet 4.5`.
+        model: String,
+        /// Date, `YYYY-MM-DD`. Default: today (UTC).
+        #[arg(long, value_name = "DATE")]
+        at: Option<String>,
+        /// Pricing catalog folder. Default: the catalog built into this binary.
+        #[arg(long, value_name = "DIR", env = "SPEND_AUDIT_CATALOG")]
+        catalog: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

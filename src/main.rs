@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use spend_audit::cli::{Cli, Command, IngestArgs};
+use spend_audit::cli::{Cli, Command, IngestArgs, PricingCommand};
 use spend_audit::money::format_amount;
 use spend_audit::pricing::Catalog;
 use spend_audit::settings::{Config, RunSettings};
@@ -15,6 +15,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Ingest(args) => ingest(args),
+        Command::Pricing(cmd) => pricing(cmd),
     };
     match result {
         Ok(code) => code,
@@ -28,6 +29,61 @@ fn main() -> ExitCode {
     }
 }
 
+fn load_catalog(dir: Option<&std::path::Path>) -> Result<Catalog> {
+    Ok(match dir {
+        Some(dir) => Catalog::from_dir(dir)?,
+        None => Catalog::embedded()?,
+    })
+}
+
+fn day_arg(value: Option<&str>, flag: &str) -> Result<chrono::NaiveDate> {
+    match value {
+        Some(v) => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .with_context(|| format!("`{flag} {v}` is not a date; write it as `YYYY-MM-DD`")),
+        None => Ok(chrono::Utc::now().date_naive()),
+    }
+}
+
+fn pricing(cmd: PricingCommand) -> Result<ExitCode> {
+    use spend_audit::pricing::check;
+    match cmd {
+        PricingCommand::Check { catalog, today } => {
+            let catalog = load_catalog(catalog.as_deref())?;
+            let today = day_arg(today.as_deref(), "--today")?;
+            let problems = check::check(&catalog, today);
+            let periods: usize = catalog.models().map(|m| m.prices.len()).sum();
+            println!(
+                "catalog {}: {} models, {periods} price periods, {} problems",
+                catalog.release,
+                catalog.models().count(),
+                problems.len()
+            );
+            for p in &problems {
+                eprintln!("error: {p}");
+            }
+            Ok(if problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        PricingCommand::Show { model, at, catalog } => {
+            let catalog = load_catalog(catalog.as_deref())?;
+            let at = day_arg(at.as_deref(), "--at")?;
+            match check::show(&catalog, &model, at) {
+                Ok(text) => {
+                    print!("{text}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+    }
+}
+
 fn ingest(args: IngestArgs) -> Result<ExitCode> {
     let month = match &args.month {
         Some(m) => Some(Month::parse(m).with_context(|| {
@@ -35,10 +91,7 @@ fn ingest(args: IngestArgs) -> Result<ExitCode> {
         })?),
         None => None,
     };
-    let catalog = match &args.catalog {
-        Some(dir) => Catalog::from_dir(dir)?,
-        None => Catalog::embedded()?,
-    };
+    let catalog = load_catalog(args.catalog.as_deref())?;
     let config = match &args.config {
         Some(path) => Config::load(path)?,
         None => Config::default(),

@@ -9,6 +9,7 @@
 //! guessing. An unknown model is **unpriced** with a reason, never priced at $0.
 
 mod catalog;
+pub mod check;
 
 pub use catalog::{Catalog, CatalogError, Model, PricePeriod, Resolution, Tier};
 

@@ -272,3 +272,39 @@ fn shipped_catalog_on_disk_matches_the_embedded_one() {
     assert_eq!(disk.release, embedded.release);
     assert_eq!(disk.models().count(), embedded.models().count());
 }
+
+#[test]
+fn pricing_check_and_show_commands() {
+    let o = crate::common::bin()
+        .args(["pricing", "check", "--today", "2026-11-27"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("catalog 2026.11.27: "));
+    // A catalog folder with a model whose price ran out fails the check with exit 1.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("catalog.toml"), HEADER).unwrap();
+    std::fs::write(
+        dir.path().join("v.toml"),
+        "vendor = \"v\"\n[[models]]\nid = \"v/m\"\nfamily = \"m\"\ntier = \"mid\"\n[[models.prices]]\nid = \"a\"\nfrom = \"2025-01-01\"\nto = \"2025-06-01\"\nstatus = \"active\"\nsources = [\"s\"]\ninput = \"1\"\noutput = \"2\"\n",
+    )
+    .unwrap();
+    let o = crate::common::bin()
+        .args(["pricing", "check", "--today", "2026-01-01", "--catalog"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("`v/m`"));
+    let o = crate::common::bin()
+        .args(["pricing", "show", "Claude Sonnet 4.5", "--at", "2026-10-01"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("anthropic/claude-sonnet-4-5 (exact name)"));
+}
