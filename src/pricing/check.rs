@@ -8,6 +8,15 @@ use crate::ledger::{CacheTtl, ChargeKind, ServiceTier};
 use chrono::NaiveDate;
 use std::fmt::Write;
 
+/// A rate with at least two decimals and no trailing zeros beyond them: `2.50`, `0.075`.
+fn money_text(r: rust_decimal::Decimal) -> String {
+    let mut r = r.normalize();
+    if r.scale() < 2 {
+        r.rescale(2);
+    }
+    r.to_string()
+}
+
 /// Problems that make the catalog unfit to price `today`'s usage.
 pub fn check(catalog: &Catalog, today: NaiveDate) -> Vec<String> {
     let ms = crate::util::day_start_ms(today);
@@ -60,14 +69,14 @@ pub fn show(catalog: &Catalog, name: &str, at: NaiveDate) -> Result<String, Stri
     };
     let _ = writeln!(
         o,
-        "price period `{}`: from {} to {} ({:?}); sources: {}",
+        "price period `{}`: from {} to {} ({}); sources: {}",
         period.id,
         period.from,
         period
             .to
             .map(|d| d.to_string())
             .unwrap_or_else(|| "open".into()),
-        period.status,
+        format!("{:?}", period.status).to_ascii_lowercase(),
         period.sources.join("; ")
     );
     for (label, kind, ttl) in [
@@ -95,7 +104,7 @@ pub fn show(catalog: &Catalog, name: &str, at: NaiveDate) -> Result<String, Stri
         .filter_map(|t| {
             rate_for(period, kind, ttl, t)
                 .ok()
-                .map(|(r, _)| format!("{} {}", t.as_str(), r.normalize()))
+                .map(|(r, _)| format!("{} {}", t.as_str(), money_text(r)))
         })
         .collect();
         let shown = if tiers.is_empty() {
@@ -154,7 +163,7 @@ mod tests {
             text.starts_with("`gpt-4o-2024-08-06` → openai/gpt-4o (date suffix stripped)"),
             "{text}"
         );
-        assert!(text.contains("standard 2.5, batch 1.25"), "{text}");
+        assert!(text.contains("standard 2.50, batch 1.25"), "{text}");
         assert!(show(
             &catalog,
             "no-such-model",
