@@ -60,10 +60,11 @@ pub fn records(docs: &[Value]) -> Vec<(&Value, &Value)> {
             }
         };
         for bucket in buckets {
-            if let Some(Value::Array(results)) = bucket.get("results") {
-                for r in results {
-                    out.push((bucket, r));
-                }
+            match bucket.get("results") {
+                Some(Value::Array(results)) => out.extend(results.iter().map(|r| (bucket, r))),
+                // A list endpoint whose `data` items are the records themselves (Analytics `users`).
+                None if bucket.is_object() => out.push((doc, bucket)),
+                _ => {}
             }
         }
     }

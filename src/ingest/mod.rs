@@ -162,6 +162,7 @@ pub static FORMATS: &[&dyn Format] = &[
     &gateway_logs::LiteLlmPayloadJsonl,
     &gateway_logs::HeliconeJson,
     &seats::CopilotSeatsJson,
+    &seats::ClaudeAnalyticsUsersJson,
 ];
 
 /// The outcome for one input file.

@@ -1,5 +1,6 @@
 //! Seat products: GitHub Copilot (seat activity report CSV, seats API JSON), ChatGPT Enterprise
-//! (user analytics CSV) and Claude Enterprise (spend report CSV). research/formats.md §8.
+//! (user analytics CSV) and Claude Enterprise (spend report CSV, Analytics API `users` dump).
+//! research/formats.md §8 and §2e.
 //!
 //! Seats are not token traffic: each seat becomes one `seat` line for the month (quantity 1,
 //! unit `seats`) whose `model_raw` is the plan (`copilot_business`, `chatgpt_enterprise`, …)
@@ -245,6 +246,56 @@ impl Format for ClaudeSpendCsv {
         r.model_raw = row.text("model");
         r.unit = "none";
         out.push(r);
+        Ok(RowFate::Ledger)
+    }
+}
+
+pub struct ClaudeAnalyticsUsersJson;
+
+impl Format for ClaudeAnalyticsUsersJson {
+    fn id(&self) -> &'static str {
+        "claude_analytics_users_json"
+    }
+    fn role(&self) -> RecordRole {
+        RecordRole::Usage
+    }
+    fn is_json(&self) -> bool {
+        true
+    }
+    /// Enterprise Analytics API `users` records: one per user (per day), with `last_activity_date`.
+    fn matches_json(&self, r: &Value) -> bool {
+        r.get("last_activity_date").is_some() && r.get("user").is_some()
+    }
+    fn parse_json(
+        &self,
+        bucket: &Value,
+        r: &Value,
+        src: SourceRef,
+        out: &mut Vec<LedgerRow>,
+    ) -> Result<RowFate, RowError> {
+        let at = super::json::timestamp(r, "date")
+            .or_else(|_| super::json::timestamp(bucket, "starting_at"))
+            .or_else(|_| super::json::timestamp(r, "last_activity_date"))?;
+        let user = match &r["user"] {
+            Value::String(s) => Some(s.clone()),
+            v => text(v, "email_address")
+                .or_else(|| text(v, "email"))
+                .or_else(|| text(v, "id")),
+        };
+        let activity = json!({
+            "last_activity_at": r.get("last_activity_date"),
+            "chat_metrics": r.get("chat_metrics"),
+            "claude_code_metrics": r.get("claude_code_metrics"),
+        });
+        out.push(seat(
+            "claude",
+            "claude_enterprise".into(),
+            user,
+            text(r, "rbac_group_name"),
+            at,
+            activity,
+            src,
+        ));
         Ok(RowFate::Ledger)
     }
 }

@@ -112,3 +112,23 @@ fn a_bad_seat_price_is_a_config_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("seat price `nineteen` for plan `copilot`"));
 }
+
+#[test]
+fn claude_analytics_users_dump_gives_seats_with_last_activity() {
+    let text = r#"{"data":[{"user":{"id":"u1","email_address":"ann@acme.test"},"date":"2026-10-30","last_activity_date":"2026-10-29","chat_metrics":{"messages":12},"rbac_group_name":"Sales"},{"user":{"id":"u2","email_address":"bob@acme.test"},"date":"2026-10-30","last_activity_date":"2026-08-01","rbac_group_name":"Ops"}],"has_more":false,"next_page":null}"#;
+    let (rows, outcome) = one_file("claude_users.json", text);
+    assert_eq!(
+        outcome.inputs[0].format.as_deref(),
+        Some("claude_analytics_users_json")
+    );
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        (rows[1].provider, rows[1].api_key.as_deref()),
+        ("claude", Some("bob@acme.test"))
+    );
+    assert!(rows[1]
+        .tags
+        .as_deref()
+        .unwrap()
+        .contains("\"last_activity_at\":\"2026-08-01\""));
+}
