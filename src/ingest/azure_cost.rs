@@ -169,6 +169,22 @@ impl Format for AzureCostCsv {
             .or_else(|| row.text("subscriptionname"));
         r.region = region_label(row.get("resourcelocation"), meter.region_class);
         r.tags = azure_tags(row.get("tags"));
+        // PTU reservations (`ChargeType = Purchase`, `PricingModel = Reservation`, 1/Month) and
+        // their unused share (`UnusedReservation`) stay visible as such.
+        let charge_type = row.get("chargetype").unwrap_or("Usage");
+        let pricing_model = row.get("pricingmodel").unwrap_or("OnDemand");
+        if !charge_type.eq_ignore_ascii_case("usage")
+            || pricing_model.eq_ignore_ascii_case("reservation")
+        {
+            let mut map: serde_json::Map<String, serde_json::Value> = r
+                .tags
+                .as_deref()
+                .and_then(|t| serde_json::from_str(t).ok())
+                .unwrap_or_default();
+            map.insert("x_charge_type".into(), charge_type.into());
+            map.insert("x_pricing_model".into(), pricing_model.into());
+            r.tags = Some(serde_json::Value::Object(map).to_string());
+        }
         r.workload = workload_tag(r.tags.as_deref());
         r.model_raw = meter.model;
         r.service_tier = meter.tier;

@@ -487,3 +487,78 @@ fn parquet_cur_is_read_with_its_numbers() {
     );
     assert_eq!(rows[0].billed_cost_nano, Some(6_000_000_000));
 }
+
+#[test]
+fn older_azure_usage_export_column_names_are_accepted() {
+    // Older EA / usage-API exports: `UsageDateTime`, `PreTaxCost`, `MeterSubcategory`, `InstanceId`.
+    let text = "SubscriptionGuid,SubscriptionName,UsageDateTime,MeterCategory,MeterSubcategory,MeterName,UnitOfMeasure,Quantity,PreTaxCost,Currency,InstanceId,Tags\n\
+sub-1,Prod,2026-10-04,Cognitive Services,Azure OpenAI,gpt 4o 0806 Outp glbl Tokens,1K,100,1.0,USD,/subscriptions/sub-1/providers/Microsoft.CognitiveServices/accounts/oai-old,\n";
+    let (rows, outcome) = one_file("usage_details.csv", text);
+    assert_eq!(outcome.inputs[0].format.as_deref(), Some("azure_cost_csv"));
+    assert_eq!(outcome.rejects.len(), 0, "{:?}", outcome.rejects);
+    assert_eq!(rows[0].billed_cost_nano, Some(1_000_000_000));
+    assert_eq!(
+        (rows[0].charge_kind, rows[0].quantity),
+        (ChargeKind::Output, 100_000.0)
+    );
+    assert_eq!(rows[0].resource.as_deref(), Some("oai-old"));
+}
+
+#[test]
+fn anthropic_usage_variants_single_cache_write_and_hourly_rows() {
+    let text = "usage_date_utc,model_version,api_key,workspace,usage_type,context_window,usage_input_tokens_no_cache,usage_input_tokens_cache_write,usage_input_tokens_cache_read,usage_output_tokens\n\
+2026-01-05 13:00:00,claude-sonnet-4-20250514,prod-key,Default,standard,≤ 200k,100,40,0,10\n";
+    let (rows, outcome) = one_file("claude_usage_hourly.csv", text);
+    assert_eq!(
+        outcome.inputs[0].format.as_deref(),
+        Some("anthropic_usage_csv")
+    );
+    let write: Vec<_> = rows
+        .iter()
+        .filter(|r| r.charge_kind == ChargeKind::CacheWrite)
+        .collect();
+    assert_eq!(
+        (write[0].quantity, write[0].cache_ttl),
+        (40.0, Some(spend_audit::ledger::CacheTtl::FiveMinutes))
+    );
+    assert_eq!(
+        rows[0].period_end_ms - rows[0].period_start_ms,
+        3_600_000,
+        "an hourly row is an hour wide"
+    );
+}
+
+#[test]
+fn azure_ptu_reservation_purchase_is_billed_and_marked() {
+    let text = format!(
+        "{AZURE_HEADER}\n{}\n",
+        azure_row(
+            "10/1/2026",
+            "Foundry Models",
+            "Azure OpenAI",
+            "Provisioned Managed Global",
+            "1/Month",
+            "50",
+            "260",
+            "13000",
+            ""
+        )
+        .replace(
+            ",Usage,UsageBased,OnDemand,",
+            ",Purchase,OneTime,Reservation,"
+        )
+    );
+    let (rows, outcome) = one_file("amortized.csv", &text);
+    assert_eq!(outcome.rejects.len(), 0);
+    assert_eq!(rows[0].billed_cost_nano, Some(13_000 * 1_000_000_000));
+    assert_eq!(rows[0].charge_kind, ChargeKind::ProvisionedHour);
+    assert_eq!(
+        rows[0].unit, "none",
+        "a monthly reservation is not unit-hours"
+    );
+    assert!(rows[0]
+        .tags
+        .as_deref()
+        .unwrap()
+        .contains(r#""x_pricing_model":"Reservation""#));
+}
