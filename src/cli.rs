@@ -41,6 +41,21 @@ pub enum PricingCommand {
         #[arg(long, value_name = "DATE")]
         today: Option<String>,
     },
+    /// Compare our current rates with a LiteLLM or genai-prices data file and list every
+    /// disagreement. Exits 1 if any disagreement is not in the reviewed exceptions file.
+    Diff {
+        /// `model_prices_and_context_window.json` (LiteLLM) or `v2/data.json` (genai-prices).
+        file: PathBuf,
+        /// Date whose rates are compared, `YYYY-MM-DD`. Default: today (UTC).
+        #[arg(long, value_name = "DATE")]
+        at: Option<String>,
+        /// Reviewed disagreements. Default: the `pricing/diff-exceptions.toml` built into this binary.
+        #[arg(long, value_name = "FILE")]
+        exceptions: Option<PathBuf>,
+        /// Pricing catalog folder. Default: the catalog built into this binary.
+        #[arg(long, value_name = "DIR", env = "SPEND_AUDIT_CATALOG")]
+        catalog: Option<PathBuf>,
+    },
     /// Show how a model string resolves and its rates on a date.
     Show {
         /// The model string as it appears in an export, e.g. `gpt-4o-2024-08-06` or `Claude Sonnet 4.5`.

@@ -67,6 +67,52 @@ fn pricing(cmd: PricingCommand) -> Result<ExitCode> {
                 ExitCode::from(1)
             })
         }
+        PricingCommand::Diff {
+            file,
+            at,
+            exceptions,
+            catalog,
+        } => {
+            use spend_audit::pricing::diff;
+            let catalog = load_catalog(catalog.as_deref())?;
+            let at = day_arg(at.as_deref(), "--at")?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("could not read `{}`", file.display()))?;
+            let exceptions_text = match &exceptions {
+                Some(p) => std::fs::read_to_string(p)
+                    .with_context(|| format!("could not read `{}`", p.display()))?,
+                None => spend_audit::pricing::DIFF_EXCEPTIONS.to_string(),
+            };
+            let exceptions = diff::parse_exceptions(&exceptions_text)
+                .map_err(|e| anyhow::anyhow!("exceptions file is not valid: {e}"))?;
+            let found = diff::diff(&catalog, &text, at)
+                .map_err(|e| anyhow::anyhow!("`{}`: {e}", file.display()))?;
+            let mut open = 0;
+            println!("source\tmodel\tour model\tfield\tours\ttheirs\tstatus");
+            for d in &found {
+                let status = match d.is_excepted(&exceptions) {
+                    Some(reason) => format!("known: {reason}"),
+                    None => {
+                        open += 1;
+                        "NEW".to_string()
+                    }
+                };
+                let ours = d
+                    .ours
+                    .map(|o| o.normalize().to_string())
+                    .unwrap_or_else(|| "—".into());
+                println!(
+                    "{}\t{}\t{}\t{}\t{ours}\t{}\t{status}",
+                    d.source, d.model, d.our_model, d.field, d.theirs
+                );
+            }
+            eprintln!("{} disagreements, {open} not yet reviewed", found.len());
+            Ok(if open == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
         PricingCommand::Show { model, at, catalog } => {
             let catalog = load_catalog(catalog.as_deref())?;
             let at = day_arg(at.as_deref(), "--at")?;

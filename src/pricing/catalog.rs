@@ -164,7 +164,7 @@ impl Catalog {
         Catalog::from_files(&files)
     }
 
-    /// Loads `catalog.toml` and every other `*.toml` in `dir`.
+    /// Loads `catalog.toml` and every vendor `*.toml` in `dir` (not `diff-exceptions.toml`).
     pub fn from_dir(dir: &Path) -> Result<Catalog, CatalogError> {
         let io = |file: &Path, source| CatalogError::Io {
             file: file.display().to_string(),
@@ -174,6 +174,8 @@ impl Catalog {
             .map_err(|e| io(dir, e))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            // The reviewed `pricing diff` exceptions live beside the catalog but are not part of it.
+            .filter(|p| p.file_name().is_some_and(|n| n != "diff-exceptions.toml"))
             .collect();
         paths.sort();
         let mut files = Vec::new();

@@ -10,6 +10,7 @@
 
 mod catalog;
 pub mod check;
+pub mod diff;
 
 pub use catalog::{Catalog, CatalogError, Model, PricePeriod, Resolution, Tier};
 
@@ -28,6 +29,9 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ),
     ("deepseek.toml", include_str!("../../pricing/deepseek.toml")),
 ];
+
+/// Reviewed disagreements with reference price files, for `pricing diff`.
+pub const DIFF_EXCEPTIONS: &str = include_str!("../../pricing/diff-exceptions.toml");
 
 /// The rate (USD per unit) for one charge kind under one period and tier, or why there is none.
 pub fn rate_for(

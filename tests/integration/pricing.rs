@@ -308,3 +308,57 @@ fn pricing_check_and_show_commands() {
     assert!(o.status.success());
     assert!(String::from_utf8_lossy(&o.stdout).contains("anthropic/claude-sonnet-4-5 (exact name)"));
 }
+
+#[test]
+fn pricing_diff_against_both_reference_files_has_only_reviewed_disagreements() {
+    let samples = crate::common::repo().join("../shared/samples/pricing");
+    for (file, source) in [
+        ("litellm/model_prices_and_context_window.json", "litellm"),
+        ("genai-prices/v2/data.json", "genai-prices"),
+    ] {
+        let o = crate::common::bin()
+            .args(["pricing", "diff", "--at", "2026-11-27"])
+            .arg(samples.join(file))
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{file}: unreviewed disagreements:\n{stdout}"
+        );
+        assert!(
+            stdout
+                .lines()
+                .skip(1)
+                .all(|l| l.starts_with(source) && l.contains("known: ")),
+            "{stdout}"
+        );
+    }
+    // The diff is not vacuous: a catalog with a wrong gpt-4.1 input rate is caught as NEW.
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["catalog.toml", "anthropic.toml", "deepseek.toml"] {
+        std::fs::copy(
+            crate::common::repo().join("pricing").join(f),
+            dir.path().join(f),
+        )
+        .unwrap();
+    }
+    let openai =
+        std::fs::read_to_string(crate::common::repo().join("pricing/openai.toml")).unwrap();
+    let broken = openai.replacen(
+        "input = \"2.00\"\ncached_input = \"0.50\"\noutput = \"8.00\"",
+        "input = \"2.20\"\ncached_input = \"0.50\"\noutput = \"8.00\"",
+        1,
+    );
+    assert_ne!(broken, openai);
+    std::fs::write(dir.path().join("openai.toml"), broken).unwrap();
+    let o = crate::common::bin()
+        .args(["pricing", "diff", "--at", "2026-11-27", "--catalog"])
+        .arg(dir.path())
+        .arg(samples.join("litellm/model_prices_and_context_window.json"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("openai/gpt-4.1\tinput\t2.2\t2\tNEW"));
+}
