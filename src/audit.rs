@@ -10,7 +10,6 @@ use crate::ingest::{self, InputStatus};
 use crate::ledger::{LedgerBuilder, RecordRole, RowFilter};
 use crate::pricing::Catalog;
 use crate::pricing::Pricer;
-use crate::report::ProvisionedCapacity;
 use crate::report::{
     self, AllocatedWorkload, AnalysisStatus, GatewayAllocation, Headline, Period, Report,
     SpendLine, Totals, Unpriced,
@@ -195,8 +194,16 @@ pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
     }
     analysis::rank(&mut findings);
 
+    let provisioned = ctx.provisioned.clone();
     let report = build_report(
-        settings, month, complete, &ledger, findings, statuses, outcome,
+        settings,
+        month,
+        complete,
+        &ledger,
+        findings,
+        statuses,
+        outcome,
+        provisioned,
     )?;
     let mut files_written = Vec::new();
     for r in report::renderers() {
@@ -220,6 +227,7 @@ pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn build_report(
     settings: &RunSettings,
     month: Month,
@@ -228,6 +236,7 @@ fn build_report(
     findings: Vec<analysis::Finding>,
     analyses: Vec<AnalysisStatus>,
     outcome: ingest::IngestOutcome,
+    provisioned: Vec<analysis::ProvisionedCapacity>,
 ) -> Result<Report> {
     let billed = RowFilter {
         role: Some(RecordRole::Billed),
@@ -361,7 +370,6 @@ fn build_report(
     }
 
     let gateway_allocation = allocate_by_gateway(ledger, &by_provider, &with_usage)?;
-    let provisioned = provisioned_capacity(ledger)?;
     let spend = billed_total + estimated_total;
     let headline: Headline = Report::headline_from(&findings, spend);
     Ok(Report {
@@ -484,65 +492,4 @@ fn allocate_by_gateway(
         });
     }
     Ok(out)
-}
-
-/// Provisioned capacity billed by the hour (Azure PTU, Bedrock Provisioned Throughput) with the
-/// gateway traffic linked to it by resource name (or the config's `provisioned_links`): the
-/// hours and money on one side, the tokens it served and their pay-as-you-go list cost on the other.
-fn provisioned_capacity(ledger: &crate::ledger::Ledger) -> Result<Vec<ProvisionedCapacity>> {
-    let billed = RowFilter {
-        role: Some(RecordRole::Billed),
-        ..Default::default()
-    };
-    let mut out: BTreeMap<(String, String), ProvisionedCapacity> = BTreeMap::new();
-    for r in ledger.aggregate(
-        &billed,
-        &["provider", "resource", "charge_kind"],
-        &["billed_cost_nano"],
-        &["quantity"],
-    )? {
-        if r.key(2) != "provisioned_hour" {
-            continue;
-        }
-        let key = (
-            r.key(0).to_string(),
-            r.keys[1].clone().unwrap_or_else(|| "(unnamed)".into()),
-        );
-        let e = out
-            .entry(key.clone())
-            .or_insert_with(|| ProvisionedCapacity {
-                provider: key.0.clone(),
-                resource: key.1.clone(),
-                hours: 0.0,
-                billed_cost: 0,
-                served_tokens: 0.0,
-                served_requests: 0.0,
-                payg_list_cost: 0,
-                linked: false,
-            });
-        e.hours += r.floats[0];
-        e.billed_cost += r.ints[0] as i128;
-    }
-    let gateway = RowFilter {
-        role: Some(RecordRole::Gateway),
-        ..Default::default()
-    };
-    for r in ledger.aggregate(
-        &gateway,
-        &["resource", "charge_kind", "unit"],
-        &["list_cost_nano"],
-        &["quantity"],
-    )? {
-        let Some(resource) = &r.keys[0] else { continue };
-        for cap in out.values_mut().filter(|c| &c.resource == resource) {
-            cap.linked = true;
-            match r.key(2) {
-                "tokens" => cap.served_tokens += r.floats[0],
-                "requests" => cap.served_requests += r.floats[0],
-                _ => {}
-            }
-            cap.payg_list_cost += r.ints[0] as i128;
-        }
-    }
-    Ok(out.into_values().collect())
 }

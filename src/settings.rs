@@ -29,6 +29,8 @@ pub struct AnalysisSettings {
     pub allow_cross_vendor: bool,
     /// Workloads that must never be flagged for a cheaper model.
     pub protected_workloads: Vec<String>,
+    /// A seat with no activity for this many days before the month's end is idle.
+    pub seat_idle_days: i64,
 }
 
 impl Default for AnalysisSettings {
@@ -41,6 +43,7 @@ impl Default for AnalysisSettings {
             downshift_min_monthly_input_tokens: 10_000_000.0,
             allow_cross_vendor: false,
             protected_workloads: Vec::new(),
+            seat_idle_days: 30,
         }
     }
 }

@@ -8,10 +8,12 @@
 //! rules (see each analysis). Savings never exceed the cost they act on.
 
 mod consolidation;
+mod idle_capacity;
+mod model_successor;
 mod profile;
 mod tier_downshift;
 
-pub use profile::{price_profile, UsageProfile};
+pub use profile::{price_profile, ProvisionedCapacity, Seat, UsageProfile};
 
 use crate::ledger::Ledger;
 use crate::money;
@@ -117,6 +119,10 @@ pub struct AnalysisCtx<'a> {
     pub billed_by_account: Vec<(String, Option<String>, i64)>,
     /// Billed money and priced usage list cost per provider × model, for the billed/list ratio.
     pub model_money: BTreeMap<(String, String), (i64, i64)>,
+    /// Provisioned capacity with the gateway traffic linked to it.
+    pub provisioned: Vec<ProvisionedCapacity>,
+    /// Every seat of every seat report, with its price and last activity.
+    pub seats: Vec<Seat>,
 }
 
 impl<'a> AnalysisCtx<'a> {
@@ -129,6 +135,8 @@ impl<'a> AnalysisCtx<'a> {
         let profiles = profile::build_profiles(ledger)?;
         let billed_by_account = profile::billed_by_account(ledger)?;
         let model_money = profile::model_money(ledger, &profiles)?;
+        let provisioned = profile::provisioned_capacity(ledger)?;
+        let seats = profile::seats(ledger)?;
         Ok(AnalysisCtx {
             settings,
             catalog,
@@ -137,6 +145,8 @@ impl<'a> AnalysisCtx<'a> {
             profiles,
             billed_by_account,
             model_money,
+            provisioned,
+            seats,
         })
     }
 
@@ -166,7 +176,9 @@ pub trait Analysis: Send + Sync {
 pub fn registry() -> Vec<Box<dyn Analysis>> {
     vec![
         Box::new(tier_downshift::TierDownshift),
+        Box::new(model_successor::ModelSuccessor),
         Box::new(consolidation::Consolidation),
+        Box::new(idle_capacity::IdleCapacity),
     ]
 }
 

@@ -6,6 +6,7 @@
 use crate::ledger::{CacheTtl, ChargeKind, Ledger, RecordRole, RowFilter, ServiceTier};
 use crate::pricing::{cost_nanos, rate_for, Catalog};
 use anyhow::Result;
+use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Token mix and volume of one provider × workload × model × service tier.
@@ -210,6 +211,139 @@ pub(super) fn model_money(
         out.entry((p.provider.clone(), p.model_id.clone()))
             .or_default()
             .1 += p.list_cost_nano;
+    }
+    Ok(out)
+}
+
+/// Provisioned capacity (PTU, Provisioned Throughput) and the traffic it served.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProvisionedCapacity {
+    pub provider: String,
+    pub resource: String,
+    /// Unit-hours billed (PTU-hours, model-unit hours).
+    pub hours: f64,
+    #[serde(serialize_with = "crate::money::serialize_cents")]
+    pub billed_cost: i128,
+    /// Tokens the linked gateway traffic sent to this resource.
+    pub served_tokens: f64,
+    pub served_requests: f64,
+    /// What those tokens would cost at the catalog's pay-as-you-go list price.
+    #[serde(serialize_with = "crate::money::serialize_cents")]
+    pub payg_list_cost: i128,
+    /// Whether any gateway traffic was linked (by name or through the config).
+    pub linked: bool,
+}
+
+/// Provisioned capacity billed by the hour (Azure PTU, Bedrock Provisioned Throughput) with the
+/// gateway traffic linked to it by resource name (or the config's `provisioned_links`): the
+/// hours and money on one side, the tokens it served and their pay-as-you-go list cost on the other.
+pub(super) fn provisioned_capacity(ledger: &Ledger) -> Result<Vec<ProvisionedCapacity>> {
+    let billed = RowFilter {
+        role: Some(RecordRole::Billed),
+        ..Default::default()
+    };
+    let mut out: BTreeMap<(String, String), ProvisionedCapacity> = BTreeMap::new();
+    for r in ledger.aggregate(
+        &billed,
+        &["provider", "resource", "charge_kind"],
+        &["billed_cost_nano"],
+        &["quantity"],
+    )? {
+        if r.key(2) != "provisioned_hour" {
+            continue;
+        }
+        let key = (
+            r.key(0).to_string(),
+            r.keys[1].clone().unwrap_or_else(|| "(unnamed)".into()),
+        );
+        let e = out
+            .entry(key.clone())
+            .or_insert_with(|| ProvisionedCapacity {
+                provider: key.0.clone(),
+                resource: key.1.clone(),
+                hours: 0.0,
+                billed_cost: 0,
+                served_tokens: 0.0,
+                served_requests: 0.0,
+                payg_list_cost: 0,
+                linked: false,
+            });
+        e.hours += r.floats[0];
+        e.billed_cost += r.ints[0] as i128;
+    }
+    let gateway = RowFilter {
+        role: Some(RecordRole::Gateway),
+        ..Default::default()
+    };
+    for r in ledger.aggregate(
+        &gateway,
+        &["resource", "charge_kind", "unit"],
+        &["list_cost_nano"],
+        &["quantity"],
+    )? {
+        let Some(resource) = &r.keys[0] else { continue };
+        for cap in out.values_mut().filter(|c| &c.resource == resource) {
+            cap.linked = true;
+            match r.key(2) {
+                "tokens" => cap.served_tokens += r.floats[0],
+                "requests" => cap.served_requests += r.floats[0],
+                _ => {}
+            }
+            cap.payg_list_cost += r.ints[0] as i128;
+        }
+    }
+    Ok(out.into_values().collect())
+}
+
+/// One seat of a seat report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seat {
+    pub provider: String,
+    pub plan: String,
+    pub user: String,
+    /// Seat price this month (list, from the config), when known.
+    pub price_nano: Option<i64>,
+    /// Last activity as the report states it (`None`: never active or not reported).
+    pub last_activity_ms: Option<i64>,
+}
+
+pub(super) fn seats(ledger: &Ledger) -> Result<Vec<Seat>> {
+    let filter = RowFilter {
+        role: Some(RecordRole::Usage),
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    for r in ledger.aggregate(
+        &filter,
+        &[
+            "provider",
+            "model_raw",
+            "api_key",
+            "tags",
+            "unit",
+            "unpriced_reason",
+        ],
+        &["list_cost_nano"],
+        &[],
+    )? {
+        if r.key(4) != "seats" {
+            continue;
+        }
+        let last = r.keys[3]
+            .as_deref()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+            .and_then(|v| {
+                v["last_activity_at"]
+                    .as_str()
+                    .and_then(crate::ingest::parse_timestamp_ms)
+            });
+        out.push(Seat {
+            provider: r.key(0).to_string(),
+            plan: r.key(1).to_string(),
+            user: r.key(2).to_string(),
+            price_nano: r.keys[5].is_none().then_some(r.ints[0]),
+            last_activity_ms: last,
+        });
     }
     Ok(out)
 }

@@ -11,7 +11,7 @@ mod json;
 mod markdown;
 mod rejects;
 
-use crate::analysis::{combined_savings, Finding};
+use crate::analysis::{combined_savings, Finding, ProvisionedCapacity};
 use crate::ingest::{InputRecord, Reject};
 use crate::money;
 use anyhow::Result;
@@ -129,25 +129,6 @@ pub struct AllocatedWorkload {
     pub gateway_list_cost: i128,
     #[serde(serialize_with = "cents")]
     pub allocated_cost: i128,
-}
-
-/// Provisioned capacity (PTU, Provisioned Throughput) and the traffic it served.
-#[derive(Debug, Clone, Serialize)]
-pub struct ProvisionedCapacity {
-    pub provider: String,
-    pub resource: String,
-    /// Unit-hours billed (PTU-hours, model-unit hours).
-    pub hours: f64,
-    #[serde(serialize_with = "cents")]
-    pub billed_cost: i128,
-    /// Tokens the linked gateway traffic sent to this resource.
-    pub served_tokens: f64,
-    pub served_requests: f64,
-    /// What those tokens would cost at the catalog's pay-as-you-go list price.
-    #[serde(serialize_with = "cents")]
-    pub payg_list_cost: i128,
-    /// Whether any gateway traffic was linked (by name or through the config).
-    pub linked: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]

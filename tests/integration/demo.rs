@@ -191,22 +191,43 @@ fn planted_findings_are_found_with_expected_savings() {
         cents(&f["monthly_savings"]),
         dec_cents((dec("19.50") - dec("15.60")) * days)
     );
+    // exec-assistant: Opus 4.1 ($105/day) → its same-tier successor Opus 4.5 ($35/day).
+    let f = finding(
+        &json,
+        "model_successor",
+        "exec-assistant on anthropic/claude-opus-4-1",
+    );
+    assert_eq!(
+        cents(&f["monthly_savings"]),
+        dec_cents((dec("105.00") - dec("35.00")) * days)
+    );
+    assert_eq!(f["confidence"], "high");
     // Two OpenAI orgs: reported, no saving claimed without contract terms.
     let f = finding(&json, "consolidation", "accounts org-labs, org-main");
     assert_eq!(cents(&f["monthly_savings"]), 0);
 
-    // Negative cases: long-output and chat workloads are not downshifted.
-    let kinds: Vec<String> = json["findings"]
+    // Negative cases: the long-output research agent gets no finding at all, and the chat
+    // assistant is not downshifted (its successor finding above is a same-tier move).
+    let scopes: Vec<(String, String)> = json["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| f["scope"].as_str().unwrap().to_string())
+        .map(|f| {
+            (
+                f["kind"].as_str().unwrap().to_string(),
+                f["scope"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     assert!(
-        !kinds
+        !scopes.iter().any(|(_, s)| s.contains("research-agent")),
+        "{scopes:?}"
+    );
+    assert!(
+        !scopes
             .iter()
-            .any(|s| s.contains("research-agent") || s.contains("exec-assistant")),
-        "{kinds:?}"
+            .any(|(k, s)| k == "tier_downshift" && s.contains("exec-assistant")),
+        "{scopes:?}"
     );
     // Headline: disjoint findings add up; ranked by savings.
     let total: i64 = json["findings"]
@@ -367,4 +388,36 @@ fn usage_without_a_cost_export_is_estimated_not_billed() {
         .is_empty());
     let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
     assert!(md.contains("Estimated (usage priced at list"), "{md}");
+}
+
+#[test]
+fn protected_workloads_are_never_flagged_for_a_cheaper_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = std::fs::read_to_string(repo().join("fixtures/demo.toml"))
+        .unwrap()
+        .replace(
+            "protected_workloads = []",
+            "protected_workloads = [\"support-triage\", \"exec-assistant\"]",
+        );
+    std::fs::write(dir.path().join("config.toml"), config).unwrap();
+    let (out, o) = run_ingest(
+        &repo().join("fixtures/demo"),
+        &["--config", dir.path().join("config.toml").to_str().unwrap()],
+    );
+    assert!(o.status.success());
+    let json = read_json(&out.path().join("findings.json"));
+    let scopes: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["scope"].as_str().unwrap())
+        .collect();
+    assert!(
+        !scopes
+            .iter()
+            .any(|s| s.contains("support-triage") || s.contains("exec-assistant")),
+        "{scopes:?}"
+    );
+    // The unprotected planted downshift is still there.
+    assert!(scopes.contains(&"contract-extraction on anthropic/claude-sonnet-4-5"));
 }

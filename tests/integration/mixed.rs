@@ -165,6 +165,15 @@ fn ptu_hours_are_linked_to_the_gateway_traffic_they_served() {
     assert_eq!(c["served_tokens"].as_f64(), Some(1_100_000.0));
     // 1M input at $2.50 + 0.1M output at $10.00 (gpt-4o list).
     assert_eq!(cents(&c["payg_list_cost"]), 350);
+    // …so the idle-capacity finding saves the difference.
+    let f = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "idle_capacity")
+        .unwrap();
+    assert_eq!(f["scope"], "provisioned oai-ptu");
+    assert_eq!(cents(&f["monthly_savings"]), 2400 - 350);
 }
 
 #[test]
@@ -273,5 +282,31 @@ fn the_mixed_folder_with_parquet_exports_added_still_reconciles() {
     assert_eq!(
         cents(&json["totals"]["out_of_scope_cost"]),
         dec_cents(dec("25.259"))
+    );
+}
+
+#[test]
+fn a_well_used_ptu_is_not_idle() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("in")).unwrap();
+    std::fs::copy(
+        repo().join("fixtures/mixed/azure/ea_actual_2026-10.csv"),
+        dir.path().join("in/azure.csv"),
+    )
+    .unwrap();
+    // 10M input tokens through the PTU: $25.00 at pay-as-you-go, more than its $24.00 of hours.
+    write(dir.path(), "in/gw.csv", "request_id,spend,prompt_tokens,completion_tokens,startTime,model,custom_llm_provider,api_base\nr1,0,10000000,0,2026-10-15 09:00:00,gpt-4o,azure,https://oai-ptu.openai.azure.com/openai\n");
+    let (out, o) = run_ingest(&dir.path().join("in"), &["--month", "2026-10"]);
+    assert!(o.status.success());
+    let json = read_json(&out.path().join("findings.json"));
+    assert_eq!(cents(&json["provisioned"][0]["payg_list_cost"]), 2500);
+    assert!(
+        !json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["kind"] == "idle_capacity"),
+        "{}",
+        json["findings"]
     );
 }

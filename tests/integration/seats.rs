@@ -33,6 +33,25 @@ fn copilot_activity_report_seats_are_estimated_from_the_config_price() {
         "an activity report is not a bill"
     );
 
+    // idle-dev (last active 2026-06-30) and never-dev (no activity) are idle: 2 × $19.
+    let f = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "idle_capacity")
+        .unwrap();
+    assert_eq!(f["scope"], "seats copilot");
+    assert_eq!(cents(&f["monthly_savings"]), 2 * 1900);
+    assert_eq!(cents(&f["current_monthly_cost"]), 3 * 1900);
+    assert_eq!(
+        f["confidence"], "medium",
+        "one idle seat has no recorded activity"
+    );
+    assert_eq!(
+        f["evidence"]["idle_users"],
+        serde_json::json!(["idle-dev", "never-dev"])
+    );
+
     let (rows, _) = ingest_rows(&dir.path().join("exports"));
     assert_eq!(rows.len(), 3);
     assert!(rows
