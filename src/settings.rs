@@ -31,6 +31,12 @@ pub struct AnalysisSettings {
     pub protected_workloads: Vec<String>,
     /// A seat with no activity for this many days before the month's end is idle.
     pub seat_idle_days: i64,
+    /// Caching candidates send at least this many input tokens per request …
+    pub caching_min_avg_input_tokens: f64,
+    /// … with a cached share of input below this …
+    pub caching_max_cached_share: f64,
+    /// … and are re-priced as if this share of their input were read from cache.
+    pub caching_assumed_hit_share: f64,
 }
 
 impl Default for AnalysisSettings {
@@ -44,6 +50,9 @@ impl Default for AnalysisSettings {
             allow_cross_vendor: false,
             protected_workloads: Vec::new(),
             seat_idle_days: 30,
+            caching_min_avg_input_tokens: 2_000.0,
+            caching_max_cached_share: 0.10,
+            caching_assumed_hit_share: 0.50,
         }
     }
 }

@@ -206,8 +206,8 @@ fn planted_findings_are_found_with_expected_savings() {
     let f = finding(&json, "consolidation", "accounts org-labs, org-main");
     assert_eq!(cents(&f["monthly_savings"]), 0);
 
-    // Negative cases: the long-output research agent gets no finding at all, and the chat
-    // assistant is not downshifted (its successor finding above is a same-tier move).
+    // Negative cases: the long-output research agent gets no model change (only its caching
+    // finding), and the chat assistant is not downshifted (its successor is a same-tier move).
     let scopes: Vec<(String, String)> = json["findings"]
         .as_array()
         .unwrap()
@@ -220,7 +220,9 @@ fn planted_findings_are_found_with_expected_savings() {
         })
         .collect();
     assert!(
-        !scopes.iter().any(|(_, s)| s.contains("research-agent")),
+        !scopes
+            .iter()
+            .any(|(k, s)| k != "caching" && s.contains("research-agent")),
         "{scopes:?}"
     );
     assert!(
@@ -229,14 +231,24 @@ fn planted_findings_are_found_with_expected_savings() {
             .any(|(k, s)| k == "tier_downshift" && s.contains("exec-assistant")),
         "{scopes:?}"
     );
-    // Headline: disjoint findings add up; ranked by savings.
+    // research-agent (gpt-5, 5,000 input tokens a request, nothing cached): half its 4M daily
+    // input read from cache saves 2M × (1.25 - 0.125) = $2.25 a full day.
+    let f = finding(&json, "caching", "research-agent on openai/gpt-5");
+    assert_eq!(cents(&f["monthly_savings"]), dec_cents(dec("2.25") * days));
+    // Headline: disjoint findings add up; the two on marketing-copy's gpt-4o spend ($516.75)
+    // combine: the consolidation saves 20%, caching then saves its share of the remaining 80%.
     let total: i64 = json["findings"]
         .as_array()
         .unwrap()
         .iter()
         .map(|f| cents(&f["monthly_savings"]))
         .sum();
-    assert_eq!(cents(&json["headline"]["monthly_savings"]), total);
+    let caching_gpt4o = dec("1.875") * days; // 1.5M × (2.50 - 1.25) a full day
+    let overlap = caching_gpt4o * dec("0.2");
+    assert_eq!(
+        cents(&json["headline"]["monthly_savings"]),
+        total - dec_cents(overlap)
+    );
     let savings: Vec<i64> = json["findings"]
         .as_array()
         .unwrap()
