@@ -99,7 +99,11 @@ impl Finding {
             scope: scope.to_string(),
             current_monthly_cost_nano: current_nano,
             monthly_savings_nano: savings,
-            annual_savings_nano: savings.saturating_mul(12),
+            // Twelve times the monthly figure as shown (whole cents), so the two can be checked
+            // against each other by hand.
+            annual_savings_nano: (money::nanos_to_cents(savings as i128) as i64)
+                .saturating_mul(12)
+                .saturating_mul(money::NANO / 100),
             confidence,
             evidence,
             action,
@@ -295,6 +299,13 @@ mod tests {
         // 50% then 50% of the same 100 is 75, not 100.
         let f = [finding(100, 50, &["a"]), finding(100, 50, &["a"])];
         assert_eq!(combined_savings(&f), 75);
+    }
+
+    #[test]
+    fn annual_is_twelve_times_the_monthly_figure_shown() {
+        // $59.625 a month shows as $59.63; the year is 12 × 59.63, not 12 × 59.625.
+        let f = finding(100_000_000_000, 59_625_000_000, &["a"]);
+        assert_eq!(f.annual_savings_nano, 715_560_000_000);
     }
 
     #[test]

@@ -182,7 +182,7 @@ impl Report {
         }
         Headline {
             monthly_savings: monthly,
-            annual_savings: monthly * 12,
+            annual_savings: money::nanos_to_cents(monthly) * 12 * (money::NANO / 100) as i128,
             share_of_spend: if spend > 0 {
                 (money::nanos_to_cents(monthly) as f64 / money::nanos_to_cents(spend) as f64
                     * 10_000.0)
