@@ -310,3 +310,35 @@ fn a_well_used_ptu_is_not_idle() {
         json["findings"]
     );
 }
+
+#[test]
+fn billing_discrepancy_over_and_under_list() {
+    let usage = "start_time,end_time,project_id,num_model_requests,api_key_id,model,batch,service_tier,input_tokens,output_tokens,input_cached_tokens\n\
+1790812800,1790899200,proj_a,10.0,key_a,gpt-4.1-2025-04-14,FALSE,default,100000000.0,0.0,0.0\n\
+1790812800,1790899200,proj_a,10.0,key_a,gpt-4o-2024-08-06,FALSE,default,100000000.0,0.0,0.0\n";
+    // gpt-4.1: 100M input is $200.00 at list, billed $230.00 (+15%). gpt-4o: $250.00 at list,
+    // billed $200.00 (a 20% discount nobody recorded).
+    let cost = "start_time,end_time,start_time_iso,end_time_iso,amount_value,amount_currency,line_item,project_id,organization_id,organization_name\n\
+1790812800,1790899200,a,b,230.00,usd,\"gpt-4.1-2025-04-14, input\",proj_a,org-a,A\n\
+1790812800,1790899200,a,b,200.00,usd,\"gpt-4o-2024-08-06, input\",proj_a,org-a,A\n";
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "usage.csv", usage);
+    write(dir.path(), "cost.csv", cost);
+    let (out, o) = run_ingest(dir.path(), &["--month", "2026-10"]);
+    assert!(o.status.success());
+    let json = read_json(&out.path().join("findings.json"));
+    let by_scope = |s: &str| {
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["kind"] == "billing_discrepancy" && f["scope"] == s)
+            .cloned()
+    };
+    let over = by_scope("model openai/gpt-4.1").expect("overbilling reported");
+    assert_eq!(cents(&over["monthly_savings"]), 3000);
+    assert_eq!(over["confidence"], "medium");
+    let under = by_scope("model openai/gpt-4o").expect("unrecorded discount reported");
+    assert_eq!(cents(&under["monthly_savings"]), 0);
+    assert_eq!(under["confidence"], "low");
+}

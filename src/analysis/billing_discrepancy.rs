@@ -1,0 +1,91 @@
+//! `billing_discrepancy`: a model's billed cost differs from the catalog list cost of the usage
+//! the provider's own usage export reports for it, by more than `discrepancy_tolerance` (5%).
+//!
+//! Only providers whose quantities come from their own usage export are compared (a gateway log
+//! covers part of the traffic and would fake a discrepancy), and only models whose usage is
+//! fully priced. Billed above list is claimed as a saving (overbilling, a tier billed that was
+//! not used); billed below list is reported with no saving (a discount the contract overlay
+//! should state). Until the customer overlay exists, "contracted" is the list price: confidence
+//! `medium` when billed is above list, `low` below.
+
+use super::{Analysis, AnalysisCtx, Confidence, Finding};
+use crate::money;
+use anyhow::Result;
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub struct BillingDiscrepancy;
+
+impl Analysis for BillingDiscrepancy {
+    fn id(&self) -> &'static str {
+        "billing_discrepancy"
+    }
+
+    fn run(&self, ctx: &AnalysisCtx) -> Result<Vec<Finding>> {
+        let from_usage: BTreeSet<(&str, &str)> = ctx
+            .profiles
+            .iter()
+            .filter(|p| p.source == "usage")
+            .map(|p| (p.provider.as_str(), p.model_id.as_str()))
+            .collect();
+        let mut rows: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+        for p in ctx.profiles.iter().filter(|p| p.source == "usage") {
+            *rows
+                .entry((p.provider.as_str(), p.model_id.as_str()))
+                .or_default() += p.rows;
+        }
+        let mut out = Vec::new();
+        for ((provider, model), (billed, list)) in &ctx.model_money {
+            if !from_usage.contains(&(provider.as_str(), model.as_str()))
+                || *billed <= 0
+                || *list <= 0
+            {
+                continue;
+            }
+            let gap = *billed - *list;
+            let share = gap as f64 / *list as f64;
+            if share.abs() <= ctx.settings.discrepancy_tolerance {
+                continue;
+            }
+            let over = gap > 0;
+            let savings = gap.max(0);
+            if over && money::nanos_to_f64(savings) < ctx.settings.min_monthly_savings {
+                continue;
+            }
+            let evidence = json!({
+                "billed_cost": money::nanos_to_cent_f64(*billed as i128),
+                "list_cost_of_reported_usage": money::nanos_to_cent_f64(*list as i128),
+                "difference": money::nanos_to_cent_f64(gap as i128),
+                "difference_share": share,
+                "tolerance": ctx.settings.discrepancy_tolerance,
+                "usage_rows": rows.get(&(provider.as_str(), model.as_str())),
+                "lines": "ledger.parquet rows with this provider and model_id: record_role billed (the bill) and usage (the list-priced usage)",
+                "assumptions": [
+                    "the provider's usage export covers all of this model's billed usage",
+                    "no negotiated discount applies (no customer overlay yet): contracted = list",
+                ],
+            });
+            out.push(Finding::new(
+                "billing_discrepancy",
+                provider,
+                &format!("model {model}"),
+                if over {
+                    format!("{model} billed {:.1}% above the list cost of its usage", share * 100.0)
+                } else {
+                    format!("{model} billed {:.1}% below the list cost of its usage", -share * 100.0)
+                },
+                *billed,
+                savings,
+                if over { Confidence::Medium } else { Confidence::Low },
+                evidence,
+                if over {
+                    format!("reconcile {provider}'s invoice for {model} against its usage export and claim the difference, or correct the service tier")
+                } else {
+                    format!("record {provider}'s discount for {model} in the customer overlay so savings are computed on contracted prices")
+                },
+                Vec::new(),
+            ));
+        }
+        Ok(out)
+    }
+}
