@@ -7,6 +7,7 @@
 //! Every finding carries the numbers it used in `evidence`, and a confidence under documented
 //! rules (see each analysis). Savings never exceed the cost they act on.
 
+mod anomaly;
 mod billing_discrepancy;
 mod caching;
 mod consolidation;
@@ -187,6 +188,7 @@ pub fn registry() -> Vec<Box<dyn Analysis>> {
         Box::new(idle_capacity::IdleCapacity),
         Box::new(caching::Caching),
         Box::new(billing_discrepancy::BillingDiscrepancy),
+        Box::new(anomaly::Anomaly),
     ]
 }
 

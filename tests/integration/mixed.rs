@@ -342,3 +342,41 @@ fn billing_discrepancy_over_and_under_list() {
     assert_eq!(cents(&under["monthly_savings"]), 0);
     assert_eq!(under["confidence"], "low");
 }
+
+#[test]
+fn anomalies_spike_and_new_model_are_reported_without_a_saving() {
+    let mut cost = String::from("start_time,end_time,start_time_iso,end_time_iso,amount_value,amount_currency,line_item,project_id,organization_id,organization_name\n");
+    for d in 0..14i64 {
+        let start = 1_790_812_800 + d * 86_400;
+        let amount = if d == 9 { "100.00" } else { "10.00" }; // 2026-10-10 spikes
+        cost.push_str(&format!(
+            "{start},{},a,b,{amount},usd,\"gpt-4.1, input\",proj_a,org-a,A\n",
+            start + 86_400
+        ));
+    }
+    // A model first billed on 2026-10-20, after the first week.
+    let late = 1_790_812_800 + 19 * 86_400;
+    cost.push_str(&format!(
+        "{late},{},a,b,5.00,usd,\"gpt-5-mini, input\",proj_a,org-a,A\n",
+        late + 86_400
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "cost.csv", &cost);
+    let (out, o) = run_ingest(dir.path(), &["--month", "2026-10"]);
+    assert!(o.status.success());
+    let json = read_json(&out.path().join("findings.json"));
+    let anomalies: Vec<&serde_json::Value> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "anomaly")
+        .collect();
+    let scopes: Vec<&str> = anomalies
+        .iter()
+        .map(|f| f["scope"].as_str().unwrap())
+        .collect();
+    assert!(scopes.contains(&"spend spike 2026-10-10"), "{scopes:?}");
+    assert!(scopes.contains(&"new model gpt-5-mini"), "{scopes:?}");
+    assert!(!scopes.iter().any(|s| s.contains("gpt-4.1")), "{scopes:?}");
+    assert!(anomalies.iter().all(|f| cents(&f["monthly_savings"]) == 0));
+}

@@ -1,0 +1,129 @@
+//! `anomaly`: things a FinOps lead should look at, with no saving claimed.
+//!
+//! * **Daily spikes**: a day whose billed spend for a provider is more than 3× that provider's
+//!   median day this month (and at least `min_monthly_savings`). Confidence `medium`.
+//! * **New this month**: a model or API key that first appears after the month's first week.
+//!   Confidence `low` (it may be a planned launch).
+
+use super::{Analysis, AnalysisCtx, Confidence, Finding};
+use crate::ledger::{RecordRole, RowFilter};
+use crate::money;
+use anyhow::Result;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+pub struct Anomaly;
+
+const SPIKE_FACTOR: i64 = 3;
+
+impl Analysis for Anomaly {
+    fn id(&self) -> &'static str {
+        "anomaly"
+    }
+
+    fn run(&self, ctx: &AnalysisCtx) -> Result<Vec<Finding>> {
+        let billed = RowFilter {
+            role: Some(RecordRole::Billed),
+            ..Default::default()
+        };
+        // Day = the first ten characters of the period start (`YYYY-MM-DD`).
+        let mut daily: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+        for r in ctx.ledger.aggregate(
+            &billed,
+            &["provider", "charge_period_start"],
+            &["billed_cost_nano"],
+            &[],
+        )? {
+            let day = r.key(1).chars().take(10).collect::<String>();
+            *daily
+                .entry(r.key(0).to_string())
+                .or_default()
+                .entry(day)
+                .or_default() += r.ints[0];
+        }
+        let mut out = Vec::new();
+        for (provider, days) in &daily {
+            if days.len() < 7 {
+                continue; // too few days for a baseline
+            }
+            let mut values: Vec<i64> = days.values().copied().collect();
+            values.sort_unstable();
+            let median = values[values.len() / 2];
+            for (day, spend) in days {
+                if median > 0
+                    && *spend > median * SPIKE_FACTOR
+                    && money::nanos_to_f64(*spend) >= ctx.settings.min_monthly_savings
+                {
+                    out.push(Finding::new(
+                        "anomaly",
+                        provider,
+                        &format!("spend spike {day}"),
+                        format!("{provider} billed {:.1}× its median day on {day}", *spend as f64 / median as f64),
+                        *spend,
+                        0,
+                        Confidence::Medium,
+                        json!({
+                            "day": day,
+                            "billed_cost": money::nanos_to_cent_f64(*spend as i128),
+                            "median_day": money::nanos_to_cent_f64(median as i128),
+                            "days_in_month_with_spend": days.len(),
+                            "rule": format!("a day above {SPIKE_FACTOR}× the provider's median day"),
+                        }),
+                        format!("find what ran on {day} (ledger.parquet rows of {provider} that day) and whether it will recur"),
+                        Vec::new(),
+                    ));
+                }
+            }
+        }
+        out.extend(new_this_month(ctx)?);
+        Ok(out)
+    }
+}
+
+fn new_this_month(ctx: &AnalysisCtx) -> Result<Vec<Finding>> {
+    let first_week_end = ctx.month.start_ms() + 7 * 86_400_000;
+    let mut out = Vec::new();
+    for (key, label) in [("model_raw", "model"), ("api_key", "API key")] {
+        let rows = ctx.ledger.aggregate(
+            &RowFilter::default(),
+            &["provider", key, "charge_period_start"],
+            &["billed_cost_nano"],
+            &[],
+        )?;
+        let mut first: BTreeMap<(String, String), (String, i64)> = BTreeMap::new();
+        for r in &rows {
+            let Some(name) = r.keys[1].clone() else {
+                continue;
+            };
+            let day = r.key(2).chars().take(10).collect::<String>();
+            let e = first
+                .entry((r.key(0).to_string(), name))
+                .or_insert((day.clone(), 0));
+            if day < e.0 {
+                e.0 = day;
+            }
+            e.1 += r.ints[0];
+        }
+        for ((provider, name), (day, billed)) in first {
+            let Some(ms) = crate::ingest::parse_timestamp_ms(&day) else {
+                continue;
+            };
+            if ms < first_week_end {
+                continue;
+            }
+            out.push(Finding::new(
+                "anomaly",
+                &provider,
+                &format!("new {label} {name}"),
+                format!("New {label} `{name}` first seen on {day}"),
+                billed.max(0),
+                0,
+                Confidence::Low,
+                json!({ "first_seen": day, "billed_cost_since": money::nanos_to_cent_f64(billed as i128), "rule": "first seen after the month's first week" }),
+                format!("confirm that `{name}` is a planned {label} and has an owner"),
+                Vec::new(),
+            ));
+        }
+    }
+    Ok(out)
+}
