@@ -31,6 +31,8 @@ pub struct AnalysisSettings {
     pub protected_workloads: Vec<String>,
     /// A seat with no activity for this many days before the month's end is idle.
     pub seat_idle_days: i64,
+    /// Workloads known to be offline (not latency-bound): batch-eligible without tag evidence.
+    pub offline_workloads: Vec<String>,
     /// Billed cost may differ from the catalog list cost of the same usage by this share before
     /// a `billing_discrepancy` is reported.
     pub discrepancy_tolerance: f64,
@@ -53,6 +55,7 @@ impl Default for AnalysisSettings {
             allow_cross_vendor: false,
             protected_workloads: Vec::new(),
             seat_idle_days: 30,
+            offline_workloads: Vec::new(),
             discrepancy_tolerance: 0.05,
             caching_min_avg_input_tokens: 2_000.0,
             caching_max_cached_share: 0.10,

@@ -8,6 +8,7 @@
 //! rules (see each analysis). Savings never exceed the cost they act on.
 
 mod anomaly;
+mod batch_eligible;
 mod billing_discrepancy;
 mod caching;
 mod consolidation;
@@ -187,6 +188,7 @@ pub fn registry() -> Vec<Box<dyn Analysis>> {
         Box::new(consolidation::Consolidation),
         Box::new(idle_capacity::IdleCapacity),
         Box::new(caching::Caching),
+        Box::new(batch_eligible::BatchEligible),
         Box::new(billing_discrepancy::BillingDiscrepancy),
         Box::new(anomaly::Anomaly),
     ]

@@ -433,3 +433,38 @@ fn protected_workloads_are_never_flagged_for_a_cheaper_model() {
     // The unprotected planted downshift is still there.
     assert!(scopes.contains(&"contract-extraction on anthropic/claude-sonnet-4-5"));
 }
+
+#[test]
+fn an_offline_workload_is_batch_eligible_and_combines_with_its_downshift() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = std::fs::read_to_string(repo().join("fixtures/demo.toml"))
+        .unwrap()
+        .replace(
+            "protected_workloads = []",
+            "protected_workloads = []\noffline_workloads = [\"support-triage\"]",
+        );
+    std::fs::write(dir.path().join("config.toml"), config).unwrap();
+    let (out, o) = run_ingest(
+        &repo().join("fixtures/demo"),
+        &["--config", dir.path().join("config.toml").to_str().unwrap()],
+    );
+    assert!(o.status.success());
+    let json = read_json(&out.path().join("findings.json"));
+    let f = finding(&json, "batch_eligible", "support-triage on openai/gpt-4.1");
+    // Batch halves every rate: half of $1,563.50.
+    assert_eq!(
+        cents(&f["monthly_savings"]),
+        dec_cents(dec("59.00") * Decimal::new(265, 1) / Decimal::from(2))
+    );
+    assert_eq!(f["confidence"], "medium");
+    // Downshift (80%) then batch on what is left: the headline grows by 50% of the remaining
+    // 20% of $1,563.50, not by the batch finding's own $781.75.
+    let (base, _) = demo();
+    let base = read_json(&base.path().join("findings.json"));
+    let grown =
+        cents(&json["headline"]["monthly_savings"]) - cents(&base["headline"]["monthly_savings"]);
+    assert_eq!(
+        grown,
+        dec_cents(dec("59.00") * Decimal::new(265, 1) * dec("0.2") / Decimal::from(2))
+    );
+}

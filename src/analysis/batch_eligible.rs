@@ -1,0 +1,98 @@
+//! `batch_eligible`: offline workloads running at the standard tier, re-priced at the batch
+//! (or flex) rate of the same model.
+//!
+//! Offline means: listed in the config's `offline_workloads` (confidence `medium`), or tagged
+//! offline in the source (a request tag, label or resource tag containing `offline`, `batch`,
+//! `nightly`, `backfill` or `etl`; confidence `low`). Detection from a uniform arrival pattern in
+//! gateway logs is not built yet. Saving: the same mix priced at the batch rate.
+
+use super::{price_profile, Analysis, AnalysisCtx, Confidence, Finding};
+use crate::ledger::{RowFilter, ServiceTier};
+use crate::money;
+use anyhow::Result;
+use serde_json::json;
+use std::collections::BTreeSet;
+
+pub struct BatchEligible;
+
+const OFFLINE_WORDS: &[&str] = &["offline", "batch", "nightly", "backfill", "etl"];
+
+impl Analysis for BatchEligible {
+    fn id(&self) -> &'static str {
+        "batch_eligible"
+    }
+
+    fn run(&self, ctx: &AnalysisCtx) -> Result<Vec<Finding>> {
+        let mut tagged: BTreeSet<String> = BTreeSet::new();
+        for r in ctx
+            .ledger
+            .aggregate(&RowFilter::default(), &["workload", "tags"], &[], &[])?
+        {
+            let tags = r.key(1).to_ascii_lowercase();
+            if OFFLINE_WORDS.iter().any(|w| tags.contains(w)) {
+                tagged.insert(r.key(0).to_string());
+            }
+        }
+        let at = ctx.reference_ms();
+        let mut out = Vec::new();
+        for p in ctx
+            .profiles
+            .iter()
+            .filter(|p| p.tier == ServiceTier::Standard)
+        {
+            let declared = ctx
+                .settings
+                .offline_workloads
+                .iter()
+                .any(|w| w == &p.workload);
+            if !declared && !tagged.contains(&p.workload) {
+                continue;
+            }
+            let mut batch = p.clone();
+            batch.tier = ServiceTier::Batch;
+            let (Ok((now_ref, price)), Ok((batch_ref, batch_price))) = (
+                price_profile(ctx.catalog, &p.model_id, p, at),
+                price_profile(ctx.catalog, &p.model_id, &batch, at),
+            ) else {
+                continue; // no batch rate for this model
+            };
+            if now_ref <= 0 || batch_ref >= now_ref {
+                continue;
+            }
+            let fraction = 1.0 - batch_ref as f64 / now_ref as f64;
+            let ratio = ctx.billed_ratio(&p.provider, &p.model_id);
+            let current = (p.list_cost_nano as f64 * ratio.unwrap_or(1.0)).round() as i64;
+            let savings = (current as f64 * fraction).round() as i64;
+            if money::nanos_to_f64(savings) < ctx.settings.min_monthly_savings {
+                continue;
+            }
+            out.push(Finding::new(
+                "batch_eligible",
+                &p.provider,
+                &format!("{} on {}", p.workload, p.model_id),
+                format!("Run `{}` through the batch API", p.workload),
+                current,
+                savings,
+                if declared { Confidence::Medium } else { Confidence::Low },
+                json!({
+                    "offline_because": if declared { "listed in config `offline_workloads`" } else { "tagged offline / batch / nightly / backfill / etl in the source" },
+                    "prices": {
+                        "standard": price,
+                        "standard_list_cost_same_mix": money::nanos_to_cent_f64(now_ref as i128),
+                        "batch": batch_price,
+                        "batch_list_cost_same_mix": money::nanos_to_cent_f64(batch_ref as i128),
+                    },
+                    "formula": {
+                        "list_cost_this_month": money::nanos_to_cent_f64(p.list_cost_nano as i128),
+                        "billed_to_list_ratio": ratio,
+                        "saving_fraction": fraction,
+                    },
+                    "assumptions": ["the workload tolerates the batch API's turnaround (up to 24 hours)"],
+                }),
+                format!("submit `{}`'s requests through the batch API", p.workload),
+                vec![p.key()],
+            ));
+        }
+        Ok(out)
+    }
+}
