@@ -2,8 +2,10 @@
 //!
 //! * **Daily spikes**: a day whose billed spend for a provider is more than 3× that provider's
 //!   median day this month (and at least `min_monthly_savings`). Confidence `medium`.
-//! * **New this month**: a model or API key that first appears after the month's first week.
-//!   Confidence `low` (it may be a planned launch).
+//! * **New this month**: a model or API key that first appears after the month's first week
+//!   in a bill or a provider usage export (gateway logs are left out: their keys are often per
+//!   user). Confidence `low` (it may be a planned launch). More than ten become one summary
+//!   finding per provider.
 
 use super::{Analysis, AnalysisCtx, Confidence, Finding};
 use crate::ledger::{RecordRole, RowFilter};
@@ -15,6 +17,8 @@ use std::collections::BTreeMap;
 pub struct Anomaly;
 
 const SPIKE_FACTOR: i64 = 3;
+/// Above this many new models or keys, one summary finding per provider replaces the list.
+const MAX_NEW: usize = 10;
 
 impl Analysis for Anomaly {
     fn id(&self) -> &'static str {
@@ -84,8 +88,13 @@ fn new_this_month(ctx: &AnalysisCtx) -> Result<Vec<Finding>> {
     let first_week_end = ctx.month.start_ms() + 7 * 86_400_000;
     let mut out = Vec::new();
     for (key, label) in [("model_raw", "model"), ("api_key", "API key")] {
+        // Bills and provider usage exports only: gateway logs often carry one hashed key per
+        // user or request, which would make every key "new".
         let rows = ctx.ledger.aggregate(
-            &RowFilter::default(),
+            &RowFilter {
+                roles_not: Some(RecordRole::Gateway),
+                ..Default::default()
+            },
             &["provider", key, "charge_period_start"],
             &["billed_cost_nano"],
             &[],
@@ -104,13 +113,37 @@ fn new_this_month(ctx: &AnalysisCtx) -> Result<Vec<Finding>> {
             }
             e.1 += r.ints[0];
         }
-        for ((provider, name), (day, billed)) in first {
-            let Some(ms) = crate::ingest::parse_timestamp_ms(&day) else {
-                continue;
-            };
-            if ms < first_week_end {
-                continue;
+        let late: Vec<((String, String), (String, i64))> = first
+            .into_iter()
+            .filter(|(_, (day, _))| {
+                crate::ingest::parse_timestamp_ms(day).is_some_and(|ms| ms >= first_week_end)
+            })
+            .collect();
+        // More than a handful is a pattern, not a list to read: one summary per provider.
+        if late.len() > MAX_NEW {
+            let mut by_provider: BTreeMap<String, (usize, i64)> = BTreeMap::new();
+            for ((provider, _), (_, billed)) in &late {
+                let e = by_provider.entry(provider.clone()).or_default();
+                e.0 += 1;
+                e.1 += billed;
             }
+            for (provider, (n, billed)) in by_provider {
+                out.push(Finding::new(
+                    "anomaly",
+                    &provider,
+                    &format!("new {label}s"),
+                    format!("{n} {label}s first seen after the first week"),
+                    billed.max(0),
+                    0,
+                    Confidence::Low,
+                    json!({ "count": n, "billed_cost_since": money::nanos_to_cent_f64(billed as i128), "rule": "first seen after the month's first week" }),
+                    format!("review the {n} new {label}s of {provider} in ledger.parquet"),
+                    Vec::new(),
+                ));
+            }
+            continue;
+        }
+        for ((provider, name), (day, billed)) in late {
             out.push(Finding::new(
                 "anomaly",
                 &provider,

@@ -380,3 +380,37 @@ fn anomalies_spike_and_new_model_are_reported_without_a_saving() {
     assert!(!scopes.iter().any(|s| s.contains("gpt-4.1")), "{scopes:?}");
     assert!(anomalies.iter().all(|f| cents(&f["monthly_savings"]) == 0));
 }
+
+#[test]
+fn many_new_keys_are_one_summary_and_gateway_keys_are_not_new() {
+    let mut cost = String::from("start_time,end_time,start_time_iso,end_time_iso,amount_value,amount_currency,line_item,project_id,organization_id,organization_name,api_key_id\n");
+    cost.push_str("1790812800,1790899200,a,b,1.00,usd,\"gpt-4.1, input\",proj_a,org-a,A,key_old\n");
+    for k in 0..12 {
+        let start = 1_790_812_800 + 20 * 86_400;
+        cost.push_str(&format!(
+            "{start},{},a,b,1.00,usd,\"gpt-4.1, input\",proj_a,org-a,A,key_{k}\n",
+            start + 86_400
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "cost.csv", &cost);
+    // A gateway log whose keys are hashed per request: none of them is reported.
+    let mut gw = String::from("request_id,spend,prompt_tokens,completion_tokens,startTime,model,custom_llm_provider,api_key\n");
+    for k in 0..30 {
+        gw.push_str(&format!(
+            "r{k},0,100,10,2026-10-25 10:00:00,gpt-4.1,openai,hash{k}\n"
+        ));
+    }
+    write(dir.path(), "gw.csv", &gw);
+    let (out, o) = run_ingest(dir.path(), &["--month", "2026-10"]);
+    assert!(o.status.success());
+    let json = read_json(&out.path().join("findings.json"));
+    let scopes: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "anomaly")
+        .map(|f| f["scope"].as_str().unwrap())
+        .collect();
+    assert_eq!(scopes, vec!["new API keys"], "{scopes:?}");
+}
