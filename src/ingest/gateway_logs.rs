@@ -125,19 +125,6 @@ impl Format for LiteLlmPayloadJsonl {
     }
 }
 
-/// Helicone's provider names (`OPENAI`, `ANTHROPIC`, …) to ours.
-fn helicone_provider(p: &str) -> &'static str {
-    match p.to_ascii_lowercase().as_str() {
-        "openai" => "openai",
-        "anthropic" => "anthropic",
-        "azure" => "azure",
-        "bedrock" | "aws" => "aws",
-        "google" | "vertex" | "gemini" => "gcp",
-        "openrouter" => "openrouter",
-        _ => "other",
-    }
-}
-
 impl Format for HeliconeCsv {
     fn id(&self) -> &'static str {
         "helicone_csv"
@@ -177,7 +164,7 @@ impl Format for HeliconeCsv {
         let t = row.timestamp("request_created_at")?;
         // The CLI export has no provider column; the model's catalog vendor is known later, so
         // keep `other` unless the row says.
-        let provider = helicone_provider(row.get("provider").unwrap_or(""));
+        let provider = provider_of(row.get("provider").unwrap_or(""));
         let mut base = LedgerRow::new(
             provider,
             RecordRole::Gateway,
@@ -227,7 +214,7 @@ impl Format for HeliconeJson {
         out: &mut Vec<LedgerRow>,
     ) -> Result<RowFate, RowError> {
         let t = timestamp(r, "request_created_at")?;
-        let provider = helicone_provider(&text(r, "provider").unwrap_or_default());
+        let provider = provider_of(&text(r, "provider").unwrap_or_default());
         let mut base = LedgerRow::new(
             provider,
             RecordRole::Gateway,

@@ -14,14 +14,15 @@ use crate::ledger::{ChargeKind, LedgerRow, RecordRole};
 
 pub struct LiteLlmSpendCsv;
 
-/// Maps LiteLLM's `custom_llm_provider` to our provider ids.
+/// Maps a gateway's provider name to our provider ids: LiteLLM's `custom_llm_provider`
+/// (`vertex_ai`, `bedrock_converse`, …) and Helicone's `provider` (`OPENAI`, `GOOGLE`, …).
 pub fn provider_of(custom: &str) -> &'static str {
     match custom.to_ascii_lowercase().as_str() {
         "openai" | "text-completion-openai" => "openai",
         "anthropic" => "anthropic",
         "azure" | "azure_ai" | "azure_text" => "azure",
-        "bedrock" | "bedrock_converse" | "sagemaker" => "aws",
-        "vertex_ai" | "vertex_ai_beta" | "gemini" => "gcp",
+        "bedrock" | "bedrock_converse" | "sagemaker" | "aws" => "aws",
+        "vertex_ai" | "vertex_ai_beta" | "gemini" | "google" | "vertex" => "gcp",
         "openrouter" => "openrouter",
         "deepseek" => "deepseek",
         "mistral" => "mistral",
