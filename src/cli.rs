@@ -64,6 +64,10 @@ pub enum PricingCommand {
         /// Date, `YYYY-MM-DD`. Default: today (UTC).
         #[arg(long, value_name = "DATE")]
         at: Option<String>,
+        /// Platform whose SKU to show (`aws-bedrock`, `azure`, `gcp-vertex`, `openrouter`, …).
+        /// Default: what the model string says, else the vendor's own API.
+        #[arg(long, value_name = "PLATFORM")]
+        platform: Option<String>,
         /// Pricing catalog folder. Default: the catalog built into this binary.
         #[arg(long, value_name = "DIR", env = "SPEND_AUDIT_CATALOG")]
         catalog: Option<PathBuf>,

@@ -113,10 +113,15 @@ fn pricing(cmd: PricingCommand) -> Result<ExitCode> {
                 ExitCode::from(1)
             })
         }
-        PricingCommand::Show { model, at, catalog } => {
+        PricingCommand::Show {
+            model,
+            at,
+            platform,
+            catalog,
+        } => {
             let catalog = load_catalog(catalog.as_deref())?;
             let at = day_arg(at.as_deref(), "--at")?;
-            match check::show(&catalog, &model, at) {
+            match check::show(&catalog, &model, at, platform.as_deref()) {
                 Ok(text) => {
                     print!("{text}");
                     Ok(ExitCode::SUCCESS)

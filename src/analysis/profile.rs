@@ -81,7 +81,7 @@ pub fn price_profile(
         if qty <= 0.0 {
             continue;
         }
-        let (rate, per) = rate_for(period, kind, ttl, p.tier)?;
+        let (rate, per) = rate_for(period, kind, ttl, p.tier, false)?;
         total = total.saturating_add(cost_nanos(qty, rate, per));
     }
     Ok((

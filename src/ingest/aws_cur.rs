@@ -118,6 +118,7 @@ fn parse(
     r.cache_ttl = meter.cache_ttl;
     r.service_tier = meter.tier;
     r.region = region_label(row.get(cols.region), meter.region_class);
+    r.region_class = meter.region_class;
     if let Some(tags) = row.get("resource_tags").filter(|t| t.starts_with('{')) {
         r.tags = Some(tags.to_string());
         r.workload = workload_tag(Some(tags));

@@ -168,6 +168,7 @@ impl Format for AzureCostCsv {
             .and_then(cognitive_account)
             .or_else(|| row.text("subscriptionname"));
         r.region = region_label(row.get("resourcelocation"), meter.region_class);
+        r.region_class = meter.region_class;
         r.tags = azure_tags(row.get("tags"));
         // PTU reservations (`ChargeType = Purchase`, `PricingModel = Reservation`, 1/Month) and
         // their unused share (`UnusedReservation`) stay visible as such.

@@ -167,6 +167,7 @@ impl Format for FocusCsv {
             r.cache_ttl = m.cache_ttl;
             r.service_tier = m.tier;
             r.region = region_label(r.region.as_deref(), m.region_class);
+            r.region_class = m.region_class;
             let qty = row.count("consumedquantity")?;
             let qty = if qty > 0.0 {
                 qty

@@ -32,7 +32,7 @@ fn reported(v: Option<&Value>) -> Option<i64> {
 /// Input (uncached), cached input, output and one request, with the source's own cost on the
 /// request line only so sums stay right.
 fn gateway_rows(
-    base: LedgerRow,
+    mut base: LedgerRow,
     prompt: f64,
     cached: f64,
     completion: f64,
@@ -40,6 +40,7 @@ fn gateway_rows(
     out: &mut Vec<LedgerRow>,
 ) {
     let cached = cached.min(prompt);
+    base.prompt_tokens = Some(prompt);
     push_parts(
         &base,
         [

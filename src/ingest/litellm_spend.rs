@@ -124,6 +124,7 @@ impl Format for LiteLlmSpendCsv {
             row.get("model").or(row.get("model_id")),
         );
         base.source_reported_cost_nano = row.money_opt("spend")?;
+        base.prompt_tokens = Some(prompt);
         let parts = [
             (ChargeKind::Input, prompt - cached, "tokens"),
             (ChargeKind::CachedInput, cached, "tokens"),

@@ -58,6 +58,7 @@ impl Format for OpenRouterActivityCsv {
         base.api_key = row.text("api_key_name");
         let prompt = row.count("tokens_prompt")?;
         let cached = row.count("tokens_cached")?.min(prompt);
+        base.prompt_tokens = Some(prompt);
         // The money rides on the request line; token lines carry quantities for comparison.
         let mut money = base.clone();
         money.billed_cost_nano = Some(row.money("cost_total")?);

@@ -25,7 +25,7 @@
 //! | `region` | str? | region or geo |
 //! | `resource` | str? | billed or serving resource (Azure OpenAI account, Bedrock ARN); gateway rows name the resource their endpoint points at |
 //! | `tags` | str? | JSON object |
-//! | `price_ref` | str? | `catalog release / model / price period` used |
+//! | `price_ref` | str? | `catalog release / SKU (model@platform:region) / price period` used, with `/long-context` when the cliff applied |
 //! | `unpriced_reason` | str? | why no list cost could be computed |
 //! | `source_file`, `source_line` | str, u32 | provenance: the input file (relative to the input folder) and its 1-based line |
 //!
@@ -186,6 +186,12 @@ pub struct LedgerRow {
     /// models included), or for gateway rows the account their endpoint names. Lower-case.
     pub resource: Option<String>,
     pub tags: Option<String>,
+    /// Region class the bill states for the serving deployment (`global`, `geo`, `data-zone`,
+    /// `regional`); used to pick the SKU, recorded in `price_ref`.
+    pub region_class: Option<&'static str>,
+    /// Whole-request prompt size (input + cache reads + cache writes) where the source is per
+    /// request; decides long-context cliffs. `None` for daily or monthly aggregates.
+    pub prompt_tokens: Option<f64>,
     pub price_ref: Option<String>,
     pub unpriced_reason: Option<String>,
     pub source_file: String,
@@ -227,6 +233,8 @@ impl LedgerRow {
             region: None,
             resource: None,
             tags: None,
+            region_class: None,
+            prompt_tokens: None,
             price_ref: None,
             unpriced_reason: None,
             source_file: source_file.to_string(),

@@ -47,6 +47,24 @@ pub enum PeriodStatus {
     Cancelled,
 }
 
+/// Rates that replace the period's base rates for a whole request whose prompt (input plus
+/// cache reads and writes) is larger than `above` tokens: a cliff, not a marginal tier.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LongContext {
+    pub above: u64,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub input: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub output: Decimal,
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub cached_input: Option<Decimal>,
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub cache_write_5m: Option<Decimal>,
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub cache_write_1h: Option<Decimal>,
+}
+
 /// Rates in USD per 1M tokens (`request` per request) valid on `[from, to)`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -77,6 +95,102 @@ pub struct PricePeriod {
     #[serde(default, with = "rust_decimal::serde::str_option")]
     pub priority: Option<Decimal>,
     #[serde(default)]
+    pub long_context: Option<LongContext>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl PricePeriod {
+    /// The same period with every per-unit rate multiplied (a platform or region premium).
+    /// Tier multipliers (batch, flex, priority) are ratios and stay as they are.
+    pub fn scaled(&self, factor: Decimal) -> PricePeriod {
+        let mut p = self.clone();
+        if factor == Decimal::ONE {
+            return p;
+        }
+        let m = |d: &mut Decimal| *d *= factor;
+        let mo = |d: &mut Option<Decimal>| {
+            if let Some(d) = d {
+                *d *= factor
+            }
+        };
+        m(&mut p.input);
+        m(&mut p.output);
+        mo(&mut p.cached_input);
+        mo(&mut p.cache_write_5m);
+        mo(&mut p.cache_write_1h);
+        mo(&mut p.request);
+        if let Some(lc) = &mut p.long_context {
+            m(&mut lc.input);
+            m(&mut lc.output);
+            mo(&mut lc.cached_input);
+            mo(&mut lc.cache_write_5m);
+            mo(&mut lc.cache_write_1h);
+        }
+        p
+    }
+
+    /// True when `day` falls in `[from, to)` and the period is not cancelled.
+    pub fn applies_on(&self, day: NaiveDate) -> bool {
+        self.status != PeriodStatus::Cancelled
+            && self.from <= day
+            && self.to.is_none_or(|to| day < to)
+    }
+}
+
+/// A wire or display name, optionally valid only for a while (`mistral-large-latest` pointed
+/// at Large 24.11 before it pointed at Large 3).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum NameEntry {
+    Plain(String),
+    Dated(DatedName),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatedName {
+    pub name: String,
+    #[serde(default)]
+    pub from: Option<NaiveDate>,
+    #[serde(default)]
+    pub to: Option<NaiveDate>,
+}
+
+impl NameEntry {
+    fn parts(&self) -> (&str, Option<NaiveDate>, Option<NaiveDate>) {
+        match self {
+            NameEntry::Plain(n) => (n, None, None),
+            NameEntry::Dated(d) => (&d.name, d.from, d.to),
+        }
+    }
+}
+
+/// A dated public quality score (secondary sources; never compare across metrics or versions).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QualityRef {
+    pub metric: String,
+    pub value: f64,
+    pub as_of: String,
+    pub source: String,
+}
+
+/// A model's price on one platform (and optionally one region class) that differs from the
+/// platform's default derivation: its own periods, or its own multiplier on the home price.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SkuOverride {
+    pub platform: String,
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub multiplier: Option<Decimal>,
+    #[serde(default)]
+    pub prices: Vec<PricePeriod>,
+    #[serde(default)]
+    pub sources: Vec<String>,
+    #[serde(default)]
     pub note: Option<String>,
 }
 
@@ -88,7 +202,7 @@ pub struct Model {
     pub tier: Tier,
     /// Exact wire and display names (matched case-insensitively). The id's tail is implied.
     #[serde(default)]
-    pub names: Vec<String>,
+    pub names: Vec<NameEntry>,
     /// Curated cheaper models of the same vendor for downshift findings, preferred first.
     #[serde(default)]
     pub downshift: Vec<String>,
@@ -96,11 +210,24 @@ pub struct Model {
     pub successor: Option<String>,
     #[serde(default = "active")]
     pub lifecycle: String,
+    /// Input context window in tokens, where public.
+    #[serde(default)]
+    pub context_window: Option<u64>,
+    /// Platforms besides the vendor's home platform that sell this model.
+    #[serde(default)]
+    pub platforms: Vec<String>,
+    #[serde(default)]
+    pub skus: Vec<SkuOverride>,
+    #[serde(default)]
+    pub quality: Vec<QualityRef>,
     #[serde(default)]
     pub note: Option<String>,
     pub prices: Vec<PricePeriod>,
     #[serde(skip)]
     pub vendor: String,
+    /// The platform the model's own `prices` are for (the vendor file's `home`).
+    #[serde(skip)]
+    pub home: String,
 }
 
 fn active() -> String {
@@ -108,12 +235,51 @@ fn active() -> String {
 }
 
 impl Model {
-    /// The active or scheduled period containing the UTC day of `ms`; cancelled periods never apply.
+    /// The active or scheduled home-platform period containing the UTC day of `ms`; cancelled
+    /// periods never apply.
     pub fn period_at(&self, ms: i64) -> Option<&PricePeriod> {
         let day = crate::util::day_of(ms)?;
-        self.prices.iter().find(|p| {
-            p.status != PeriodStatus::Cancelled && p.from <= day && p.to.is_none_or(|to| day < to)
-        })
+        self.prices.iter().find(|p| p.applies_on(day))
+    }
+
+    /// Every platform this model is sold on, home first.
+    pub fn all_platforms(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.home.as_str()).chain(self.platforms.iter().map(String::as_str))
+    }
+}
+
+/// One price multiplier of a platform's region class (`global`, `geo`, `data-zone`, …).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionClass {
+    pub id: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub multiplier: Decimal,
+    pub sources: Vec<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Where a model is bought: a vendor's own API, a cloud, or a router.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Platform {
+    pub id: String,
+    pub label: String,
+    /// Ledger provider ids whose rows are served on this platform.
+    #[serde(default)]
+    pub providers: Vec<String>,
+    /// Wire-name routing prefixes (`bedrock/`, `vertex_ai/`) that name this platform.
+    #[serde(default)]
+    pub prefixes: Vec<String>,
+    /// The region class assumed when neither the bill nor the model string states one.
+    pub default_region: String,
+    pub regions: Vec<RegionClass>,
+}
+
+impl Platform {
+    pub fn region(&self, id: &str) -> Option<&RegionClass> {
+        self.regions.iter().find(|r| r.id == id)
     }
 }
 
@@ -123,14 +289,26 @@ struct Header {
     schema_version: u32,
     release: String,
     currency: String,
+    #[serde(default)]
+    platforms: Vec<Platform>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct VendorFile {
     vendor: String,
+    home: String,
     #[serde(default)]
     models: Vec<Model>,
+}
+
+/// What the wire string itself says about where it was served.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WireHints {
+    /// The normalised name left after prefixes and Bedrock version suffixes are split off.
+    pub name: String,
+    pub platform: Option<String>,
+    pub region: Option<String>,
 }
 
 /// How a model string was resolved.
@@ -139,9 +317,41 @@ pub enum Resolution {
     Found {
         model_id: String,
         rule: &'static str,
+        hints: WireHints,
     },
     Unknown,
     Ambiguous(Vec<String>),
+}
+
+/// The price of one SKU (model × platform × region class) on one day.
+#[derive(Debug, Clone)]
+pub struct SkuPrice {
+    /// `anthropic/claude-sonnet-4-5@aws-bedrock:geo`.
+    pub sku_id: String,
+    /// The period in force, with the platform premium already applied to its rates.
+    pub period: PricePeriod,
+    /// The premium applied to the home period (1 when the SKU has its own prices).
+    pub multiplier: Decimal,
+    /// How the SKU's price was obtained, for `pricing show` and evidence.
+    pub how: String,
+}
+
+#[derive(Debug, Clone)]
+struct NameRef {
+    model_id: String,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+}
+
+impl NameRef {
+    fn valid_on(&self, day: NaiveDate) -> bool {
+        self.from.is_none_or(|f| f <= day) && self.to.is_none_or(|t| day < t)
+    }
+    fn overlaps(&self, o: &NameRef) -> bool {
+        let a_before_b = self.to.is_some_and(|t| o.from.is_some_and(|f| t <= f));
+        let b_before_a = o.to.is_some_and(|t| self.from.is_some_and(|f| t <= f));
+        !(a_before_b || b_before_a)
+    }
 }
 
 /// The loaded, validated catalog.
@@ -151,8 +361,39 @@ pub struct Catalog {
     pub currency: String,
     pub schema_version: u32,
     models: BTreeMap<String, Model>,
-    names: HashMap<String, Vec<String>>,
+    names: HashMap<String, Vec<NameRef>>,
+    platforms: Vec<Platform>,
 }
+
+/// Bedrock model-id vendor segments (`anthropic.claude-…`); they name the platform, not the model.
+const BEDROCK_VENDORS: &[&str] = &[
+    "anthropic.",
+    "meta.",
+    "amazon.",
+    "mistral.",
+    "cohere.",
+    "ai21.",
+    "deepseek.",
+    "openai.",
+    "qwen.",
+    "writer.",
+];
+/// Bedrock cross-region inference profile prefixes: `global.` is list price, the others geo.
+const BEDROCK_GEOS: &[&str] = &["us.", "eu.", "apac.", "jp.", "au.", "ca.", "us-gov."];
+/// Vendor routing prefixes that say nothing about the platform (`openai/gpt-4o`).
+const VENDOR_PREFIXES: &[&str] = &[
+    "openai/",
+    "anthropic/",
+    "deepseek/",
+    "google/",
+    "mistralai/",
+    "mistral/",
+    "x-ai/",
+    "xai/",
+    "meta-llama/",
+    "cohere/",
+    "amazon/",
+];
 
 impl Catalog {
     /// Loads the catalog compiled into the binary.
@@ -174,8 +415,12 @@ impl Catalog {
             .map_err(|e| io(dir, e))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            // The reviewed `pricing diff` exceptions live beside the catalog but are not part of it.
-            .filter(|p| p.file_name().is_some_and(|n| n != "diff-exceptions.toml"))
+            // Reviewed `pricing diff` exceptions and list prices of seats and capacity live
+            // beside the catalog but are not model files.
+            .filter(|p| {
+                p.file_name()
+                    .is_some_and(|n| !super::NON_MODEL_FILES.iter().any(|f| n == *f))
+            })
             .collect();
         paths.sort();
         let mut files = Vec::new();
@@ -206,30 +451,64 @@ impl Catalog {
                 )
             })?;
         let header: Header = toml::from_str(htext).map_err(|e| parse_err(hname, e))?;
+        validate_platforms(&header.platforms).map_err(|m| invalid(hname, m))?;
+        let platforms = header.platforms.clone();
+        let platform = |id: &str| platforms.iter().find(|p| p.id == id).cloned();
         let mut models = BTreeMap::new();
-        let mut names: HashMap<String, Vec<String>> = HashMap::new();
+        let mut names: HashMap<String, Vec<NameRef>> = HashMap::new();
         let mut file_of: HashMap<String, String> = HashMap::new();
         for (name, text) in files.iter().filter(|(n, _)| !n.ends_with("catalog.toml")) {
             let vf: VendorFile = toml::from_str(text).map_err(|e| parse_err(name, e))?;
+            if platform(&vf.home).is_none() {
+                return Err(invalid(
+                    name,
+                    format!(
+                        "home platform `{}` is not declared in catalog.toml",
+                        vf.home
+                    ),
+                ));
+            }
             for mut m in vf.models {
                 m.vendor = vf.vendor.clone();
+                m.home = vf.home.clone();
                 if !m.id.starts_with(&format!("{}/", vf.vendor)) {
                     return Err(invalid(
                         name,
                         format!("model `{}` must start with `{}/`", m.id, vf.vendor),
                     ));
                 }
-                validate_periods(&m).map_err(|msg| invalid(name, msg))?;
+                validate_model(&m, &platform).map_err(|msg| invalid(name, msg))?;
                 let tail =
                     m.id.split_once('/')
                         .map(|(_, t)| t.to_string())
                         .unwrap_or_default();
-                let mut all: Vec<String> = m.names.iter().map(|n| normalise(n)).collect();
-                all.push(normalise(&tail));
-                all.sort();
-                all.dedup();
-                for n in all {
-                    names.entry(n).or_default().push(m.id.clone());
+                let mut refs: Vec<(String, NameRef)> = m
+                    .names
+                    .iter()
+                    .map(|n| {
+                        let (n, from, to) = n.parts();
+                        (
+                            normalise(n),
+                            NameRef {
+                                model_id: m.id.clone(),
+                                from,
+                                to,
+                            },
+                        )
+                    })
+                    .collect();
+                if !refs.iter().any(|(n, _)| *n == normalise(&tail)) {
+                    refs.push((
+                        normalise(&tail),
+                        NameRef {
+                            model_id: m.id.clone(),
+                            from: None,
+                            to: None,
+                        },
+                    ));
+                }
+                for (n, r) in refs {
+                    names.entry(n).or_default().push(r);
                 }
                 if models.contains_key(&m.id) {
                     return Err(invalid(name, format!("model `{}` is defined twice", m.id)));
@@ -238,15 +517,26 @@ impl Catalog {
                 models.insert(m.id.clone(), m);
             }
         }
-        // Ambiguity is a catalog error: one name, one model.
-        let mut clashes: Vec<(&String, &Vec<String>)> =
-            names.iter().filter(|(_, ids)| ids.len() > 1).collect();
-        clashes.sort();
-        if let Some((n, ids)) = clashes.first() {
-            return Err(invalid(
-                &file_of[&ids[0]],
-                format!("name `{n}` resolves to several models: {}", ids.join(", ")),
-            ));
+        // Ambiguity is a catalog error: at any instant one name means one model.
+        let mut keys: Vec<&String> = names.keys().collect();
+        keys.sort();
+        for n in keys {
+            let refs = &names[n];
+            for (i, a) in refs.iter().enumerate() {
+                for b in &refs[i + 1..] {
+                    if a.overlaps(b) {
+                        let msg = if a.model_id == b.model_id {
+                            format!("name `{n}` is listed twice for `{}`", a.model_id)
+                        } else {
+                            format!(
+                                "name `{n}` resolves to several models at once: {}, {}",
+                                a.model_id, b.model_id
+                            )
+                        };
+                        return Err(invalid(&file_of[&a.model_id], msg));
+                    }
+                }
+            }
         }
         for m in models.values() {
             for target in m.downshift.iter().chain(m.successor.iter()) {
@@ -264,6 +554,7 @@ impl Catalog {
             schema_version: header.schema_version,
             models,
             names,
+            platforms: header.platforms,
         })
     }
 
@@ -275,47 +566,217 @@ impl Catalog {
         self.models.values()
     }
 
-    /// Resolves a model string exactly:
-    /// 1. normalise (trim, lower-case, drop a `vendor/` prefix);
-    /// 2. exact name;
+    pub fn platforms(&self) -> &[Platform] {
+        &self.platforms
+    }
+
+    pub fn platform(&self, id: &str) -> Option<&Platform> {
+        self.platforms.iter().find(|p| p.id == id)
+    }
+
+    /// The platform a ledger provider id (`aws`, `azure`, `openrouter`) bills through.
+    pub fn platform_of_provider(&self, provider: &str) -> Option<&str> {
+        self.platforms
+            .iter()
+            .find(|p| p.providers.iter().any(|x| x == provider))
+            .map(|p| p.id.as_str())
+    }
+
+    /// Splits what a wire string says about its platform and region from the model name:
+    /// `bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0` → name
+    /// `claude-sonnet-4-5-20250929`, platform `aws-bedrock`, region `geo`.
+    pub fn wire_hints(&self, raw: &str) -> WireHints {
+        let mut s = raw.trim().to_ascii_lowercase();
+        let mut h = WireHints::default();
+        // Routing prefixes, at most two deep (`openrouter/anthropic/…`).
+        for _ in 0..2 {
+            let mut stripped = false;
+            for p in &self.platforms {
+                if let Some(pre) = p.prefixes.iter().find(|pre| s.starts_with(pre.as_str())) {
+                    s = s[pre.len()..].to_string();
+                    h.platform.get_or_insert_with(|| p.id.clone());
+                    stripped = true;
+                    break;
+                }
+            }
+            if let Some(pre) = VENDOR_PREFIXES.iter().find(|pre| s.starts_with(*pre)) {
+                s = s[pre.len()..].to_string();
+                stripped = true;
+            }
+            if !stripped {
+                break;
+            }
+        }
+        // Azure data-zone deployments routed as `azure/us/…`, `azure/eu/…`.
+        if h.platform.as_deref() == Some("azure") {
+            for (pre, region) in [
+                ("us/", "data-zone"),
+                ("eu/", "data-zone"),
+                ("global/", "global"),
+                ("global-standard/", "global"),
+            ] {
+                if let Some(rest) = s.strip_prefix(pre) {
+                    s = rest.to_string();
+                    h.region = Some(region.to_string());
+                    break;
+                }
+            }
+        }
+        // Bedrock profile and vendor segments, then the `-v1:0` version suffix.
+        let mut bedrock = false;
+        if let Some(rest) = s.strip_prefix("global.") {
+            s = rest.to_string();
+            h.region = Some("global".into());
+            bedrock = true;
+        } else if let Some(geo) = BEDROCK_GEOS.iter().find(|g| s.starts_with(*g)) {
+            if BEDROCK_VENDORS
+                .iter()
+                .any(|v| s[geo.len()..].starts_with(v))
+            {
+                s = s[geo.len()..].to_string();
+                h.region = Some("geo".into());
+                bedrock = true;
+            }
+        }
+        if let Some(v) = BEDROCK_VENDORS.iter().find(|v| s.starts_with(*v)) {
+            s = s[v.len()..].to_string();
+            bedrock = true;
+        }
+        if bedrock {
+            h.platform.get_or_insert_with(|| "aws-bedrock".to_string());
+            s = strip_bedrock_version(&s).to_string();
+        }
+        h.name = s;
+        h
+    }
+
+    /// Resolves a model string as of `at_ms` (the usage's start):
+    /// 1. split routing, platform and region hints off the name ([`Catalog::wire_hints`]);
+    /// 2. exact name valid on that day;
     /// 3. strip a valid calendar-date suffix (`-YYYY-MM-DD`, `-YYYYMMDD`, `@YYYYMMDD`) and retry.
     ///
     /// Never a prefix or substring match: `gpt-4o-2024-05-13` has its own entry and price.
-    pub fn resolve(&self, raw: &str, _provider: Option<&str>) -> Resolution {
-        let name = normalise(raw);
-        if let Some(r) = self.lookup(&name, "exact name") {
-            return r;
+    pub fn resolve(&self, raw: &str, at_ms: i64) -> Resolution {
+        let hints = self.wire_hints(raw);
+        let day = crate::util::day_of(at_ms).unwrap_or(NaiveDate::MIN);
+        let found = |r: Result<String, Vec<String>>, rule| match r {
+            Ok(model_id) => Resolution::Found {
+                model_id,
+                rule,
+                hints: hints.clone(),
+            },
+            Err(ids) => Resolution::Ambiguous(ids),
+        };
+        if let Some(r) = self.lookup(&hints.name, day) {
+            return found(r, "exact name");
         }
-        if let Some(stripped) = strip_date_suffix(&name) {
-            if let Some(r) = self.lookup(stripped, "date suffix stripped") {
-                return r;
+        if let Some(stripped) = strip_date_suffix(&hints.name) {
+            if let Some(r) = self.lookup(stripped, day) {
+                return found(r, "date suffix stripped");
             }
         }
         Resolution::Unknown
     }
 
-    fn lookup(&self, name: &str, rule: &'static str) -> Option<Resolution> {
-        let ids = self.names.get(name)?;
-        Some(if ids.len() == 1 {
-            Resolution::Found {
-                model_id: ids[0].clone(),
-                rule,
-            }
-        } else {
-            Resolution::Ambiguous(ids.clone())
+    fn lookup(&self, name: &str, day: NaiveDate) -> Option<Result<String, Vec<String>>> {
+        let refs: Vec<&NameRef> = self
+            .names
+            .get(name)?
+            .iter()
+            .filter(|r| r.valid_on(day))
+            .collect();
+        match refs.as_slice() {
+            [] => None,
+            [one] => Some(Ok(one.model_id.clone())),
+            many => Some(Err(many.iter().map(|r| r.model_id.clone()).collect())),
+        }
+    }
+
+    /// The price of `model` on `platform` (home when `None`) in `region` (the platform's
+    /// default when `None`) on the day of `at_ms`. A model not sold on the platform, or an
+    /// unknown region class, is an error with the reason, never a guess.
+    pub fn sku_price(
+        &self,
+        model: &Model,
+        platform: Option<&str>,
+        region: Option<&str>,
+        at_ms: i64,
+    ) -> Result<SkuPrice, String> {
+        let pid = platform.unwrap_or(&model.home);
+        let plat = self
+            .platform(pid)
+            .ok_or_else(|| format!("platform `{pid}` is not in the catalog"))?;
+        let rid = region.unwrap_or(&plat.default_region);
+        let rc = plat.region(rid).ok_or_else(|| {
+            format!("region class `{rid}` is not listed for platform `{pid}` in the catalog")
+        })?;
+        let sku_id = format!("{}@{pid}:{rid}", model.id);
+        let day = crate::util::day_of(at_ms).unwrap_or(NaiveDate::MIN);
+        let no_period = || {
+            format!(
+                "no price for `{sku_id}` in effect on {}",
+                crate::util::day_string(at_ms)
+            )
+        };
+        let ov = model
+            .skus
+            .iter()
+            .filter(|o| o.platform == pid && o.region.as_deref().is_none_or(|r| r == rid))
+            // A region-specific override beats a platform-wide one.
+            .max_by_key(|o| o.region.is_some());
+        if let Some(o) = ov.filter(|o| !o.prices.is_empty()) {
+            let p = o
+                .prices
+                .iter()
+                .find(|p| p.applies_on(day))
+                .ok_or_else(no_period)?;
+            return Ok(SkuPrice {
+                sku_id,
+                period: p.clone(),
+                multiplier: Decimal::ONE,
+                how: "own SKU prices".into(),
+            });
+        }
+        if pid != model.home && !model.platforms.iter().any(|p| p == pid) && ov.is_none() {
+            return Err(format!(
+                "`{}` has no `{pid}` SKU in the catalog; add `{pid}` to its `platforms`",
+                model.id
+            ));
+        }
+        let base = model.period_at(at_ms).ok_or_else(no_period)?;
+        let (multiplier, how) = match ov.and_then(|o| o.multiplier) {
+            Some(m) => (m, format!("home price × {m} (model override)")),
+            // On its home platform a model is at its own list price in every region class.
+            None if pid == model.home => (Decimal::ONE, "home price".to_string()),
+            None => (
+                rc.multiplier,
+                format!("home price × {} ({pid} {rid})", rc.multiplier),
+            ),
+        };
+        Ok(SkuPrice {
+            sku_id,
+            period: base.scaled(multiplier),
+            multiplier,
+            how,
         })
     }
 }
 
-/// Lower-case, trimmed, without a known `vendor/` routing prefix.
-pub fn normalise(raw: &str) -> String {
-    let s = raw.trim().to_ascii_lowercase();
-    for prefix in ["openai/", "anthropic/", "deepseek/"] {
-        if let Some(rest) = s.strip_prefix(prefix) {
-            return rest.to_string();
-        }
+/// Bedrock model ids end in a version: `-v1:0`, `-v2`, `:0`.
+fn strip_bedrock_version(s: &str) -> &str {
+    let s = match s.rfind(':') {
+        Some(i) if s[i + 1..].bytes().all(|b| b.is_ascii_digit()) && i + 1 < s.len() => &s[..i],
+        _ => s,
+    };
+    match s.rfind("-v") {
+        Some(i) if i + 2 < s.len() && s[i + 2..].bytes().all(|b| b.is_ascii_digit()) => &s[..i],
+        _ => s,
     }
-    s
+}
+
+/// Lower-case and trimmed. Routing prefixes are split off by [`Catalog::wire_hints`].
+pub fn normalise(raw: &str) -> String {
+    raw.trim().to_ascii_lowercase()
 }
 
 /// Strips a trailing calendar date only if it is a real date.
@@ -348,45 +809,125 @@ pub fn strip_date_suffix(name: &str) -> Option<&str> {
     None
 }
 
-fn validate_periods(m: &Model) -> Result<(), String> {
+fn validate_platforms(platforms: &[Platform]) -> Result<(), String> {
+    for p in platforms {
+        if p.regions.is_empty() {
+            return Err(format!("platform `{}` lists no region class", p.id));
+        }
+        if p.region(&p.default_region).is_none() {
+            return Err(format!(
+                "platform `{}`: default region `{}` is not one of its regions",
+                p.id, p.default_region
+            ));
+        }
+        for r in &p.regions {
+            if r.sources.is_empty() {
+                return Err(format!(
+                    "platform `{}` region `{}` has no source",
+                    p.id, r.id
+                ));
+            }
+            if r.multiplier <= Decimal::ZERO {
+                return Err(format!(
+                    "platform `{}` region `{}`: multiplier must be positive",
+                    p.id, r.id
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn validate_model(m: &Model, platform: &dyn Fn(&str) -> Option<Platform>) -> Result<(), String> {
+    if !matches!(m.lifecycle.as_str(), "active" | "deprecated" | "retired") {
+        return Err(format!(
+            "model `{}`: lifecycle `{}` must be `active`, `deprecated` or `retired`",
+            m.id, m.lifecycle
+        ));
+    }
     if m.prices.is_empty() {
         return Err(format!("model `{}` has no price period", m.id));
     }
-    let mut live: Vec<&PricePeriod> = m
-        .prices
+    validate_periods(&m.id, &m.prices)?;
+    for p in &m.platforms {
+        if platform(p).is_none() {
+            return Err(format!("model `{}`: unknown platform `{p}`", m.id));
+        }
+    }
+    for o in &m.skus {
+        let Some(plat) = platform(&o.platform) else {
+            return Err(format!(
+                "model `{}`: SKU override for unknown platform `{}`",
+                m.id, o.platform
+            ));
+        };
+        if let Some(r) = &o.region {
+            if plat.region(r).is_none() {
+                return Err(format!(
+                    "model `{}`: region `{r}` is not a region class of `{}`",
+                    m.id, o.platform
+                ));
+            }
+        }
+        if o.multiplier.is_some() != o.prices.is_empty() {
+            return Err(format!(
+                "model `{}`: the `{}` SKU override needs either `multiplier` or `prices`",
+                m.id, o.platform
+            ));
+        }
+        if o.multiplier.is_some() && o.sources.is_empty() {
+            return Err(format!(
+                "model `{}`: the `{}` SKU multiplier has no source",
+                m.id, o.platform
+            ));
+        }
+        validate_periods(&format!("{}@{}", m.id, o.platform), &o.prices)?;
+    }
+    Ok(())
+}
+
+fn validate_periods(id: &str, prices: &[PricePeriod]) -> Result<(), String> {
+    let mut live: Vec<&PricePeriod> = prices
         .iter()
         .filter(|p| p.status != PeriodStatus::Cancelled)
         .collect();
     live.sort_by_key(|p| p.from);
-    for p in &m.prices {
+    for p in prices {
+        let err = |what: &str| Err(format!("model `{id}` period `{}`: {what}", p.id));
         if p.to.is_some_and(|to| to <= p.from) {
-            return Err(format!(
-                "model `{}` period `{}` ends before it starts",
-                m.id, p.id
-            ));
+            return err("ends before it starts");
         }
         if p.sources.is_empty() {
-            return Err(format!("model `{}` period `{}` has no source", m.id, p.id));
+            return err("has no source");
+        }
+        if p.input < Decimal::ZERO || p.output < Decimal::ZERO {
+            return err("a rate is negative");
         }
         if p.cached_input.is_some_and(|c| c > p.input) {
-            return Err(format!(
-                "model `{}` period `{}`: cached input costs more than input",
-                m.id, p.id
-            ));
+            return err("cached input costs more than input");
         }
-        if p.batch.is_some_and(|b| b > Decimal::ONE) {
-            return Err(format!(
-                "model `{}` period `{}`: batch costs more than standard",
-                m.id, p.id
-            ));
+        for (name, m) in [("batch", p.batch), ("flex", p.flex)] {
+            if m.is_some_and(|b| b > Decimal::ONE || b <= Decimal::ZERO) {
+                return err(&format!(
+                    "{name} must cost more than 0 and no more than standard"
+                ));
+            }
+        }
+        if let Some(lc) = &p.long_context {
+            if lc.input < p.input || lc.output < p.output {
+                return err("long-context rates are below the standard rates");
+            }
+            if lc.cached_input.is_some_and(|c| c > lc.input) {
+                return err("long-context cached input costs more than long-context input");
+            }
         }
     }
     for w in live.windows(2) {
         let overlaps = w[0].to.is_none_or(|to| to > w[1].from);
         if overlaps {
             return Err(format!(
-                "model `{}` periods `{}` and `{}` overlap",
-                m.id, w[0].id, w[1].id
+                "model `{id}` periods `{}` and `{}` overlap",
+                w[0].id, w[1].id
             ));
         }
     }
@@ -414,8 +955,33 @@ mod tests {
     }
 
     #[test]
-    fn normalises_vendor_prefix() {
-        assert_eq!(normalise(" OpenAI/GPT-4o "), "gpt-4o");
-        assert_eq!(normalise("Claude Sonnet 4.5"), "claude sonnet 4.5");
+    fn strips_bedrock_versions() {
+        assert_eq!(
+            strip_bedrock_version("claude-sonnet-4-5-20250929-v1:0"),
+            "claude-sonnet-4-5-20250929"
+        );
+        assert_eq!(strip_bedrock_version("nova-pro-v1"), "nova-pro");
+        assert_eq!(strip_bedrock_version("llama3-70b"), "llama3-70b");
+        assert_eq!(strip_bedrock_version("gpt-4o"), "gpt-4o");
+    }
+
+    #[test]
+    fn wire_hints_keep_platform_and_region() {
+        let c = Catalog::embedded().unwrap();
+        let h = c.wire_hints("bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0");
+        assert_eq!(h.name, "claude-sonnet-4-5-20250929");
+        assert_eq!(h.platform.as_deref(), Some("aws-bedrock"));
+        assert_eq!(h.region.as_deref(), Some("geo"));
+        let h = c.wire_hints("global.anthropic.claude-haiku-4-5-20251001-v1:0");
+        assert_eq!(h.region.as_deref(), Some("global"));
+        let h = c.wire_hints("azure/eu/gpt-4o");
+        assert_eq!(
+            (h.name.as_str(), h.platform.as_deref(), h.region.as_deref()),
+            ("gpt-4o", Some("azure"), Some("data-zone"))
+        );
+        let h = c.wire_hints(" OpenAI/GPT-4o ");
+        assert_eq!((h.name.as_str(), h.platform), ("gpt-4o", None));
+        // A dotted model name is not a Bedrock profile.
+        assert_eq!(c.wire_hints("us.gpt-4.1").name, "us.gpt-4.1");
     }
 }

@@ -1,7 +1,8 @@
 //! `spend-audit pricing check` and `pricing show`: the catalog's own health, and one model's
-//! price explained. Load-time validation (overlaps, ambiguous names, sources, cached ≤ input,
-//! batch ≤ standard) already runs in [`super::Catalog::from_files`]; these are the checks that
-//! depend on a date.
+//! price explained. Load-time validation (overlapping periods, a name meaning two models at
+//! once, sources, cached ≤ input, batch ≤ standard, known platforms and region classes) already
+//! runs in [`super::Catalog::from_files`]; these are the checks that depend on a date: every
+//! SKU of a model that is not retired has a price in force today.
 
 use super::{rate_for, Catalog, Resolution};
 use crate::ledger::{CacheTtl, ChargeKind, ServiceTier};
@@ -25,20 +26,38 @@ pub fn check(catalog: &Catalog, today: NaiveDate) -> Vec<String> {
         if m.lifecycle == "retired" {
             continue;
         }
-        if m.period_at(ms).is_none() {
-            problems.push(format!(
-                "model `{}` is `{}` but has no active price period on {today}; add one or set `lifecycle = \"retired\"`",
-                m.id, m.lifecycle
-            ));
+        for pid in m.all_platforms() {
+            let Some(platform) = catalog.platform(pid) else {
+                continue;
+            };
+            for rc in &platform.regions {
+                if let Err(e) = catalog.sku_price(m, Some(pid), Some(&rc.id), ms) {
+                    problems.push(format!(
+                        "model `{}` is `{}` but {e}; add a period or set `lifecycle = \"retired\"`",
+                        m.id, m.lifecycle
+                    ));
+                }
+            }
         }
     }
+    problems.dedup();
     problems
 }
 
 /// A human explanation of how `name` resolves and what it costs on `at`.
-pub fn show(catalog: &Catalog, name: &str, at: NaiveDate) -> Result<String, String> {
-    let (model_id, rule) = match catalog.resolve(name, None) {
-        Resolution::Found { model_id, rule } => (model_id, rule),
+pub fn show(
+    catalog: &Catalog,
+    name: &str,
+    at: NaiveDate,
+    platform: Option<&str>,
+) -> Result<String, String> {
+    let at_ms = crate::util::day_start_ms(at);
+    let (model_id, rule, hints) = match catalog.resolve(name, at_ms) {
+        Resolution::Found {
+            model_id,
+            rule,
+            hints,
+        } => (model_id, rule, hints),
         Resolution::Unknown => {
             return Err(format!(
                 "`{name}` is not in catalog `{}`; usage of it is reported as unpriced",
@@ -63,10 +82,26 @@ pub fn show(catalog: &Catalog, name: &str, at: NaiveDate) -> Result<String, Stri
         model.tier.as_str(),
         model.lifecycle
     );
-    let Some(period) = model.period_at(crate::util::day_start_ms(at)) else {
-        let _ = writeln!(o, "no price in effect on {at}");
-        return Ok(o);
+    if let Some(cw) = model.context_window {
+        let _ = writeln!(o, "context window {cw} tokens");
+    }
+    for q in &model.quality {
+        let _ = writeln!(
+            o,
+            "quality: {} {} (as of {}; {})",
+            q.metric, q.value, q.as_of, q.source
+        );
+    }
+    let platform = platform.or(hints.platform.as_deref());
+    let sku = match catalog.sku_price(model, platform, hints.region.as_deref(), at_ms) {
+        Ok(sku) => sku,
+        Err(e) => {
+            let _ = writeln!(o, "{e}");
+            return Ok(o);
+        }
     };
+    let _ = writeln!(o, "SKU {}: {}", sku.sku_id, sku.how);
+    let period = &sku.period;
     let _ = writeln!(
         o,
         "price period `{}`: from {} to {} ({}); sources: {}",
@@ -102,7 +137,7 @@ pub fn show(catalog: &Catalog, name: &str, at: NaiveDate) -> Result<String, Stri
         ]
         .into_iter()
         .filter_map(|t| {
-            rate_for(period, kind, ttl, t)
+            rate_for(period, kind, ttl, t, false)
                 .ok()
                 .map(|(r, _)| format!("{} {}", t.as_str(), money_text(r)))
         })
@@ -116,6 +151,18 @@ pub fn show(catalog: &Catalog, name: &str, at: NaiveDate) -> Result<String, Stri
             o,
             "  {label:<15} {shown} {} per 1M tokens",
             catalog.currency
+        );
+    }
+    if let Some(lc) = &period.long_context {
+        let _ = writeln!(
+            o,
+            "  long context: a request with more than {} prompt tokens is priced whole at input {}, output {}{}",
+            lc.above,
+            money_text(lc.input),
+            money_text(lc.output),
+            lc.cached_input
+                .map(|c| format!(", cached input {}", money_text(c)))
+                .unwrap_or_default()
         );
     }
     if let Some(note) = &period.note {
@@ -138,10 +185,10 @@ mod tests {
     #[test]
     fn a_model_without_a_current_price_fails_the_check() {
         let files = vec![
-            ("catalog.toml".to_string(), "schema_version = 1\nrelease = \"t\"\ncurrency = \"USD\"\n".to_string()),
+            ("catalog.toml".to_string(), "schema_version = 2\nrelease = \"t\"\ncurrency = \"USD\"\n[[platforms]]\nid = \"v-api\"\nlabel = \"V\"\ndefault_region = \"global\"\nregions = [{ id = \"global\", multiplier = \"1\", sources = [\"s\"] }]\n".to_string()),
             (
                 "v.toml".to_string(),
-                "vendor = \"v\"\n[[models]]\nid = \"v/m\"\nfamily = \"m\"\ntier = \"mid\"\n[[models.prices]]\nid = \"a\"\nfrom = \"2025-01-01\"\nto = \"2025-06-01\"\nstatus = \"active\"\nsources = [\"s\"]\ninput = \"1\"\noutput = \"2\"\n".to_string(),
+                "vendor = \"v\"\nhome = \"v-api\"\n[[models]]\nid = \"v/m\"\nfamily = \"m\"\ntier = \"mid\"\n[[models.prices]]\nid = \"a\"\nfrom = \"2025-01-01\"\nto = \"2025-06-01\"\nstatus = \"active\"\nsources = [\"s\"]\ninput = \"1\"\noutput = \"2\"\n".to_string(),
             ),
         ];
         let catalog = Catalog::from_files(&files).unwrap();
@@ -157,6 +204,7 @@ mod tests {
             &catalog,
             "gpt-4o-2024-08-06",
             NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+            None,
         )
         .unwrap();
         assert!(
@@ -167,7 +215,8 @@ mod tests {
         assert!(show(
             &catalog,
             "no-such-model",
-            NaiveDate::from_ymd_opt(2026, 10, 1).unwrap()
+            NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+            None
         )
         .is_err());
     }

@@ -59,7 +59,20 @@ impl Disagreement {
     }
 }
 
-const VENDORS: &[&str] = &["openai", "anthropic", "deepseek"];
+/// Reference provider ids of first-party APIs we carry (LiteLLM `litellm_provider`,
+/// genai-prices provider `id`).
+const VENDORS: &[&str] = &[
+    "openai",
+    "anthropic",
+    "deepseek",
+    "gemini",
+    "google",
+    "mistral",
+    "xai",
+    "x_ai",
+    "cohere",
+    "cohere_chat",
+];
 
 /// A rate per 1M tokens; genai-prices writes tiered rates as `{base, tiers}` and the base is
 /// the short-context rate we compare.
@@ -78,15 +91,20 @@ pub fn diff(catalog: &Catalog, text: &str, at: NaiveDate) -> Result<Vec<Disagree
     let mut out = Vec::new();
     let mut compare =
         |source: &'static str, key: &str, names: &[String], rates: Vec<(&'static str, Decimal)>| {
-            let Some(model_id) = names.iter().find_map(|n| match catalog.resolve(n, None) {
+            let Some(model_id) = names.iter().find_map(|n| match catalog.resolve(n, at_ms) {
                 Resolution::Found { model_id, .. } => Some(model_id),
                 _ => None,
             }) else {
                 return;
             };
-            let Some(period) = catalog.model(&model_id).and_then(|m| m.period_at(at_ms)) else {
+            // Reference entries compared here are first-party, so the home SKU is the match.
+            let Some(model) = catalog.model(&model_id) else {
                 return;
             };
+            let Ok(sku) = catalog.sku_price(model, None, None, at_ms) else {
+                return;
+            };
+            let period = &sku.period;
             for (field, theirs) in rates {
                 let ours = match field {
                     "input" => Some(period.input),

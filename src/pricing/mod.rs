@@ -12,12 +12,16 @@ mod catalog;
 pub mod check;
 pub mod diff;
 
-pub use catalog::{Catalog, CatalogError, Model, PricePeriod, Resolution, Tier};
+pub use catalog::{
+    Catalog, CatalogError, Model, Platform, PricePeriod, QualityRef, Resolution, SkuPrice, Tier,
+    WireHints,
+};
 
 use crate::ledger::{CacheTtl, ChargeKind, LedgerRow, RecordRole, ServiceTier};
 use crate::money;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Files compiled into the binary: the default catalog.
 pub const EMBEDDED: &[(&str, &str)] = &[
@@ -28,29 +32,66 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../pricing/anthropic.toml"),
     ),
     ("deepseek.toml", include_str!("../../pricing/deepseek.toml")),
+    ("google.toml", include_str!("../../pricing/google.toml")),
+    ("mistral.toml", include_str!("../../pricing/mistral.toml")),
+    ("meta.toml", include_str!("../../pricing/meta.toml")),
+    ("amazon.toml", include_str!("../../pricing/amazon.toml")),
+    ("cohere.toml", include_str!("../../pricing/cohere.toml")),
+    ("xai.toml", include_str!("../../pricing/xai.toml")),
 ];
+
+/// TOML files beside the catalog that are not model files.
+pub const NON_MODEL_FILES: &[&str] = &["diff-exceptions.toml"];
 
 /// Reviewed disagreements with reference price files, for `pricing diff`.
 pub const DIFF_EXCEPTIONS: &str = include_str!("../../pricing/diff-exceptions.toml");
 
+/// True when a request of `prompt_tokens` (input + cache reads + cache writes) falls over the
+/// period's long-context cliff. An unknown prompt size is priced at the standard rates.
+pub fn is_long_context(period: &PricePeriod, prompt_tokens: Option<f64>) -> bool {
+    match (&period.long_context, prompt_tokens) {
+        (Some(lc), Some(n)) => n > lc.above as f64,
+        _ => false,
+    }
+}
+
 /// The rate (USD per unit) for one charge kind under one period and tier, or why there is none.
+/// `long` selects the period's long-context rates for the whole request (a cliff).
 pub fn rate_for(
     period: &PricePeriod,
     kind: ChargeKind,
     ttl: Option<CacheTtl>,
     tier: ServiceTier,
+    long: bool,
 ) -> Result<(Decimal, Decimal), String> {
+    let lc = period.long_context.as_ref().filter(|_| long);
+    let (input, output, cached, w5, w1) = match lc {
+        Some(lc) => (
+            lc.input,
+            lc.output,
+            lc.cached_input,
+            lc.cache_write_5m,
+            lc.cache_write_1h,
+        ),
+        None => (
+            period.input,
+            period.output,
+            period.cached_input,
+            period.cache_write_5m,
+            period.cache_write_1h,
+        ),
+    };
     let (base, per) = match kind {
-        ChargeKind::Input => (Some(period.input), Decimal::from(1_000_000)),
-        ChargeKind::CachedInput => (period.cached_input, Decimal::from(1_000_000)),
+        ChargeKind::Input => (Some(input), Decimal::from(1_000_000)),
+        ChargeKind::CachedInput => (cached, Decimal::from(1_000_000)),
         ChargeKind::CacheWrite => (
             match ttl {
-                Some(CacheTtl::OneHour) => period.cache_write_1h,
-                _ => period.cache_write_5m,
+                Some(CacheTtl::OneHour) => w1,
+                _ => w5,
             },
             Decimal::from(1_000_000),
         ),
-        ChargeKind::Output => (Some(period.output), Decimal::from(1_000_000)),
+        ChargeKind::Output => (Some(output), Decimal::from(1_000_000)),
         // Token-priced models charge nothing per request unless the catalog says so.
         ChargeKind::Request => (Some(period.request.unwrap_or(Decimal::ZERO)), Decimal::ONE),
         other => return Err(format!("no catalog rate for `{}` charges", other.as_str())),
@@ -83,10 +124,26 @@ pub fn cost_nanos(quantity: f64, rate: Decimal, per: Decimal) -> i64 {
     money::decimal_to_nanos(q * rate / per).unwrap_or(i64::MAX)
 }
 
-/// Prices ledger rows, caching name resolution (a 1M-row log has a handful of model strings).
+/// The provider id a ledger row learns from a model's catalog vendor when its log had none.
+fn provider_of_vendor(vendor: &str) -> &'static str {
+    match vendor {
+        "openai" => "openai",
+        "anthropic" => "anthropic",
+        "deepseek" => "deepseek",
+        "mistral" => "mistral",
+        "google" => "gcp",
+        "meta" | "amazon" => "aws",
+        _ => "other",
+    }
+}
+
+type Priced = Result<(String, Arc<SkuPrice>), String>;
+
+/// Prices ledger rows, caching resolution per (provider, model string, region class, day): a
+/// 1M-row log has a handful of model strings and at most 31 days.
 pub struct Pricer<'c> {
     catalog: &'c Catalog,
-    cache: HashMap<(&'static str, String), Result<String, String>>,
+    cache: HashMap<(&'static str, String, Option<&'static str>, i64), Priced>,
 }
 
 impl<'c> Pricer<'c> {
@@ -97,65 +154,97 @@ impl<'c> Pricer<'c> {
         }
     }
 
+    /// Resolves `raw` as served through `provider` in `region` on the day of `ms`: the model id
+    /// and the SKU price in force. The wire string's own hints (`bedrock/`, `us.`) win over the
+    /// provider and bill region.
+    fn sku(
+        &mut self,
+        provider: &'static str,
+        raw: &str,
+        region: Option<&'static str>,
+        ms: i64,
+    ) -> Priced {
+        let day = ms.div_euclid(86_400_000);
+        let key = (provider, raw.to_string(), region, day);
+        if let Some(hit) = self.cache.get(&key) {
+            return hit.clone();
+        }
+        let catalog = self.catalog;
+        let out = match catalog.resolve(raw, ms) {
+            Resolution::Unknown => Err(format!("unknown model `{raw}`")),
+            Resolution::Ambiguous(ids) => Err(format!(
+                "ambiguous model `{raw}` (matches {})",
+                ids.join(", ")
+            )),
+            Resolution::Found {
+                model_id, hints, ..
+            } => {
+                let model = catalog.model(&model_id).expect("resolved ids exist");
+                let platform = hints
+                    .platform
+                    .as_deref()
+                    .or_else(|| catalog.platform_of_provider(provider));
+                let region = hints.region.as_deref().or(region);
+                catalog
+                    .sku_price(model, platform, region, ms)
+                    .map(|p| (model_id.clone(), Arc::new(p)))
+            }
+        };
+        self.cache.insert(key, out.clone());
+        out
+    }
+
     /// Fills `model_id`, `list_cost_nano`, `price_ref` and `unpriced_reason`.
     pub fn price(&mut self, row: &mut LedgerRow) {
-        let Some(raw) = row.model_raw.as_deref() else {
+        let Some(raw) = row.model_raw.clone() else {
             if row.role != RecordRole::Billed && row.charge_kind.is_tokens() {
                 row.unpriced_reason = Some("no model named in the export".to_string());
             }
             return;
         };
-        let key = (row.provider, raw.to_string());
-        let catalog = self.catalog;
-        let resolved = self
-            .cache
-            .entry(key)
-            .or_insert_with(|| match catalog.resolve(raw, Some(row.provider)) {
-                Resolution::Found { model_id, .. } => Ok(model_id),
-                Resolution::Unknown => Err(format!("unknown model `{raw}`")),
-                Resolution::Ambiguous(ids) => Err(format!(
-                    "ambiguous model `{raw}` (matches {})",
-                    ids.join(", ")
-                )),
-            })
-            .clone();
-        match resolved {
+        let model_id = match self.catalog.resolve(&raw, row.period_start_ms) {
+            Resolution::Found { model_id, .. } => Some(model_id),
+            _ => None,
+        };
+        if let (Some(id), "other") = (&model_id, row.provider) {
+            // A log without a provider column learns it from the model's vendor.
+            let vendor = self
+                .catalog
+                .model(id)
+                .map(|m| m.vendor.as_str())
+                .unwrap_or("");
+            row.provider = provider_of_vendor(vendor);
+        }
+        row.model_id = model_id;
+        // Cost exports carry money but no quantity: nothing to price.
+        if row.unit == "none" {
+            if row.model_id.is_none() {
+                row.unpriced_reason = Some(format!("unknown model `{raw}`"));
+            }
+            return;
+        }
+        match self.sku(row.provider, &raw, row.region_class, row.period_start_ms) {
             Err(reason) => row.unpriced_reason = Some(reason),
-            Ok(model_id) => {
-                // A log without a provider column learns it from the model's vendor.
-                if row.provider == "other" {
-                    row.provider = match model_id.split('/').next() {
-                        Some("openai") => "openai",
-                        Some("anthropic") => "anthropic",
-                        Some("deepseek") => "deepseek",
-                        _ => "other",
-                    };
-                }
-                row.model_id = Some(model_id.clone());
-                // Cost exports carry money but no quantity: nothing to price.
-                if row.unit == "none" {
-                    return;
-                }
-                let model = self.catalog.model(&model_id).expect("resolved ids exist");
-                match model.period_at(row.period_start_ms) {
-                    None => {
-                        row.unpriced_reason = Some(format!(
-                            "no price for `{model_id}` in effect on {}",
-                            crate::util::day_string(row.period_start_ms)
-                        ))
+            Ok((_, sku)) => {
+                let long = is_long_context(&sku.period, row.prompt_tokens);
+                match rate_for(
+                    &sku.period,
+                    row.charge_kind,
+                    row.cache_ttl,
+                    row.service_tier,
+                    long,
+                ) {
+                    Ok((rate, per)) => {
+                        row.list_cost_nano = Some(cost_nanos(row.quantity, rate, per));
+                        row.price_ref = Some(format!(
+                            "{}/{}/{}{}",
+                            self.catalog.release,
+                            sku.sku_id,
+                            sku.period.id,
+                            if long { "/long-context" } else { "" }
+                        ));
                     }
-                    Some(period) => {
-                        match rate_for(period, row.charge_kind, row.cache_ttl, row.service_tier) {
-                            Ok((rate, per)) => {
-                                row.list_cost_nano = Some(cost_nanos(row.quantity, rate, per));
-                                row.price_ref = Some(format!(
-                                    "{}/{}/{}",
-                                    self.catalog.release, model_id, period.id
-                                ));
-                            }
-                            Err(reason) => row.unpriced_reason = Some(reason),
-                        }
-                    }
+                    Err(reason) => row.unpriced_reason = Some(reason),
                 }
             }
         }

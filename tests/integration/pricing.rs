@@ -17,19 +17,8 @@ fn price(
     kind: ChargeKind,
     date: &str,
 ) -> (Option<i64>, Option<String>) {
-    let mut row = LedgerRow::new(
-        provider,
-        RecordRole::Usage,
-        kind,
-        day(date),
-        day(date) + 86_400_000,
-        "t.csv",
-        2,
-    );
-    row.model_raw = Some(model.to_string());
-    row.quantity = 1_000_000.0;
-    Pricer::new(catalog).price(&mut row);
-    (row.list_cost_nano, row.unpriced_reason)
+    let (cost, why) = price_sku(catalog, provider, model, kind, date, None, None);
+    (cost, Some(why).filter(|_| cost.is_none()))
 }
 
 const USD: i64 = 1_000_000_000;
@@ -102,7 +91,7 @@ fn usage_before_a_models_first_price_is_unpriced() {
     assert_eq!(cost, None);
     assert!(reason
         .unwrap()
-        .contains("no price for `openai/gpt-4.1` in effect on 2025-04-13"));
+        .contains("no price for `openai/gpt-4.1@openai-api:global` in effect on 2025-04-13"));
     assert_eq!(
         price(&c, "openai", "gpt-4.1", ChargeKind::Input, "2025-04-14").0,
         Some(2 * USD)
@@ -126,10 +115,10 @@ fn unknown_model_is_unpriced_never_zero() {
     );
     // No prefix guessing: a longer name is not its prefix's model.
     assert_eq!(
-        c.resolve("gpt-4.1-mini-2025-04-14-custom", None),
+        c.resolve("gpt-4.1-mini-2025-04-14-custom", day("2026-10-01")),
         Resolution::Unknown
     );
-    assert_eq!(c.resolve("gpt-4", None), Resolution::Unknown);
+    assert_eq!(c.resolve("gpt-4", day("2026-10-01")), Resolution::Unknown);
 }
 
 #[test]
@@ -158,17 +147,27 @@ fn dated_snapshot_with_its_own_price_wins_over_the_alias() {
         Some(USD * 5 / 2)
     );
     assert_eq!(
-        c.resolve("claude-sonnet-4-5-20250929", None),
+        c.resolve("claude-sonnet-4-5-20250929", day("2026-10-01")),
         Resolution::Found {
             model_id: "anthropic/claude-sonnet-4-5".into(),
-            rule: "date suffix stripped"
+            rule: "date suffix stripped",
+            hints: spend_audit::pricing::WireHints {
+                name: "claude-sonnet-4-5-20250929".into(),
+                platform: None,
+                region: None
+            }
         }
     );
     assert_eq!(
-        c.resolve("Claude Sonnet 4.5", None),
+        c.resolve("Claude Sonnet 4.5", day("2026-10-01")),
         Resolution::Found {
             model_id: "anthropic/claude-sonnet-4-5".into(),
-            rule: "exact name"
+            rule: "exact name",
+            hints: spend_audit::pricing::WireHints {
+                name: "claude sonnet 4.5".into(),
+                platform: None,
+                region: None
+            }
         }
     );
 }
@@ -193,11 +192,11 @@ fn batch_and_cache_rates() {
     assert_eq!(row.list_cost_nano, Some(150_000_000));
     assert_eq!(
         row.price_ref.as_deref(),
-        Some("2026.11.27/anthropic/claude-sonnet-4-5/launch")
+        Some("2026.11.27/anthropic/claude-sonnet-4-5@anthropic-api:global/launch")
     );
 }
 
-const HEADER: &str = "schema_version = 1\nrelease = \"test\"\ncurrency = \"USD\"\n";
+const HEADER: &str = "schema_version = 2\nrelease = \"test\"\ncurrency = \"USD\"\n[[platforms]]\nid = \"v-api\"\nlabel = \"V\"\nproviders = [\"v\"]\ndefault_region = \"global\"\nregions = [{ id = \"global\", multiplier = \"1\", sources = [\"s\"] }]\n";
 
 fn catalog(vendor_file: &str) -> Result<Catalog, spend_audit::pricing::CatalogError> {
     Catalog::from_files(&[
@@ -210,6 +209,7 @@ fn catalog(vendor_file: &str) -> Result<Catalog, spend_audit::pricing::CatalogEr
 fn cancelled_period_is_ignored() {
     let c = catalog(
         r#"vendor = "v"
+home = "v-api"
 [[models]]
 id = "v/m"
 family = "m"
@@ -240,7 +240,7 @@ output = "15.00"
 #[test]
 fn catalog_validation_rejects_overlaps_ambiguity_and_missing_sources() {
     let base = |extra: &str| {
-        format!("vendor = \"v\"\n[[models]]\nid = \"v/m\"\nfamily = \"m\"\ntier = \"mid\"\n[[models.prices]]\nid = \"a\"\nfrom = \"2026-01-01\"\nstatus = \"active\"\nsources = [\"s\"]\ninput = \"1\"\noutput = \"2\"\n{extra}")
+        format!("vendor = \"v\"\nhome = \"v-api\"\n[[models]]\nid = \"v/m\"\nfamily = \"m\"\ntier = \"mid\"\n[[models.prices]]\nid = \"a\"\nfrom = \"2026-01-01\"\nstatus = \"active\"\nsources = [\"s\"]\ninput = \"1\"\noutput = \"2\"\n{extra}")
     };
     let overlap = base("[[models.prices]]\nid = \"b\"\nfrom = \"2026-03-01\"\nstatus = \"active\"\nsources = [\"s\"]\ninput = \"1\"\noutput = \"2\"\n");
     assert!(catalog(&overlap)
@@ -291,7 +291,7 @@ fn pricing_check_and_show_commands() {
     std::fs::write(dir.path().join("catalog.toml"), HEADER).unwrap();
     std::fs::write(
         dir.path().join("v.toml"),
-        "vendor = \"v\"\n[[models]]\nid = \"v/m\"\nfamily = \"m\"\ntier = \"mid\"\n[[models.prices]]\nid = \"a\"\nfrom = \"2025-01-01\"\nto = \"2025-06-01\"\nstatus = \"active\"\nsources = [\"s\"]\ninput = \"1\"\noutput = \"2\"\n",
+        "vendor = \"v\"\nhome = \"v-api\"\n[[models]]\nid = \"v/m\"\nfamily = \"m\"\ntier = \"mid\"\n[[models.prices]]\nid = \"a\"\nfrom = \"2025-01-01\"\nto = \"2025-06-01\"\nstatus = \"active\"\nsources = [\"s\"]\ninput = \"1\"\noutput = \"2\"\n",
     )
     .unwrap();
     let o = crate::common::bin()
@@ -361,4 +361,347 @@ fn pricing_diff_against_both_reference_files_has_only_reviewed_disagreements() {
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stdout).contains("openai/gpt-4.1\tinput\t2.2\t2\tNEW"));
+}
+
+/// Prices 1M tokens of one row as `provider` serves it, with the bill's region class and the
+/// request's prompt size; returns (list nanos, price_ref or unpriced reason).
+fn price_sku(
+    c: &Catalog,
+    provider: &'static str,
+    model: &str,
+    kind: ChargeKind,
+    date: &str,
+    region_class: Option<&'static str>,
+    prompt_tokens: Option<f64>,
+) -> (Option<i64>, String) {
+    let mut row = LedgerRow::new(
+        provider,
+        RecordRole::Usage,
+        kind,
+        day(date),
+        day(date) + 86_400_000,
+        "t.csv",
+        2,
+    );
+    row.model_raw = Some(model.to_string());
+    row.quantity = 1_000_000.0;
+    row.region_class = region_class;
+    row.prompt_tokens = prompt_tokens;
+    Pricer::new(c).price(&mut row);
+    (
+        row.list_cost_nano,
+        row.price_ref.or(row.unpriced_reason).unwrap_or_default(),
+    )
+}
+
+/// USD per 1M tokens as nanos, from a decimal string.
+fn usd(s: &str) -> i64 {
+    spend_audit::money::parse_nanos(s).unwrap()
+}
+
+#[test]
+fn every_dated_price_change_applies_from_its_day_not_the_day_before() {
+    let c = Catalog::embedded().unwrap();
+    // (model, provider, charge, day before, rate before, day of, rate from)
+    let cases: &[(&str, &'static str, ChargeKind, &str, &str, &str, &str)] = &[
+        (
+            "o3",
+            "openai",
+            ChargeKind::Input,
+            "2025-06-09",
+            "10.00",
+            "2025-06-10",
+            "2.00",
+        ),
+        (
+            "gpt-5.6-sol",
+            "openai",
+            ChargeKind::Output,
+            "2026-08-20",
+            "30.00",
+            "2026-08-21",
+            "20.00",
+        ),
+        (
+            "gpt-5.6-terra",
+            "openai",
+            ChargeKind::Input,
+            "2026-07-29",
+            "2.50",
+            "2026-07-30",
+            "2.00",
+        ),
+        (
+            "gpt-5.6-luna",
+            "openai",
+            ChargeKind::Input,
+            "2026-07-29",
+            "1.00",
+            "2026-07-30",
+            "0.20",
+        ),
+        // Azure matched the Luna cut two days later (disputed, modelled as its own SKU history).
+        (
+            "azure/gpt-5.6-luna",
+            "azure",
+            ChargeKind::Input,
+            "2026-07-31",
+            "1.00",
+            "2026-08-01",
+            "0.20",
+        ),
+        (
+            "deepseek-chat",
+            "deepseek",
+            ChargeKind::Input,
+            "2025-09-04",
+            "0.27",
+            "2025-09-05",
+            "0.56",
+        ),
+        (
+            "deepseek-chat",
+            "deepseek",
+            ChargeKind::Input,
+            "2025-09-28",
+            "0.56",
+            "2025-09-29",
+            "0.28",
+        ),
+        (
+            "gemini-2.5-flash",
+            "other",
+            ChargeKind::Output,
+            "2025-06-16",
+            "0.60",
+            "2025-06-17",
+            "2.50",
+        ),
+        // Scheduled: Gemini 3.6 Flash's introductory price ends on 2027-01-01.
+        (
+            "gemini-3.6-flash",
+            "other",
+            ChargeKind::Input,
+            "2026-12-31",
+            "0.75",
+            "2027-01-01",
+            "1.50",
+        ),
+        // Cancelled: Sonnet 5's announced 2026-09-01 rise never applies.
+        (
+            "claude-sonnet-5",
+            "anthropic",
+            ChargeKind::Input,
+            "2026-08-31",
+            "2.00",
+            "2026-09-01",
+            "2.00",
+        ),
+        // A moving alias: `mistral-large-latest` is Large 24.11, then Large 3.
+        (
+            "mistral-large-latest",
+            "mistral",
+            ChargeKind::Input,
+            "2025-12-01",
+            "2.00",
+            "2025-12-02",
+            "0.50",
+        ),
+        (
+            "mistral-small-latest",
+            "mistral",
+            ChargeKind::Output,
+            "2026-03-16",
+            "0.30",
+            "2026-03-17",
+            "0.60",
+        ),
+    ];
+    for (model, provider, kind, before, r0, on, r1) in cases {
+        let (b, why_b) = price_sku(&c, provider, model, *kind, before, None, None);
+        assert_eq!(b, Some(usd(r0)), "{model} on {before}: {why_b}");
+        let (a, why_a) = price_sku(&c, provider, model, *kind, on, None, None);
+        assert_eq!(a, Some(usd(r1)), "{model} on {on}: {why_a}");
+    }
+}
+
+#[test]
+fn long_context_cliff_prices_the_whole_request() {
+    let c = Catalog::embedded().unwrap();
+    let at = |prompt: f64, kind| {
+        price_sku(
+            &c,
+            "anthropic",
+            "claude-sonnet-4-5",
+            kind,
+            "2026-10-01",
+            None,
+            Some(prompt),
+        )
+    };
+    // At the threshold: standard. One token over: every token of the request at the tier.
+    assert_eq!(at(200_000.0, ChargeKind::Input).0, Some(usd("3.00")));
+    let (cost, r) = at(200_001.0, ChargeKind::Input);
+    assert_eq!(cost, Some(usd("6.00")));
+    assert!(r.ends_with("/long-context"), "{r}");
+    assert_eq!(at(200_001.0, ChargeKind::Output).0, Some(usd("22.50")));
+    assert_eq!(at(200_001.0, ChargeKind::CachedInput).0, Some(usd("0.60")));
+    // An aggregate row (prompt size unknown) is priced at the standard rate.
+    assert_eq!(
+        price_sku(
+            &c,
+            "anthropic",
+            "claude-sonnet-4-5",
+            ChargeKind::Input,
+            "2026-10-01",
+            None,
+            None
+        )
+        .0,
+        Some(usd("3.00"))
+    );
+    // Opus 4.6 lost its surcharge on 2026-03-13: the day before, a 300k request is at 10.00.
+    let opus = |d| {
+        price_sku(
+            &c,
+            "anthropic",
+            "claude-opus-4-6",
+            ChargeKind::Input,
+            d,
+            None,
+            Some(300_000.0),
+        )
+        .0
+    };
+    assert_eq!(opus("2026-03-12"), Some(usd("10.00")));
+    assert_eq!(opus("2026-03-13"), Some(usd("5.00")));
+    // GPT-5.6 Sol's cliff is at 272k, on the post-cut rates.
+    assert_eq!(
+        price_sku(
+            &c,
+            "openai",
+            "gpt-5.6-sol",
+            ChargeKind::Input,
+            "2026-10-01",
+            None,
+            Some(272_001.0)
+        )
+        .0,
+        Some(usd("8.00"))
+    );
+}
+
+#[test]
+fn bedrock_geo_profiles_carry_the_premium_and_global_does_not() {
+    let c = Catalog::embedded().unwrap();
+    let p = |model: &str, region| {
+        price_sku(
+            &c,
+            "aws",
+            model,
+            ChargeKind::Input,
+            "2026-10-01",
+            region,
+            None,
+        )
+    };
+    let (geo, r) = p("us.anthropic.claude-sonnet-4-5-20250929-v1:0", None);
+    assert_eq!(geo, Some(usd("3.30")));
+    assert_eq!(
+        r,
+        "2026.11.27/anthropic/claude-sonnet-4-5@aws-bedrock:geo/launch"
+    );
+    let (global, r) = p("global.anthropic.claude-sonnet-4-5-20250929-v1:0", None);
+    assert_eq!(global, Some(usd("3.00")));
+    assert!(r.contains("@aws-bedrock:global/"), "{r}");
+    // A CUR line names the model without a profile; its usage type gave the region class.
+    assert_eq!(p("claude-sonnet-4-5", Some("geo")).0, Some(usd("3.30")));
+    assert_eq!(p("claude-sonnet-4-5", Some("global")).0, Some(usd("3.00")));
+    // Older models have no premium on Bedrock.
+    assert_eq!(
+        p("us.anthropic.claude-sonnet-4-20250514-v1:0", None).0,
+        Some(usd("3.00"))
+    );
+    // Batch and cache stack on the premium: 0.30 × 1.1 × 0.5.
+    let mut row = LedgerRow::new(
+        "aws",
+        RecordRole::Usage,
+        ChargeKind::CachedInput,
+        day("2026-10-01"),
+        day("2026-10-02"),
+        "t.csv",
+        2,
+    );
+    row.model_raw = Some("eu.anthropic.claude-sonnet-4-5-20250929-v1:0".into());
+    row.quantity = 1_000_000.0;
+    row.service_tier = ServiceTier::Batch;
+    Pricer::new(&c).price(&mut row);
+    assert_eq!(row.list_cost_nano, Some(usd("0.165")));
+    // Azure data zone is +10% too; a model not sold on a platform is unpriced, not guessed.
+    assert_eq!(
+        price_sku(
+            &c,
+            "azure",
+            "gpt-4.1",
+            ChargeKind::Input,
+            "2026-10-01",
+            Some("data-zone"),
+            None
+        )
+        .0,
+        Some(usd("2.20"))
+    );
+    let (none, why) = price_sku(
+        &c,
+        "aws",
+        "gpt-4.1",
+        ChargeKind::Input,
+        "2026-10-01",
+        None,
+        None,
+    );
+    assert_eq!(none, None);
+    assert!(why.contains("has no `aws-bedrock` SKU"), "{why}");
+}
+
+#[test]
+fn retired_model_still_prices_old_usage() {
+    let c = Catalog::embedded().unwrap();
+    let m = c.model("anthropic/claude-3-5-haiku").unwrap();
+    assert_eq!(m.lifecycle, "retired");
+    assert_eq!(
+        price(
+            &c,
+            "anthropic",
+            "claude-3-5-haiku-20241022",
+            ChargeKind::Output,
+            "2025-03-01"
+        )
+        .0,
+        Some(4 * USD)
+    );
+    assert_eq!(
+        price(&c, "openai", "o1-mini", ChargeKind::Input, "2025-01-15").0,
+        Some(usd("1.10"))
+    );
+}
+
+#[test]
+fn a_name_may_move_between_models_but_never_mean_two_at_once() {
+    let two = |to: &str, from: &str| {
+        catalog(&format!(
+            "vendor = \"v\"\nhome = \"v-api\"\n[[models]]\nid = \"v/a\"\nfamily = \"m\"\ntier = \"mid\"\nnames = [{{ name = \"m-latest\", to = \"{to}\" }}]\n[[models.prices]]\nid = \"p\"\nfrom = \"2026-01-01\"\nstatus = \"active\"\nsources = [\"s\"]\ninput = \"1\"\noutput = \"2\"\n[[models]]\nid = \"v/b\"\nfamily = \"m\"\ntier = \"mid\"\nnames = [{{ name = \"m-latest\", from = \"{from}\" }}]\n[[models.prices]]\nid = \"p\"\nfrom = \"2026-01-01\"\nstatus = \"active\"\nsources = [\"s\"]\ninput = \"3\"\noutput = \"4\"\n"
+        ))
+    };
+    let c = two("2026-06-01", "2026-06-01").unwrap();
+    assert_eq!(
+        price(&c, "v", "m-latest", ChargeKind::Input, "2026-05-31").0,
+        Some(USD)
+    );
+    assert_eq!(
+        price(&c, "v", "m-latest", ChargeKind::Input, "2026-06-01").0,
+        Some(3 * USD)
+    );
+    let err = two("2026-06-02", "2026-06-01").unwrap_err().to_string();
+    assert!(err.contains("several models at once"), "{err}");
 }
