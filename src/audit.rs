@@ -67,7 +67,7 @@ pub fn ingest_and_price(
             hint,
         );
         if row.charge_kind == crate::ledger::ChargeKind::Seat {
-            price_seat(&mut row, config);
+            price_seat(&mut row, config, catalog);
         } else {
             pricer.price(&mut row);
         }
@@ -77,13 +77,26 @@ pub fn ingest_and_price(
     (builder, outcome)
 }
 
-/// Prices a seat line from the config's `[seats]` table; without a price it stays unpriced.
-fn price_seat(row: &mut crate::ledger::LedgerRow, config: &Config) {
+/// Prices a seat line: the config's `[seats]` price (the contract) wins, else the catalog's
+/// month-to-month list price for the plan; a plan with neither stays unpriced.
+fn price_seat(row: &mut crate::ledger::LedgerRow, config: &Config, catalog: &Catalog) {
     let plan = row.model_raw.clone().unwrap_or_default();
-    match config.seat_prices.get(&plan) {
-        Some(price) => {
-            row.list_cost_nano = Some((*price as f64 * row.quantity).round() as i64);
-            row.price_ref = Some(format!("config/seats/{plan}"));
+    if let Some(price) = config.seat_prices.get(&plan) {
+        row.list_cost_nano = Some((*price as f64 * row.quantity).round() as i64);
+        row.price_ref = Some(format!("config/seats/{plan}"));
+        return;
+    }
+    let listed = crate::util::day_of(row.period_start_ms).and_then(|day| {
+        catalog
+            .seat_plan(&plan)
+            .and_then(|p| p.price_on(day))
+            .and_then(|p| p.monthly.map(|m| (m, p.id.clone())))
+    });
+    match listed {
+        Some((monthly, period)) => {
+            let nanos = crate::money::decimal_to_nanos(monthly).unwrap_or(i64::MAX);
+            row.list_cost_nano = Some((nanos as f64 * row.quantity).round() as i64);
+            row.price_ref = Some(format!("{}/seat/{plan}/{period}", catalog.release));
         }
         None => {
             row.unpriced_reason = Some(format!(

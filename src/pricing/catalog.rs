@@ -363,6 +363,8 @@ pub struct Catalog {
     models: BTreeMap<String, Model>,
     names: HashMap<String, Vec<NameRef>>,
     platforms: Vec<Platform>,
+    seat_plans: Vec<super::fixed::SeatPlan>,
+    capacity: Vec<super::fixed::CapacityRate>,
 }
 
 /// Bedrock model-id vendor segments (`anthropic.claude-…`); they name the platform, not the model.
@@ -457,7 +459,21 @@ impl Catalog {
         let mut models = BTreeMap::new();
         let mut names: HashMap<String, Vec<NameRef>> = HashMap::new();
         let mut file_of: HashMap<String, String> = HashMap::new();
-        for (name, text) in files.iter().filter(|(n, _)| !n.ends_with("catalog.toml")) {
+        let is = |n: &str, f: &str| n == f || n.ends_with(&format!("/{f}"));
+        let mut seats = super::fixed::SeatsFile::default();
+        let mut capacity = super::fixed::CapacityFile::default();
+        for (name, text) in files {
+            if is(name, "seats.toml") {
+                seats = toml::from_str(text).map_err(|e| parse_err(name, e))?;
+            } else if is(name, "capacity.toml") {
+                capacity = toml::from_str(text).map_err(|e| parse_err(name, e))?;
+            }
+        }
+        super::fixed::validate(&seats.plans, &capacity.capacity)
+            .map_err(|m| invalid("seats.toml / capacity.toml", m))?;
+        for (name, text) in files.iter().filter(|(n, _)| {
+            !is(n, "catalog.toml") && !is(n, "seats.toml") && !is(n, "capacity.toml")
+        }) {
             let vf: VendorFile = toml::from_str(text).map_err(|e| parse_err(name, e))?;
             if platform(&vf.home).is_none() {
                 return Err(invalid(
@@ -555,6 +571,8 @@ impl Catalog {
             models,
             names,
             platforms: header.platforms,
+            seat_plans: seats.plans,
+            capacity: capacity.capacity,
         })
     }
 
@@ -564,6 +582,18 @@ impl Catalog {
 
     pub fn models(&self) -> impl Iterator<Item = &Model> {
         self.models.values()
+    }
+
+    pub fn seat_plan(&self, id: &str) -> Option<&super::fixed::SeatPlan> {
+        self.seat_plans.iter().find(|p| p.id == id)
+    }
+
+    pub fn seat_plans(&self) -> &[super::fixed::SeatPlan] {
+        &self.seat_plans
+    }
+
+    pub fn capacity(&self) -> &[super::fixed::CapacityRate] {
+        &self.capacity
     }
 
     pub fn platforms(&self) -> &[Platform] {

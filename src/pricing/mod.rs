@@ -11,6 +11,7 @@
 mod catalog;
 pub mod check;
 pub mod diff;
+pub mod fixed;
 
 pub use catalog::{
     Catalog, CatalogError, Model, Platform, PricePeriod, QualityRef, Resolution, SkuPrice, Tier,
@@ -38,6 +39,8 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("amazon.toml", include_str!("../../pricing/amazon.toml")),
     ("cohere.toml", include_str!("../../pricing/cohere.toml")),
     ("xai.toml", include_str!("../../pricing/xai.toml")),
+    ("seats.toml", include_str!("../../pricing/seats.toml")),
+    ("capacity.toml", include_str!("../../pricing/capacity.toml")),
 ];
 
 /// TOML files beside the catalog that are not model files.

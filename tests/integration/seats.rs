@@ -65,20 +65,32 @@ fn copilot_activity_report_seats_are_estimated_from_the_config_price() {
 }
 
 #[test]
-fn a_seat_without_a_price_is_unpriced_not_free() {
+fn a_seat_is_priced_from_the_catalog_list_else_unpriced_not_free() {
     let dir = tempfile::tempdir().unwrap();
     write(
         dir.path(),
         "seats.json",
         r#"{"total_seats":1,"seats":[{"created_at":"2026-10-01T00:00:00Z","last_activity_at":null,"last_activity_editor":null,"plan_type":"enterprise","assignee":{"login":"octo","id":1},"assigning_team":{"slug":"platform"}}]}"#,
     );
+    // ChatGPT Enterprise has no public list price: without a config price it stays unpriced.
+    write(
+        dir.path(),
+        "chatgpt_users.csv",
+        "cadence,period_start,period_end,account_id,public_id,name,email,role,user_role,department,groups,user_status,created_or_invited_date,is_active,first_day_active_in_period,last_day_active_in_period,messages,messages_rank,model_to_messages,gpt_messages,gpts_messaged,tool_messages,tools_messaged,tool_to_messages,last_day_active,project_messages,projects_messaged,projects_created,credits_used\n\
+monthly,2026-10-01,2026-10-31,acc,pub1,Ann,ann@acme.test,member,standard,,,enabled,2026-01-10,1,2026-10-02,2026-10-30,412,3,{},0,0,12,1,{},2026-10-30,0,0,0,0\n",
+    );
     let (out, o) = run_ingest(dir.path(), &["--month", "2026-10"]);
-    assert!(o.status.success());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let json = read_json(&out.path().join("findings.json"));
-    assert_eq!(json["inputs"][0]["format"], "copilot_seats_json");
-    let u = &json["unpriced"][0];
-    assert_eq!(u["model"], "copilot_enterprise");
-    assert!(u["reason"].as_str().unwrap().contains("[seats]"), "{u}");
+    let unpriced = json["unpriced"].as_array().unwrap();
+    assert_eq!(unpriced.len(), 1, "{unpriced:?}");
+    assert_eq!(unpriced[0]["model"], "chatgpt_enterprise");
+    assert!(unpriced[0]["reason"].as_str().unwrap().contains("[seats]"));
+    // The Copilot Enterprise seat is priced at the catalog's $39 list price.
+    let ledger = std::fs::read(out.path().join("ledger.parquet")).unwrap();
+    assert!(!ledger.is_empty());
+    let text = String::from_utf8_lossy(&ledger);
+    assert!(text.contains("2026.11.27/seat/copilot_enterprise/list"));
 }
 
 #[test]
