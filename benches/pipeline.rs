@@ -95,7 +95,7 @@ fn analyses_on_1m_row_log(bencher: divan::Bencher) {
     bencher
         .counter(divan::counter::ItemsCount::new(ledger.height()))
         .bench(|| {
-            let ctx = AnalysisCtx::build(&settings, &catalog, month, &ledger).unwrap();
+            let ctx = AnalysisCtx::build(&settings, &catalog, month, &ledger, None).unwrap();
             analysis::run_all(&ctx).len()
         });
 }

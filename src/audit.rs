@@ -49,6 +49,7 @@ pub fn ingest_and_price(
 ) -> (LedgerBuilder, ingest::IngestOutcome) {
     let mut builder = LedgerBuilder::new(1024);
     let mut pricer = Pricer::new(catalog);
+    let mut fx_used: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut sink = |mut row: crate::ledger::LedgerRow| {
         // Gateway endpoints the names cannot link are linked through the config.
         if let Some(target) = row
@@ -71,10 +72,87 @@ pub fn ingest_and_price(
         } else {
             pricer.price(&mut row);
         }
+        apply_overlay(&mut row, config, &catalog.currency, &mut fx_used);
         builder.push(&row);
     };
-    let outcome = ingest::ingest_dir(root, files, &mut sink, on_file);
+    let mut outcome = ingest::ingest_dir(root, files, &mut sink, on_file);
+    outcome.fx_applied = fx_used
+        .into_iter()
+        .map(|((currency, rate), rows)| format!("{currency} at {rate} USD: {rows} rows"))
+        .collect();
     (builder, outcome)
+}
+
+/// Overlay credits dated in the audited month, by provider (shown beside the bill; the bill's
+/// own credit lines are already in billed cost).
+fn overlay_credits(
+    overlay: Option<&crate::pricing::overlay::Overlay>,
+    month: Month,
+) -> BTreeMap<String, i128> {
+    let mut out = BTreeMap::new();
+    for c in overlay.map(|o| o.credits.as_slice()).unwrap_or_default() {
+        if month.first_day() <= c.date && c.date < month.next().first_day() {
+            *out.entry(c.provider.clone()).or_insert(0) +=
+                crate::money::decimal_to_nanos(c.amount).unwrap_or(0) as i128;
+        }
+    }
+    out
+}
+
+/// The SKU id inside a `price_ref` (`release/model@platform:region/period[/long-context]`).
+fn sku_of_price_ref(price_ref: &str) -> Option<&str> {
+    let rest = price_ref.split_once('/')?.1;
+    let rest = rest.strip_suffix("/long-context").unwrap_or(rest);
+    let (sku, _period) = rest.rsplit_once('/')?;
+    sku.contains('@').then_some(sku)
+}
+
+/// Converts a non-USD line's money with the overlay's FX rate in force on its day, and sets
+/// its contracted cost: list less the overlay's most specific discount (list without one).
+fn apply_overlay(
+    row: &mut crate::ledger::LedgerRow,
+    config: &Config,
+    currency: &str,
+    fx_used: &mut BTreeMap<(String, String), u64>,
+) {
+    let Some(overlay) = &config.overlay_terms else {
+        row.contracted_cost_nano = row.list_cost_nano;
+        return;
+    };
+    let day = crate::util::day_of(row.period_start_ms);
+    if !row.currency.eq_ignore_ascii_case(currency) {
+        if let Some(rate) = day.and_then(|d| overlay.usd_per_unit(&row.currency, d)) {
+            let convert = |v: &mut Option<i64>| {
+                if let Some(n) = v {
+                    *n = crate::money::decimal_to_nanos(
+                        rust_decimal::Decimal::from(*n) * rate
+                            / rust_decimal::Decimal::from(1_000_000_000),
+                    )
+                    .unwrap_or(*n);
+                }
+            };
+            convert(&mut row.billed_cost_nano);
+            convert(&mut row.source_reported_cost_nano);
+            convert(&mut row.effective_cost_nano);
+            *fx_used
+                .entry((
+                    row.currency.to_ascii_uppercase(),
+                    rate.normalize().to_string(),
+                ))
+                .or_default() += 1;
+            row.currency = currency.to_string();
+        }
+    }
+    row.contracted_cost_nano = match (row.list_cost_nano, day) {
+        (Some(list), Some(day)) => {
+            let sku = row.price_ref.as_deref().and_then(sku_of_price_ref);
+            match overlay.discount_for(row.provider, row.model_id.as_deref(), sku, day) {
+                Some((pct, _)) => Some(crate::pricing::overlay::contracted_nanos(list, pct)),
+                None => Some(list),
+            }
+        }
+        (list, _) => list,
+    };
 }
 
 /// Prices a seat line: the config's `[seats]` price (the contract) wins, else the catalog's
@@ -182,7 +260,13 @@ pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
         i.out_of_period_rows = outside.get(&i.path).copied().unwrap_or(0);
     }
 
-    let ctx = AnalysisCtx::build(&settings.config.analysis, &settings.catalog, month, &ledger)?;
+    let ctx = AnalysisCtx::build(
+        &settings.config.analysis,
+        &settings.catalog,
+        month,
+        &ledger,
+        settings.config.overlay_terms.as_ref(),
+    )?;
     let runs = analysis::run_all(&ctx);
     let mut findings = Vec::new();
     let mut statuses = Vec::new();
@@ -274,7 +358,7 @@ fn build_report(
     }
     if currencies.len() > 1 {
         bail!(
-            "the cost exports mix currencies ({}); audit one billing currency at a time",
+            "the cost exports mix currencies ({}); add an `[[fx]]` rate for each to the overlay named in the config (docs/config.md), or audit one billing currency at a time",
             currencies.into_iter().collect::<Vec<_>>().join(", ")
         );
     }
@@ -282,7 +366,7 @@ fn build_report(
     let usage_rows = ledger.aggregate(
         &not_billed,
         &["provider", "record_role"],
-        &["list_cost_nano"],
+        &["list_cost_nano", "contracted_cost_nano"],
         &[],
     )?;
     let with_usage: BTreeSet<&str> = usage_rows
@@ -291,6 +375,7 @@ fn build_report(
         .map(|r| r.key(0))
         .collect();
     let mut list_by_provider = BTreeMap::new();
+    let mut contracted_by_provider = BTreeMap::new();
     for r in &usage_rows {
         let preferred = if with_usage.contains(r.key(0)) {
             "usage"
@@ -301,6 +386,9 @@ fn build_report(
             *list_by_provider
                 .entry(r.key(0).to_string())
                 .or_insert(0i128) += r.ints[0] as i128;
+            *contracted_by_provider
+                .entry(r.key(0).to_string())
+                .or_insert(0i128) += r.ints[1] as i128;
         }
     }
     let estimated_by_provider: BTreeMap<String, i128> = list_by_provider
@@ -383,6 +471,7 @@ fn build_report(
     }
 
     let gateway_allocation = allocate_by_gateway(ledger, &by_provider, &with_usage)?;
+    let config_overlay = settings.config.overlay_terms.as_ref();
     let spend = billed_total + estimated_total;
     let headline: Headline = Report::headline_from(&findings, spend);
     Ok(Report {
@@ -409,7 +498,11 @@ fn build_report(
             by_provider,
             estimated_by_provider,
             list_cost_of_usage_by_provider: list_by_provider,
+            contracted_cost_of_usage_by_provider: contracted_by_provider,
+            overlay_credits_by_provider: overlay_credits(config_overlay, month),
         },
+        overlay: config_overlay.map(|o| o.file.clone()),
+        fx_applied: outcome.fx_applied.clone(),
         headline,
         findings,
         unpriced: unpriced_map.into_values().collect(),

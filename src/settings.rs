@@ -81,9 +81,15 @@ pub struct Config {
     /// `"<gateway resource>" = "<billed resource>"` (e.g. an Azure account behind a proxy host).
     #[serde(default)]
     pub provisioned_links: BTreeMap<String, String>,
+    /// The customer overlay file (discounts, commitments, credits, FX), relative to the config.
+    #[serde(default)]
+    pub overlay: Option<std::path::PathBuf>,
     /// `seats` parsed into exact nano-units (filled by [`Config::load`]).
     #[serde(skip)]
     pub seat_prices: BTreeMap<String, i64>,
+    /// The parsed overlay (filled by [`Config::load`]); contracted = list without one.
+    #[serde(skip)]
+    pub overlay_terms: Option<crate::pricing::overlay::Overlay>,
 }
 
 impl Config {
@@ -111,6 +117,20 @@ impl Config {
                 )
             })?;
             config.seat_prices.insert(plan.clone(), nanos);
+        }
+        if let Some(rel) = &config.overlay {
+            let file = path.parent().unwrap_or(Path::new(".")).join(rel);
+            let text = std::fs::read_to_string(&file).with_context(|| {
+                format!(
+                    "could not read the overlay `{}` named in config `{}`",
+                    file.display(),
+                    path.display()
+                )
+            })?;
+            config.overlay_terms = Some(crate::pricing::overlay::Overlay::parse(
+                &file.display().to_string(),
+                &text,
+            )?);
         }
         if let Some(bad) = config.workloads.keys().find(|k| !k.contains(':')) {
             bail!(

@@ -1,12 +1,14 @@
-//! `billing_discrepancy`: a model's billed cost differs from the catalog list cost of the usage
+//! `billing_discrepancy`: a model's billed cost differs from the contracted cost of the usage
 //! the provider's own usage export reports for it, by more than `discrepancy_tolerance` (5%).
+//! Contracted = catalog list less the customer overlay's discount in force (list without an
+//! overlay).
 //!
 //! Only providers whose quantities come from their own usage export are compared (a gateway log
 //! covers part of the traffic and would fake a discrepancy), and only models whose usage is
-//! fully priced. Billed above list is claimed as a saving (overbilling, a tier billed that was
-//! not used); billed below list is reported with no saving (a discount the contract overlay
-//! should state). Until the customer overlay exists, "contracted" is the list price: confidence
-//! `medium` when billed is above list, `low` below.
+//! fully priced. Billed above contracted is claimed as a saving (overbilling, a discount not
+//! applied, a tier billed that was not used): confidence `high` with an overlay (the terms are
+//! known), `medium` without. Billed below contracted is reported with no saving (a discount the
+//! overlay should state), confidence `low`.
 
 use super::{Analysis, AnalysisCtx, Confidence, Finding};
 use crate::money;
@@ -34,8 +36,18 @@ impl Analysis for BillingDiscrepancy {
                 .entry((p.provider.as_str(), p.model_id.as_str()))
                 .or_default() += p.rows;
         }
+        let mut contracted: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+        for p in ctx.profiles.iter().filter(|p| p.source == "usage") {
+            *contracted
+                .entry((p.provider.as_str(), p.model_id.as_str()))
+                .or_default() += p.contracted_cost_nano;
+        }
+        let has_overlay = ctx.overlay.is_some();
         let mut out = Vec::new();
-        for ((provider, model), (billed, list)) in &ctx.model_money {
+        for ((provider, model), (billed, list_cost)) in &ctx.model_money {
+            let list = contracted
+                .get(&(provider.as_str(), model.as_str()))
+                .unwrap_or(list_cost);
             if !from_usage.contains(&(provider.as_str(), model.as_str()))
                 || *billed <= 0
                 || *list <= 0
@@ -54,7 +66,8 @@ impl Analysis for BillingDiscrepancy {
             }
             let evidence = json!({
                 "billed_cost": money::nanos_to_cent_f64(*billed as i128),
-                "list_cost_of_reported_usage": money::nanos_to_cent_f64(*list as i128),
+                "list_cost_of_reported_usage": money::nanos_to_cent_f64(*list_cost as i128),
+                "contracted_cost_of_reported_usage": money::nanos_to_cent_f64(*list as i128),
                 "difference": money::nanos_to_cent_f64(gap as i128),
                 "difference_share": share,
                 "tolerance": ctx.settings.discrepancy_tolerance,
@@ -62,7 +75,10 @@ impl Analysis for BillingDiscrepancy {
                 "lines": "ledger.parquet rows with this provider and model_id: record_role billed (the bill) and usage (the list-priced usage)",
                 "assumptions": [
                     "the provider's usage export covers all of this model's billed usage",
-                    "no negotiated discount applies (no customer overlay yet): contracted = list",
+                    match ctx.overlay {
+                        Some(file) => format!("contracted = list less the discounts in the customer overlay `{file}`"),
+                        None => "no customer overlay in the config: contracted = list".to_string(),
+                    },
                 ],
             });
             out.push(Finding::new(
@@ -70,13 +86,17 @@ impl Analysis for BillingDiscrepancy {
                 provider,
                 &format!("model {model}"),
                 if over {
-                    format!("{model} billed {:.1}% above the list cost of its usage", share * 100.0)
+                    format!("{model} billed {:.1}% above the contracted cost of its usage", share * 100.0)
                 } else {
-                    format!("{model} billed {:.1}% below the list cost of its usage", -share * 100.0)
+                    format!("{model} billed {:.1}% below the contracted cost of its usage", -share * 100.0)
                 },
                 *billed,
                 savings,
-                if over { Confidence::Medium } else { Confidence::Low },
+                match (over, has_overlay) {
+                    (true, true) => Confidence::High,
+                    (true, false) => Confidence::Medium,
+                    (false, _) => Confidence::Low,
+                },
                 evidence,
                 if over {
                     format!("reconcile {provider}'s invoice for {model} against its usage export and claim the difference, or correct the service tier")

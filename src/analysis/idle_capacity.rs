@@ -10,7 +10,12 @@
 //!   month's end, or that were never active. Saving = idle seats × seat price. Confidence `high`
 //!   when the report dates the last activity, `medium` when it has none (never active, or
 //!   activity not reported). Seats without a price are listed as unpriced, not here.
-//! * Committed spend that will not be used needs the contract overlay (not built yet).
+//! * **Commitment shortfalls** (customer overlay `[[commitments]]`): committed spend that the
+//!   run rate will not reach by the end of the term. Projected = consumed before this month
+//!   (from the overlay, else assumed at this month's rate) + this month's billed spend × the
+//!   months left including this one. The shortfall is spread over those months as the monthly
+//!   figure, acting on the commitment's monthly amount. Confidence `medium` with the consumed
+//!   amount stated, `low` when it is assumed.
 
 use super::{Analysis, AnalysisCtx, Confidence, Finding};
 use crate::money;
@@ -70,6 +75,7 @@ impl Analysis for IdleCapacity {
             ));
         }
         out.extend(idle_seats(ctx));
+        out.extend(commitment_shortfalls(ctx));
         Ok(out)
     }
 }
@@ -128,6 +134,108 @@ fn idle_seats(ctx: &AnalysisCtx) -> Vec<Finding> {
             evidence,
             format!("reclaim the {} idle `{plan}` seats at the next renewal, after checking with their owners", idle.len()),
             vec![format!("seats|{provider}|{plan}")],
+        ));
+    }
+    out
+}
+
+/// Months from the month of `a` to the month of `b` (`b` exclusive when it is a 1st).
+fn months_between(a: chrono::NaiveDate, b: chrono::NaiveDate) -> i64 {
+    use chrono::Datelike;
+    let m = (b.year() as i64 * 12 + b.month() as i64) - (a.year() as i64 * 12 + a.month() as i64);
+    if b.day() > 1 {
+        m + 1
+    } else {
+        m
+    }
+}
+
+fn commitment_shortfalls(ctx: &AnalysisCtx) -> Vec<Finding> {
+    let Some(overlay) = ctx.overlay_terms else {
+        return Vec::new();
+    };
+    let start = ctx.month.first_day();
+    let mut out = Vec::new();
+    for c in overlay
+        .commitments
+        .iter()
+        .filter(|c| c.from <= start && start < c.to)
+    {
+        let term_months = months_between(c.from, c.to).max(1);
+        let elapsed = months_between(c.from, start).clamp(0, term_months - 1);
+        let left_incl = term_months - elapsed;
+        let this_month: i64 = ctx
+            .billed_by_account
+            .iter()
+            .filter(|(p, _, _)| *p == c.provider)
+            .map(|(_, _, v)| *v)
+            .sum();
+        let amount = money::decimal_to_nanos(c.amount).unwrap_or(i64::MAX);
+        let (before, assumed) = match c.consumed_before {
+            Some(d) => (money::decimal_to_nanos(d).unwrap_or(0), false),
+            None => (this_month.saturating_mul(elapsed), true),
+        };
+        let projected = before.saturating_add(this_month.saturating_mul(left_incl));
+        let shortfall = amount - projected;
+        if shortfall <= 0 {
+            continue;
+        }
+        let monthly = shortfall / left_incl;
+        let committed_monthly = amount / term_months;
+        if money::nanos_to_f64(monthly) < ctx.settings.min_monthly_savings {
+            continue;
+        }
+        let cents = |n: i64| money::nanos_to_cent_f64(n as i128);
+        let evidence = json!({
+            "commitment": {
+                "id": c.id,
+                "provider": c.provider,
+                "amount": cents(amount),
+                "from": c.from.to_string(),
+                "to": c.to.to_string(),
+                "term_months": term_months,
+                "overlay": overlay.file,
+            },
+            "billed_this_month": cents(this_month),
+            "consumed_before_this_month": cents(before),
+            "months_left_including_this_one": left_incl,
+            "projected_by_end_of_term": cents(projected),
+            "shortfall": cents(shortfall),
+            "formula": "shortfall = amount − (consumed before + billed this month × months left); monthly_savings = shortfall ÷ months left",
+            "lines": "ledger.parquet billed rows of this provider in the period",
+            "assumptions": [
+                if assumed {
+                    "consumed before this month not given in the overlay: assumed at this month's billed rate".to_string()
+                } else {
+                    "consumed before this month as stated in the overlay".to_string()
+                },
+                "the rest of the term runs at this month's billed rate".to_string(),
+            ],
+        });
+        out.push(Finding::new(
+            "idle_capacity",
+            &c.provider,
+            &format!("commitment {}", c.id),
+            format!(
+                "commitment `{}` with {} will fall ${} short by {}",
+                c.id,
+                c.provider,
+                money::format_amount(shortfall as i128),
+                c.to
+            ),
+            committed_monthly,
+            monthly,
+            if assumed {
+                Confidence::Low
+            } else {
+                Confidence::Medium
+            },
+            evidence,
+            format!(
+                "move spend from other vendors onto {} before {} (see consolidation findings) or renegotiate the commitment",
+                c.provider, c.to
+            ),
+            vec![format!("commitment|{}", c.id)],
         ));
     }
     out

@@ -131,6 +131,9 @@ pub struct AnalysisCtx<'a> {
     pub provisioned: Vec<ProvisionedCapacity>,
     /// Every seat of every seat report, with its price and last activity.
     pub seats: Vec<Seat>,
+    /// The customer overlay's file name and terms, when the config names one.
+    pub overlay: Option<&'a str>,
+    pub overlay_terms: Option<&'a crate::pricing::overlay::Overlay>,
 }
 
 impl<'a> AnalysisCtx<'a> {
@@ -139,6 +142,7 @@ impl<'a> AnalysisCtx<'a> {
         catalog: &'a Catalog,
         month: Month,
         ledger: &'a Ledger,
+        overlay_terms: Option<&'a crate::pricing::overlay::Overlay>,
     ) -> Result<Self> {
         let profiles = profile::build_profiles(ledger)?;
         let billed_by_account = profile::billed_by_account(ledger)?;
@@ -155,6 +159,8 @@ impl<'a> AnalysisCtx<'a> {
             model_money,
             provisioned,
             seats,
+            overlay: overlay_terms.map(|o| o.file.as_str()),
+            overlay_terms,
         })
     }
 

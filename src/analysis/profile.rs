@@ -27,6 +27,8 @@ pub struct UsageProfile {
     pub requests: Option<f64>,
     /// List cost of these rows as priced at their own dates.
     pub list_cost_nano: i64,
+    /// The same at contracted prices (list less the customer overlay's discounts).
+    pub contracted_cost_nano: i64,
     pub rows: u64,
 }
 
@@ -106,7 +108,7 @@ pub(super) fn build_profiles(ledger: &Ledger) -> Result<Vec<UsageProfile>> {
             "charge_kind",
             "cache_ttl",
         ],
-        &["list_cost_nano"],
+        &["list_cost_nano", "contracted_cost_nano"],
         &["quantity"],
     )?;
     let with_usage: BTreeSet<String> = rows
@@ -151,10 +153,12 @@ pub(super) fn build_profiles(ledger: &Ledger) -> Result<Vec<UsageProfile>> {
                 output: 0.0,
                 requests: None,
                 list_cost_nano: 0,
+                contracted_cost_nano: 0,
                 rows: 0,
             });
         let qty = r.floats[0];
         p.list_cost_nano += r.ints[0];
+        p.contracted_cost_nano += r.ints[1];
         p.rows += r.rows;
         match (ChargeKind::parse(r.key(5)), r.key(6)) {
             (Some(ChargeKind::Input), _) => p.input += qty,

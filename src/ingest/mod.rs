@@ -212,6 +212,8 @@ pub struct Reject {
 pub struct IngestOutcome {
     pub inputs: Vec<InputRecord>,
     pub rejects: Vec<Reject>,
+    /// Currencies converted with the overlay's FX table: `EUR at 1.08 USD: 12 rows`.
+    pub fx_applied: Vec<String>,
 }
 
 /// Lists every file under `root`, recursively, sorted by path (so runs are reproducible).

@@ -29,6 +29,7 @@ pub struct LedgerBuilder {
     list_nano: PrimitiveChunkedBuilder<Int64Type>,
     reported_nano: PrimitiveChunkedBuilder<Int64Type>,
     effective_nano: PrimitiveChunkedBuilder<Int64Type>,
+    contracted_nano: PrimitiveChunkedBuilder<Int64Type>,
     currency: StringChunkedBuilder,
     tier: StringChunkedBuilder,
     region: StringChunkedBuilder,
@@ -69,6 +70,7 @@ impl LedgerBuilder {
             list_nano: i("list_cost_nano"),
             reported_nano: i("source_reported_cost_nano"),
             effective_nano: i("effective_cost_nano"),
+            contracted_nano: i("contracted_cost_nano"),
             currency: s("currency"),
             tier: s("service_tier"),
             region: s("region"),
@@ -122,6 +124,7 @@ impl LedgerBuilder {
         self.reported_nano
             .append_option(r.source_reported_cost_nano);
         self.effective_nano.append_option(r.effective_cost_nano);
+        self.contracted_nano.append_option(r.contracted_cost_nano);
         self.currency.append_value(&r.currency);
         self.tier.append_value(r.service_tier.as_str());
         self.region.append_option(r.region.as_deref());
@@ -164,6 +167,7 @@ impl LedgerBuilder {
             billed.into_column(),
             to_f64(&list, "list_cost"),
             list.into_column(),
+            self.contracted_nano.finish().into_column(),
             self.reported_nano.finish().into_column(),
             self.effective_nano.finish().into_column(),
             self.currency.finish().into_column(),

@@ -19,6 +19,7 @@
 //! | `billed_cost`, `billed_cost_nano` | f64?, i64? | money billed (cost exports only); the integer nano-unit column is exact and is what totals sum |
 //! | `list_cost`, `list_cost_nano` | f64?, i64? | the catalog's list price for the row; null when unpriced or not priceable |
 //! | `source_reported_cost_nano` | i64? | a cost the source itself reports but that is not a bill (gateway `spend`, Anthropic `list_price_usd`); never added to billed spend |
+//! | `contracted_cost_nano` | i64? | list cost less the customer overlay's discount in force; equal to list without an overlay |
 //! | `effective_cost_nano` | i64? | the source's effective (amortised) cost, where it states one (FOCUS) |
 //! | `currency` | str | ISO 4217 |
 //! | `service_tier` | str | `standard`, `batch`, `priority`, `flex` |
@@ -176,6 +177,8 @@ pub struct LedgerRow {
     pub unit: &'static str,
     pub billed_cost_nano: Option<i64>,
     pub list_cost_nano: Option<i64>,
+    /// List cost less the customer overlay's discount in force (= list without an overlay).
+    pub contracted_cost_nano: Option<i64>,
     pub source_reported_cost_nano: Option<i64>,
     /// Amortised / effective cost where the source states one (FOCUS `EffectiveCost`).
     pub effective_cost_nano: Option<i64>,
@@ -226,6 +229,7 @@ impl LedgerRow {
             unit: "tokens",
             billed_cost_nano: None,
             list_cost_nano: None,
+            contracted_cost_nano: None,
             source_reported_cost_nano: None,
             effective_cost_nano: None,
             currency: "USD".to_string(),

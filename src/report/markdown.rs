@@ -81,12 +81,23 @@ impl Renderer for MarkdownRenderer {
             "- Out of scope (non-AI lines of cloud bills, left out of AI spend): {}",
             money(r, r.totals.out_of_scope_cost)
         )?;
-        writeln!(o, "- Gateway and usage logs never add to billed spend.\n")?;
+        writeln!(o, "- Gateway and usage logs never add to billed spend.")?;
+        match &r.overlay {
+            Some(file) => writeln!(
+                o,
+                "- Contracted = list less the discounts in the customer overlay `{file}`."
+            )?,
+            None => writeln!(o, "- No customer overlay in the config: contracted = list.")?,
+        }
+        for fx in &r.fx_applied {
+            writeln!(o, "- Converted with the overlay's FX table: {fx}.")?;
+        }
+        writeln!(o)?;
         writeln!(
             o,
-            "| provider | billed | list cost of priced usage | estimated |"
+            "| provider | list cost of priced usage | contracted | billed | overlay credits | estimated |"
         )?;
-        writeln!(o, "|---|---:|---:|---:|")?;
+        writeln!(o, "|---|---:|---:|---:|---:|---:|")?;
         let mut providers: Vec<&String> = r
             .totals
             .by_provider
@@ -102,9 +113,11 @@ impl Renderer for MarkdownRenderer {
             };
             writeln!(
                 o,
-                "| {p} | {} | {} | {} |",
-                get(&r.totals.by_provider),
+                "| {p} | {} | {} | {} | {} | {} |",
                 get(&r.totals.list_cost_of_usage_by_provider),
+                get(&r.totals.contracted_cost_of_usage_by_provider),
+                get(&r.totals.by_provider),
+                get(&r.totals.overlay_credits_by_provider),
                 get(&r.totals.estimated_by_provider)
             )?;
         }

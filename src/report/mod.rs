@@ -66,6 +66,12 @@ pub struct Totals {
     /// Catalog list cost of the priced usage, beside the bill for comparison.
     #[serde(serialize_with = "cents_map")]
     pub list_cost_of_usage_by_provider: BTreeMap<String, i128>,
+    /// The same usage at contracted prices: list less the overlay's discounts (= list without one).
+    #[serde(serialize_with = "cents_map")]
+    pub contracted_cost_of_usage_by_provider: BTreeMap<String, i128>,
+    /// Credits from the overlay dated in the period (not on the bill).
+    #[serde(serialize_with = "cents_map")]
+    pub overlay_credits_by_provider: BTreeMap<String, i128>,
 }
 
 /// A slice of spend (by workload or by model).
@@ -158,6 +164,10 @@ pub struct Report {
     pub gateway_allocation: Vec<GatewayAllocation>,
     pub provisioned: Vec<ProvisionedCapacity>,
     pub analyses: Vec<AnalysisStatus>,
+    /// The customer overlay file applied, if any.
+    pub overlay: Option<String>,
+    /// Currencies converted to the report currency with the overlay's FX table.
+    pub fx_applied: Vec<String>,
     /// Not serialised: the rows behind `rejects.csv`.
     #[serde(skip)]
     pub rejects: Vec<Reject>,

@@ -16,6 +16,7 @@ mod cloud;
 mod demo;
 mod gateways;
 mod mixed;
+mod overlay;
 mod parsers;
 mod pricing;
 mod reconcile;
