@@ -309,6 +309,8 @@ pub struct WireHints {
     pub name: String,
     pub platform: Option<String>,
     pub region: Option<String>,
+    /// The calendar-date suffix stripped to resolve the name (`20250929`), if any.
+    pub snapshot: Option<String>,
 }
 
 /// How a model string was resolved.
@@ -689,20 +691,25 @@ impl Catalog {
     pub fn resolve(&self, raw: &str, at_ms: i64) -> Resolution {
         let hints = self.wire_hints(raw);
         let day = crate::util::day_of(at_ms).unwrap_or(NaiveDate::MIN);
-        let found = |r: Result<String, Vec<String>>, rule| match r {
+        let found = |r: Result<String, Vec<String>>, rule, hints: WireHints| match r {
             Ok(model_id) => Resolution::Found {
                 model_id,
                 rule,
-                hints: hints.clone(),
+                hints,
             },
             Err(ids) => Resolution::Ambiguous(ids),
         };
         if let Some(r) = self.lookup(&hints.name, day) {
-            return found(r, "exact name");
+            return found(r, "exact name", hints);
         }
         if let Some(stripped) = strip_date_suffix(&hints.name) {
             if let Some(r) = self.lookup(stripped, day) {
-                return found(r, "date suffix stripped");
+                let snapshot = hints.name[stripped.len() + 1..].to_string();
+                let hints = WireHints {
+                    snapshot: Some(snapshot),
+                    ..hints.clone()
+                };
+                return found(r, "date suffix stripped", hints);
             }
         }
         Resolution::Unknown

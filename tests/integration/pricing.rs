@@ -118,7 +118,10 @@ fn unknown_model_is_unpriced_never_zero() {
         c.resolve("gpt-4.1-mini-2025-04-14-custom", day("2026-10-01")),
         Resolution::Unknown
     );
-    assert_eq!(c.resolve("gpt-4", day("2026-10-01")), Resolution::Unknown);
+    assert_eq!(
+        c.resolve("gpt-4.1-m", day("2026-10-01")),
+        Resolution::Unknown
+    );
 }
 
 #[test]
@@ -154,7 +157,8 @@ fn dated_snapshot_with_its_own_price_wins_over_the_alias() {
             hints: spend_audit::pricing::WireHints {
                 name: "claude-sonnet-4-5-20250929".into(),
                 platform: None,
-                region: None
+                region: None,
+                snapshot: Some("20250929".into())
             }
         }
     );
@@ -166,7 +170,8 @@ fn dated_snapshot_with_its_own_price_wins_over_the_alias() {
             hints: spend_audit::pricing::WireHints {
                 name: "claude sonnet 4.5".into(),
                 platform: None,
-                region: None
+                region: None,
+                snapshot: None
             }
         }
     );
@@ -307,6 +312,25 @@ fn pricing_check_and_show_commands() {
         .unwrap();
     assert!(o.status.success());
     assert!(String::from_utf8_lossy(&o.stdout).contains("anthropic/claude-sonnet-4-5 (exact name)"));
+    // `--platform` shows another SKU: Bedrock's default region class carries the +10% premium.
+    let o = crate::common::bin()
+        .args([
+            "pricing",
+            "show",
+            "claude-sonnet-4-5",
+            "--at",
+            "2026-10-01",
+            "--platform",
+            "aws-bedrock",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("SKU anthropic/claude-sonnet-4-5@aws-bedrock:geo: home price × 1.1"),
+        "{text}"
+    );
+    assert!(text.contains("input           standard 3.30"), "{text}");
 }
 
 #[test]
