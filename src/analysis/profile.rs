@@ -62,7 +62,10 @@ impl UsageProfile {
 }
 
 /// List cost of a profile's token mix on `model_id` at the rates in force on `at_ms`, with the
-/// price period used. Fails if any part of the mix has no rate (never prices a part at $0).
+/// price reference (`release/SKU/period`). The SKU is the one on the platform the profile ran
+/// on (a Bedrock workload re-prices on Bedrock); a model not sold there (a cross-vendor move)
+/// is priced at its vendor's own API. Fails if any part of the mix has no rate (never prices a
+/// part at $0).
 pub fn price_profile(
     catalog: &Catalog,
     model_id: &str,
@@ -72,23 +75,21 @@ pub fn price_profile(
     let model = catalog
         .model(model_id)
         .ok_or_else(|| format!("unknown model `{model_id}`"))?;
-    let period = model.period_at(at_ms).ok_or_else(|| {
-        format!(
-            "no price for `{model_id}` on {}",
-            crate::util::day_string(at_ms)
-        )
-    })?;
+    let platform = catalog.platform_of_provider(&p.provider);
+    let sku = catalog
+        .sku_price(model, platform, None, at_ms)
+        .or_else(|_| catalog.sku_price(model, None, None, at_ms))?;
     let mut total: i64 = 0;
     for (kind, ttl, qty) in p.parts() {
         if qty <= 0.0 {
             continue;
         }
-        let (rate, per) = rate_for(period, kind, ttl, p.tier, false)?;
+        let (rate, per) = rate_for(&sku.period, kind, ttl, p.tier, false)?;
         total = total.saturating_add(cost_nanos(qty, rate, per));
     }
     Ok((
         total,
-        format!("{}/{}/{}", catalog.release, model_id, period.id),
+        format!("{}/{}/{}", catalog.release, sku.sku_id, sku.period.id),
     ))
 }
 

@@ -23,6 +23,8 @@ pub struct ChatGptUsersCsv;
 pub struct ClaudeSpendCsv;
 
 const MONTH_MS: i64 = 30 * 86_400_000;
+/// End of an assignment with no known end: 2100-01-01, clamped to the audited month.
+const SNAPSHOT_OPEN_END_MS: i64 = 4_102_444_800_000;
 
 fn seat(
     provider: &'static str,
@@ -131,7 +133,12 @@ impl Format for CopilotSeatsJson {
         });
         let login = r["assignee"]["login"].as_str().map(str::to_string);
         let team = r["assigning_team"]["slug"].as_str().map(str::to_string);
-        out.push(seat("github", plan, login, team, created, activity, src));
+        let mut row = seat("github", plan, login, team, created, activity, src);
+        // A seats-API snapshot: the seat is assigned from `created_at` until the export (or its
+        // pending cancellation); the audit keeps it for any month it overlaps.
+        row.period_end_ms =
+            super::json::timestamp(r, "pending_cancellation_date").unwrap_or(SNAPSHOT_OPEN_END_MS);
+        out.push(row);
         Ok(RowFate::Ledger)
     }
 }

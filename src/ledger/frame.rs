@@ -223,19 +223,45 @@ impl Ledger {
         self.df.height()
     }
 
-    /// Keeps the rows whose period starts in `[start_ms, end_ms)`; returns the kept ledger and,
-    /// per source file, the number of distinct input lines that fell outside the period.
+    /// Keeps the rows whose period starts in `[start_ms, end_ms)`, and seat lines whose
+    /// assignment overlaps it (a seat snapshot says "assigned since `created_at`"), re-dated to
+    /// the period; returns the kept ledger and, per source file, the number of distinct input
+    /// lines that fell outside the period.
     pub fn restrict_period(
         &self,
         start_ms: i64,
         end_ms: i64,
     ) -> Result<(Ledger, Vec<(String, u64)>)> {
         let start = col("charge_period_start").cast(DataType::Int64);
+        let end = col("charge_period_end").cast(DataType::Int64);
+        let seat = col("charge_kind").eq(lit("seat"));
         let inside = start
             .clone()
             .gt_eq(lit(start_ms))
-            .and(start.lt(lit(end_ms)));
-        let kept = self.df.clone().lazy().filter(inside.clone()).collect()?;
+            .and(start.clone().lt(lit(end_ms)))
+            .or(seat
+                .clone()
+                .and(start.clone().lt(lit(end_ms)))
+                .and(end.clone().gt(lit(start_ms))));
+        let dt = DataType::Datetime(TimeUnit::Milliseconds, None);
+        let kept = self
+            .df
+            .clone()
+            .lazy()
+            .filter(inside.clone())
+            .with_columns([
+                when(seat.clone().and(start.clone().lt(lit(start_ms))))
+                    .then(lit(start_ms))
+                    .otherwise(start)
+                    .cast(dt.clone())
+                    .alias("charge_period_start"),
+                when(seat.and(end.clone().gt(lit(end_ms))))
+                    .then(lit(end_ms))
+                    .otherwise(end)
+                    .cast(dt)
+                    .alias("charge_period_end"),
+            ])
+            .collect()?;
         let outside = self
             .df
             .clone()
