@@ -290,6 +290,18 @@ pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
         }
     }
     analysis::rank(&mut findings);
+    // Owners: one named owner per workload; a finding over several workloads lists them all.
+    for f in &mut findings {
+        let owners: Vec<&str> = analysis::workloads_of(f)
+            .into_iter()
+            .filter_map(|w| settings.config.owners.get(w).map(String::as_str))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if !owners.is_empty() {
+            f.owner = Some(owners.join(", "));
+        }
+    }
 
     let provisioned = ctx.provisioned.clone();
     let report = build_report(

@@ -81,6 +81,9 @@ pub struct Config {
     /// `"<gateway resource>" = "<billed resource>"` (e.g. an Azure account behind a proxy host).
     #[serde(default)]
     pub provisioned_links: BTreeMap<String, String>,
+    /// Workload owners, `"<workload>" = "<owner>"`: shown on every finding about the workload.
+    #[serde(default)]
+    pub owners: BTreeMap<String, String>,
     /// The customer overlay file (discounts, commitments, credits, FX), relative to the config.
     #[serde(default)]
     pub overlay: Option<std::path::PathBuf>,

@@ -1,10 +1,12 @@
 //! `batch_eligible`: offline workloads running at the standard tier, re-priced at the batch
 //! (or flex) rate of the same model.
 //!
-//! Offline means: listed in the config's `offline_workloads` (confidence `medium`), or tagged
+//! Offline means: listed in the config's `offline_workloads` (confidence `medium`), tagged
 //! offline in the source (a request tag, label or resource tag containing `offline`, `batch`,
-//! `nightly`, `backfill` or `etl`; confidence `low`). Detection from a uniform arrival pattern in
-//! gateway logs is not built yet. Saving: the same mix priced at the batch rate.
+//! `nightly`, `backfill` or `etl`; confidence `low`), or a machine-like arrival pattern in the
+//! per-request logs: at least 240 requests spread flat over the 24 UTC hours (every hour at
+//! least a third of the hourly mean, none above twice it), unlike the office-hours shape of
+//! people waiting on answers (confidence `low`). Saving: the same mix priced at the batch rate.
 
 use super::{price_profile, Analysis, AnalysisCtx, Confidence, Finding};
 use crate::ledger::{RowFilter, ServiceTier};
@@ -45,9 +47,21 @@ impl Analysis for BatchEligible {
                 .offline_workloads
                 .iter()
                 .any(|w| w == &p.workload);
-            if !declared && !tagged.contains(&p.workload) {
+            let flat = ctx
+                .request_stats_for(&p.workload, &p.model_id)
+                .filter(|s| uniform_arrivals(&s.hourly));
+            let because = if declared {
+                json!("listed in config `offline_workloads`")
+            } else if tagged.contains(&p.workload) {
+                json!("tagged offline / batch / nightly / backfill / etl in the source")
+            } else if let Some(s) = flat {
+                json!({
+                    "arrival_pattern": "flat over the 24 UTC hours, like a scheduled or queued job",
+                    "requests_per_utc_hour": s.hourly,
+                })
+            } else {
                 continue;
-            }
+            };
             let mut batch = p.clone();
             batch.tier = ServiceTier::Batch;
             let (Ok((now_ref, price)), Ok((batch_ref, batch_price))) = (
@@ -75,7 +89,7 @@ impl Analysis for BatchEligible {
                 savings,
                 if declared { Confidence::Medium } else { Confidence::Low },
                 json!({
-                    "offline_because": if declared { "listed in config `offline_workloads`" } else { "tagged offline / batch / nightly / backfill / etl in the source" },
+                    "offline_because": because,
                     "prices": {
                         "standard": price,
                         "standard_list_cost_same_mix": money::nanos_to_cent_f64(now_ref as i128),
@@ -94,5 +108,35 @@ impl Analysis for BatchEligible {
             ));
         }
         Ok(out)
+    }
+}
+
+/// Requests spread flat over the day: enough of them, every hour at least a third of the mean
+/// and none above twice it.
+pub(crate) fn uniform_arrivals(hourly: &[u64; 24]) -> bool {
+    let total: u64 = hourly.iter().sum();
+    if total < 240 {
+        return false;
+    }
+    let mean = total as f64 / 24.0;
+    hourly
+        .iter()
+        .all(|&h| h as f64 >= mean / 3.0 && h as f64 <= mean * 2.0)
+}
+
+#[cfg(test)]
+mod arrival_tests {
+    use super::uniform_arrivals;
+
+    #[test]
+    fn flat_days_are_machine_like_and_office_hours_are_not() {
+        assert!(uniform_arrivals(&[12; 24]));
+        let mut office = [1u64; 24];
+        for h in office.iter_mut().take(18).skip(8) {
+            *h = 40;
+        }
+        assert!(!uniform_arrivals(&office));
+        // Too few requests to say anything.
+        assert!(!uniform_arrivals(&[5; 24]));
     }
 }

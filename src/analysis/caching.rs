@@ -73,6 +73,7 @@ impl Analysis for Caching {
                 continue;
             }
             let evidence = json!({
+                "distribution": ctx.distribution_evidence(&p.workload, &p.model_id),
                 "usage": {
                     "requests": requests,
                     "avg_input_tokens_per_request": avg_input,

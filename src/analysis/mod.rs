@@ -73,6 +73,8 @@ pub struct Finding {
     /// The spend this finding acts on, as `provider|workload|model` keys; findings sharing a key
     /// are combined, not added, in the headline.
     pub acts_on: Vec<String>,
+    /// Who owns the workload(s) acted on, from the config's `[owners]`.
+    pub owner: Option<String>,
 }
 
 impl Finding {
@@ -111,6 +113,7 @@ impl Finding {
             evidence,
             action,
             acts_on,
+            owner: None,
         }
     }
 }
@@ -131,6 +134,8 @@ pub struct AnalysisCtx<'a> {
     pub provisioned: Vec<ProvisionedCapacity>,
     /// Every seat of every seat report, with its price and last activity.
     pub seats: Vec<Seat>,
+    /// Per-request statistics per workload × model, from the per-request logs.
+    pub request_stats: Vec<crate::ledger::RequestStats>,
     /// The customer overlay's file name and terms, when the config names one.
     pub overlay: Option<&'a str>,
     pub overlay_terms: Option<&'a crate::pricing::overlay::Overlay>,
@@ -149,6 +154,7 @@ impl<'a> AnalysisCtx<'a> {
         let model_money = profile::model_money(ledger, &profiles)?;
         let provisioned = profile::provisioned_capacity(ledger)?;
         let seats = profile::seats(ledger)?;
+        let request_stats = ledger.request_stats()?;
         Ok(AnalysisCtx {
             settings,
             catalog,
@@ -159,6 +165,7 @@ impl<'a> AnalysisCtx<'a> {
             model_money,
             provisioned,
             seats,
+            request_stats,
             overlay: overlay_terms.map(|o| o.file.as_str()),
             overlay_terms,
         })
@@ -173,6 +180,74 @@ impl<'a> AnalysisCtx<'a> {
         (billed > 0 && list > 0).then(|| billed as f64 / list as f64)
     }
 
+    /// Per-request statistics of a workload on a model, when per-request logs cover it.
+    pub fn request_stats_for(
+        &self,
+        workload: &str,
+        model_id: &str,
+    ) -> Option<&crate::ledger::RequestStats> {
+        self.request_stats
+            .iter()
+            .find(|s| s.workload == workload && s.model_id == model_id)
+    }
+
+    /// The `distribution` part of a finding's evidence: p50/p95 output tokens and prompt sizes
+    /// per request, or why there are none.
+    pub fn distribution_evidence(&self, workload: &str, model_id: &str) -> serde_json::Value {
+        match self.request_stats_for(workload, model_id) {
+            Some(s) => serde_json::json!({
+                "source": "per-request gateway or observability log rows (a sample of the workload's traffic when the gateway does not carry all of it)",
+                "requests": s.requests,
+                "output_tokens_p50": s.output_p50,
+                "output_tokens_p95": s.output_p95,
+                "prompt_tokens_p50": s.prompt_p50,
+                "prompt_tokens_p95": s.prompt_p95,
+                "prompt_tokens_max": s.prompt_max,
+            }),
+            None => serde_json::json!({
+                "source": "none: only daily or monthly aggregates cover this workload, so per-request percentiles cannot be computed",
+            }),
+        }
+    }
+
+    /// How a candidate model compares with the current one on public quality references: per
+    /// metric both carry, the latest value of each and the difference. Scores of different
+    /// metrics or index versions are never compared.
+    pub fn quality_delta(&self, current: &str, candidate: &str) -> serde_json::Value {
+        let (Some(a), Some(b)) = (self.catalog.model(current), self.catalog.model(candidate))
+        else {
+            return serde_json::json!({"note": "model not in catalog"});
+        };
+        let latest = |m: &'a crate::pricing::Model, metric: &str| {
+            m.quality
+                .iter()
+                .filter(|q| q.metric == metric)
+                .max_by(|x, y| x.as_of.cmp(&y.as_of))
+        };
+        let mut metrics: Vec<&str> = b.quality.iter().map(|q| q.metric.as_str()).collect();
+        metrics.sort();
+        metrics.dedup();
+        let shared: Vec<serde_json::Value> = metrics
+            .into_iter()
+            .filter_map(|metric| {
+                let (x, y) = (latest(a, metric)?, latest(b, metric)?);
+                Some(serde_json::json!({
+                    "metric": metric,
+                    "current": x.value,
+                    "candidate": y.value,
+                    "delta": y.value - x.value,
+                    "as_of": [x.as_of, y.as_of],
+                    "sources": [x.source, y.source],
+                }))
+            })
+            .collect();
+        if shared.is_empty() {
+            serde_json::json!({"note": "no public quality reference shared by both models in the catalog; validate on a sample"})
+        } else {
+            serde_json::Value::Array(shared)
+        }
+    }
+
     /// The last day of the audited month: savings re-price at the rates then in force.
     pub fn reference_ms(&self) -> i64 {
         crate::util::day_start_ms(self.month.last_day())
@@ -184,6 +259,24 @@ pub trait Analysis: Send + Sync {
     /// Stable snake_case id; also the `kind` of its findings.
     fn id(&self) -> &'static str;
     fn run(&self, ctx: &AnalysisCtx) -> Result<Vec<Finding>>;
+}
+
+/// The workloads a finding acts on, from its `provider|workload|model` keys.
+pub fn workloads_of(f: &Finding) -> Vec<&str> {
+    let mut w: Vec<&str> = f
+        .acts_on
+        .iter()
+        // Capacity keys (`provisioned|…`, `seats|…`, `commitment|…`) name no workload.
+        .filter(|k| {
+            !["provisioned|", "seats|", "commitment|"]
+                .iter()
+                .any(|p| k.starts_with(p))
+        })
+        .filter_map(|k| k.split('|').nth(1))
+        .collect();
+    w.sort();
+    w.dedup();
+    w
 }
 
 /// Every analysis, in report order.

@@ -71,6 +71,8 @@ impl Analysis for ModelSuccessor {
             }
             let evidence = json!({
                 "tier": model.tier.as_str(),
+                "distribution": ctx.distribution_evidence(&p.workload, &p.model_id),
+                "quality_delta": ctx.quality_delta(&p.model_id, successor),
                 "usage": {
                     "source": p.source,
                     "ledger_rows": p.rows,

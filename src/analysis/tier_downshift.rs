@@ -8,12 +8,19 @@
 //! `downshift_min_monthly_input_tokens` input tokens.
 //!
 //! Saving: the workload's own token mix (cache shares included) priced on the current model and
-//! on each catalog `downshift` candidate at the month's closing rates; the fraction saved is
-//! applied to the workload's current cost, scaled by the model's billed ÷ list ratio when a
-//! bill is present. The first candidate that prices is the recommendation.
+//! on each candidate at the month's closing rates, on the platform the workload runs on; the
+//! fraction saved is applied to the workload's current cost, scaled by the model's billed ÷
+//! list ratio when a bill is present.
+//!
+//! Candidates: the catalog's same-vendor `downshift` list, and with `allow_cross_vendor` the three
+//! cheapest lower-tier models of the other vendors already bought this month. Each is listed
+//! with its quality delta (shared public quality references) and dropped when per-request logs
+//! show prompts larger than its context window. The first cheaper same-vendor candidate is the
+//! recommendation; a cross-vendor one only when no same-vendor candidate saves.
 //!
 //! Confidence: `medium` when requests are known (average output per request checked), `low`
-//! when only the token ratio is. Protected workloads are never flagged.
+//! when only the token ratio is, or the move crosses vendors. Protected workloads are never
+//! flagged. Evidence carries p50/p95 output and prompt tokens where per-request logs exist.
 
 use super::{price_profile, Analysis, AnalysisCtx, Confidence, Finding};
 use crate::money;
@@ -66,25 +73,50 @@ impl Analysis for TierDownshift {
             if current_ref <= 0 {
                 continue;
             }
+            let stats = ctx.request_stats_for(&p.workload, &p.model_id);
             let mut candidates = Vec::new();
-            let mut chosen = None;
-            for c in &model.downshift {
+            let mut chosen: Option<(String, i64, String, bool)> = None;
+            let mut cross: Option<(String, i64, String, bool)> = None;
+            let pool: Vec<(String, bool)> = model
+                .downshift
+                .iter()
+                .map(|c| (c.clone(), false))
+                .chain(
+                    cross_vendor_candidates(ctx, model, p, at)
+                        .into_iter()
+                        .map(|c| (c, true)),
+                )
+                .collect();
+            for (c, is_cross) in &pool {
+                let window = ctx.catalog.model(c).and_then(|m| m.context_window);
+                if let (Some(w), Some(st)) = (window, stats) {
+                    if st.prompt_max > w as f64 {
+                        candidates.push(json!({"model": c, "excluded": format!("the largest prompt ({} tokens) exceeds its {w}-token context window", st.prompt_max)}));
+                        continue;
+                    }
+                }
                 match price_profile(ctx.catalog, c, p, at) {
                     Ok((cost, price)) => {
                         candidates.push(json!({
                             "model": c,
                             "tier": ctx.catalog.model(c).map(|m| m.tier.as_str()),
+                            "cross_vendor": is_cross,
                             "list_cost_same_mix": money::nanos_to_cent_f64(cost as i128),
                             "price": price,
+                            "quality_delta": ctx.quality_delta(&p.model_id, c),
                         }));
-                        if chosen.is_none() && cost < current_ref {
-                            chosen = Some((c.clone(), cost, price));
+                        let slot = if *is_cross { &mut cross } else { &mut chosen };
+                        let better = slot
+                            .as_ref()
+                            .is_none_or(|(_, best, _, _)| *is_cross && cost < *best);
+                        if cost < current_ref && better {
+                            *slot = Some((c.clone(), cost, price, *is_cross));
                         }
                     }
                     Err(reason) => candidates.push(json!({"model": c, "unpriced": reason})),
                 }
             }
-            let Some((target, target_ref, target_price)) = chosen else {
+            let Some((target, target_ref, target_price, crosses)) = chosen.or(cross) else {
                 continue;
             };
             let fraction = 1.0 - target_ref as f64 / current_ref as f64;
@@ -94,7 +126,7 @@ impl Analysis for TierDownshift {
             if money::nanos_to_f64(savings) < s.min_monthly_savings {
                 continue;
             }
-            let confidence = if avg_output.is_some() {
+            let confidence = if avg_output.is_some() && !crosses {
                 Confidence::Medium
             } else {
                 Confidence::Low
@@ -112,6 +144,7 @@ impl Analysis for TierDownshift {
                     "avg_output_tokens_per_request": avg_output,
                     "output_input_ratio": ratio,
                 },
+                "distribution": ctx.distribution_evidence(&p.workload, &p.model_id),
                 "thresholds": {
                     "max_output_ratio": s.downshift_max_output_ratio,
                     "max_avg_output_tokens": s.downshift_max_avg_output_tokens,
@@ -134,6 +167,7 @@ impl Analysis for TierDownshift {
                 "assumptions": [
                     "the same token mix (cache shares included) moves to the recommended model",
                     "the cheaper model is good enough for a short-output, high-volume workload; validate on a sample before switching",
+                    "prompt sizes: without per-request logs the context-size distribution is unknown and every request is priced at the standard (not long-context) rates",
                     "rates are the catalog's list rates in force on the last day of the month",
                 ],
             });
@@ -155,4 +189,37 @@ impl Analysis for TierDownshift {
         }
         Ok(out)
     }
+}
+
+/// The three cheapest lower-tier models of the other vendors bought this month, when the
+/// config allows cross-vendor moves; active models only.
+fn cross_vendor_candidates(
+    ctx: &AnalysisCtx,
+    current: &crate::pricing::Model,
+    p: &super::UsageProfile,
+    at: i64,
+) -> Vec<String> {
+    if !ctx.settings.allow_cross_vendor {
+        return Vec::new();
+    }
+    let vendors: std::collections::BTreeSet<&str> = ctx
+        .profiles
+        .iter()
+        .filter_map(|q| ctx.catalog.model(&q.model_id))
+        .map(|m| m.vendor.as_str())
+        .filter(|v| *v != current.vendor)
+        .collect();
+    let mut priced: Vec<(i64, String)> = ctx
+        .catalog
+        .models()
+        .filter(|m| vendors.contains(m.vendor.as_str()))
+        .filter(|m| m.tier < current.tier && m.lifecycle == "active")
+        .filter_map(|m| {
+            price_profile(ctx.catalog, &m.id, p, at)
+                .ok()
+                .map(|(cost, _)| (cost, m.id.clone()))
+        })
+        .collect();
+    priced.sort();
+    priced.into_iter().take(3).map(|(_, id)| id).collect()
 }

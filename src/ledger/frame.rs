@@ -25,6 +25,7 @@ pub struct LedgerBuilder {
     cache_ttl: StringChunkedBuilder,
     quantity: PrimitiveChunkedBuilder<Float64Type>,
     unit: StringChunkedBuilder,
+    prompt_tokens: PrimitiveChunkedBuilder<Float64Type>,
     billed_nano: PrimitiveChunkedBuilder<Int64Type>,
     list_nano: PrimitiveChunkedBuilder<Int64Type>,
     reported_nano: PrimitiveChunkedBuilder<Int64Type>,
@@ -66,6 +67,7 @@ impl LedgerBuilder {
             cache_ttl: s("cache_ttl"),
             quantity: PrimitiveChunkedBuilder::new("quantity".into(), capacity),
             unit: s("unit"),
+            prompt_tokens: PrimitiveChunkedBuilder::new("prompt_tokens".into(), capacity),
             billed_nano: i("billed_cost_nano"),
             list_nano: i("list_cost_nano"),
             reported_nano: i("source_reported_cost_nano"),
@@ -118,6 +120,7 @@ impl LedgerBuilder {
             CacheTtl::OneHour => "1h",
         }));
         self.quantity.append_value(r.quantity);
+        self.prompt_tokens.append_option(r.prompt_tokens);
         self.unit.append_value(r.unit);
         self.billed_nano.append_option(r.billed_cost_nano);
         self.list_nano.append_option(r.list_cost_nano);
@@ -163,6 +166,7 @@ impl LedgerBuilder {
             self.cache_ttl.finish().into_column(),
             self.quantity.finish().into_column(),
             self.unit.finish().into_column(),
+            self.prompt_tokens.finish().into_column(),
             to_f64(&billed, "billed_cost"),
             billed.into_column(),
             to_f64(&list, "list_cost"),
@@ -210,6 +214,30 @@ impl AggRow {
     pub fn key(&self, i: usize) -> &str {
         self.keys[i].as_deref().unwrap_or("")
     }
+}
+
+/// Nearest-rank quantile of sorted values (0 for none).
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = (q * sorted.len() as f64).ceil().max(1.0) as usize;
+    sorted[rank.min(sorted.len()) - 1]
+}
+
+/// Per-request statistics of one workload on one model (see [`Ledger::request_stats`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RequestStats {
+    pub workload: String,
+    pub model_id: String,
+    pub requests: u64,
+    pub output_p50: f64,
+    pub output_p95: f64,
+    pub prompt_p50: f64,
+    pub prompt_p95: f64,
+    pub prompt_max: f64,
+    /// Requests per UTC hour of day.
+    pub hourly: [u64; 24],
 }
 
 /// The collected, priced ledger. Cheap to clone (columns are reference-counted).
@@ -362,6 +390,68 @@ impl Ledger {
             });
         }
         Ok(result)
+    }
+
+    /// Per-request statistics of every (workload, model) with per-request rows (gateway and
+    /// observability logs, where `prompt_tokens` is set): output and prompt-size quantiles and
+    /// the arrival count per UTC hour of day. Sorted by workload and model.
+    pub fn request_stats(&self) -> Result<Vec<RequestStats>> {
+        let df = self
+            .df
+            .clone()
+            .lazy()
+            .filter(
+                col("charge_kind")
+                    .eq(lit("output"))
+                    .and(col("prompt_tokens").is_not_null())
+                    .and(col("model_id").is_not_null()),
+            )
+            .select([
+                col("workload"),
+                col("model_id"),
+                col("quantity"),
+                col("prompt_tokens"),
+                col("charge_period_start").cast(DataType::Int64),
+            ])
+            .collect()?;
+        let workload = df.column("workload")?.str()?.clone();
+        let model = df.column("model_id")?.str()?.clone();
+        let output = df.column("quantity")?.f64()?.clone();
+        let prompt = df.column("prompt_tokens")?.f64()?.clone();
+        let start = df.column("charge_period_start")?.i64()?.clone();
+        type Acc = (Vec<f64>, Vec<f64>, [u64; 24]);
+        let mut groups: std::collections::BTreeMap<(String, String), Acc> = Default::default();
+        for r in 0..df.height() {
+            let key = (
+                workload.get(r).unwrap_or_default().to_string(),
+                model.get(r).unwrap_or_default().to_string(),
+            );
+            let g = groups
+                .entry(key)
+                .or_insert_with(|| (Vec::new(), Vec::new(), [0; 24]));
+            g.0.push(output.get(r).unwrap_or(0.0));
+            g.1.push(prompt.get(r).unwrap_or(0.0));
+            let hour = start.get(r).unwrap_or(0).rem_euclid(MS_PER_DAY) / 3_600_000;
+            g.2[hour as usize] += 1;
+        }
+        Ok(groups
+            .into_iter()
+            .map(|((workload, model_id), (mut out, mut prompt, hourly))| {
+                out.sort_by(f64::total_cmp);
+                prompt.sort_by(f64::total_cmp);
+                RequestStats {
+                    workload,
+                    model_id,
+                    requests: out.len() as u64,
+                    output_p50: quantile(&out, 0.50),
+                    output_p95: quantile(&out, 0.95),
+                    prompt_p50: quantile(&prompt, 0.50),
+                    prompt_p95: quantile(&prompt, 0.95),
+                    prompt_max: prompt.last().copied().unwrap_or(0.0),
+                    hourly,
+                }
+            })
+            .collect())
     }
 
     /// Writes the ledger as Parquet, sorted by provenance so the bytes are reproducible.

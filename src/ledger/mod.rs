@@ -16,6 +16,7 @@
 //! | `model_raw`, `model_id` | str? | the model string as written, and the resolved catalog id |
 //! | `charge_kind` | str | `input`, `cached_input`, `cache_write`, `output`, `request`, `seat`, `provisioned_hour`, `other` |
 //! | `quantity`, `unit` | f64, str | e.g. `120000`, `tokens` |
+//! | `prompt_tokens` | f64? | whole-request prompt size on per-request rows (gateway and observability logs) |
 //! | `billed_cost`, `billed_cost_nano` | f64?, i64? | money billed (cost exports only); the integer nano-unit column is exact and is what totals sum |
 //! | `list_cost`, `list_cost_nano` | f64?, i64? | the catalog's list price for the row; null when unpriced or not priceable |
 //! | `source_reported_cost_nano` | i64? | a cost the source itself reports but that is not a bill (gateway `spend`, Anthropic `list_price_usd`); never added to billed spend |
@@ -35,7 +36,7 @@
 
 mod frame;
 
-pub use frame::{AggRow, Ledger, LedgerBuilder, RowFilter};
+pub use frame::{AggRow, Ledger, LedgerBuilder, RequestStats, RowFilter};
 
 use serde::Serialize;
 

@@ -236,6 +236,9 @@ impl Renderer for MarkdownRenderer {
                     f.confidence.as_str()
                 )?;
                 writeln!(o, "- action: {}", f.action)?;
+                if let Some(owner) = &f.owner {
+                    writeln!(o, "- owner: {owner}")?;
+                }
                 writeln!(
                     o,
                     "\nEvidence:\n\n```json\n{}\n```\n",
