@@ -160,3 +160,35 @@ fn new_this_month(ctx: &AnalysisCtx) -> Result<Vec<Finding>> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{billed, run, settings};
+    use super::*;
+
+    #[test]
+    fn a_day_at_ten_times_the_median_is_a_spike_with_no_saving() {
+        let mut rows: Vec<_> = (1..=31)
+            .map(|d| billed("openai", "org", "gpt-4.1", "10.00", d))
+            .collect();
+        rows.push(billed("openai", "org", "gpt-4.1", "90.00", 20));
+        let f = run(&Anomaly, rows, &settings());
+        let spike = f
+            .iter()
+            .find(|f| f.scope == "spend spike 2026-10-20")
+            .expect("spike");
+        assert_eq!(spike.monthly_savings_nano, 0);
+    }
+
+    #[test]
+    fn a_flat_month_has_no_spike() {
+        let rows: Vec<_> = (1..=31)
+            .map(|d| billed("openai", "org", "gpt-4.1", "10.00", d))
+            .collect();
+        let f = run(&Anomaly, rows, &settings());
+        assert!(
+            f.iter().all(|f| !f.scope.starts_with("spend spike")),
+            "{f:?}"
+        );
+    }
+}

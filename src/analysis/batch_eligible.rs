@@ -140,3 +140,72 @@ mod arrival_tests {
         assert!(!uniform_arrivals(&[5; 24]));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{month_of_usage, oct, run, settings, usd};
+    use super::*;
+    use crate::ledger::{ChargeKind, LedgerRow, RecordRole};
+
+    fn digest() -> Vec<LedgerRow> {
+        month_of_usage(
+            "openai",
+            "digest",
+            "gpt-4.1-mini",
+            ServiceTier::Standard,
+            (100e6, 0.0, 10e6, None),
+        )
+    }
+
+    #[test]
+    fn a_declared_offline_workload_moves_to_the_batch_rate() {
+        let mut s = settings();
+        s.offline_workloads = vec!["digest".into()];
+        let f = run(&BatchEligible, digest(), &s);
+        assert_eq!(f.len(), 1);
+        // 100 × 0.40 + 10 × 1.60 = $56; batch halves it.
+        assert_eq!(usd(f[0].monthly_savings_nano), 28.0);
+        assert_eq!(f[0].confidence, Confidence::Medium);
+    }
+
+    #[test]
+    fn an_interactive_workload_is_not_batch_eligible() {
+        assert!(run(&BatchEligible, digest(), &settings()).is_empty());
+    }
+
+    /// Gateway requests (one output row each, with its prompt size) at the given UTC hours.
+    fn gateway(hours: impl Iterator<Item = i64>) -> Vec<LedgerRow> {
+        hours
+            .enumerate()
+            .map(|(i, h)| {
+                let at = oct(1 + (i % 28) as u32) + h * 3_600_000;
+                let mut r = LedgerRow::new(
+                    "openai",
+                    RecordRole::Gateway,
+                    ChargeKind::Output,
+                    at,
+                    at + 1_000,
+                    "gw.csv",
+                    2,
+                );
+                r.workload = Some("sync".into());
+                r.model_raw = Some("gpt-4.1-mini".into());
+                r.quantity = 20_000.0;
+                r.prompt_tokens = Some(100_000.0);
+                r
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_flat_arrival_pattern_is_batch_eligible_with_low_confidence() {
+        let flat = gateway((0..480).map(|i| i % 24));
+        let f = run(&BatchEligible, flat, &settings());
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].confidence, Confidence::Low);
+        assert!(f[0].evidence["offline_because"]["arrival_pattern"].is_string());
+        // The same volume during office hours is people waiting on answers.
+        let office = gateway((0..480).map(|i| 8 + i % 10));
+        assert!(run(&BatchEligible, office, &settings()).is_empty());
+    }
+}

@@ -109,3 +109,38 @@ impl Analysis for BillingDiscrepancy {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{billed, month_of_usage, run, settings, usd};
+    use super::*;
+    use crate::ledger::ServiceTier;
+
+    /// gpt-4.1 usage listing at $680 this month, and a bill of `daily` a day for 31 days.
+    fn case(daily: &str) -> Vec<crate::ledger::LedgerRow> {
+        let mut rows = month_of_usage(
+            "openai",
+            "triage",
+            "gpt-4.1",
+            ServiceTier::Standard,
+            (300e6, 0.0, 10e6, None),
+        );
+        rows.extend((1..=31).map(|d| billed("openai", "org", "gpt-4.1", daily, d)));
+        rows
+    }
+
+    #[test]
+    fn a_bill_above_the_contracted_cost_of_the_usage_is_an_overcharge() {
+        // $24.00 × 31 = $744 billed against $680 list: $64 over (9.4%).
+        let f = run(&BillingDiscrepancy, case("24.00"), &settings());
+        assert_eq!(f.len(), 1);
+        assert_eq!(usd(f[0].monthly_savings_nano), 64.0);
+        assert_eq!(f[0].confidence, Confidence::Medium);
+    }
+
+    #[test]
+    fn a_bill_within_the_tolerance_is_not_reported() {
+        // $22.00 × 31 = $682: 0.3% over list.
+        assert!(run(&BillingDiscrepancy, case("22.00"), &settings()).is_empty());
+    }
+}

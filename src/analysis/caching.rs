@@ -116,3 +116,38 @@ impl Analysis for Caching {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{month_of_usage, run, settings, usd};
+    use super::*;
+    use crate::ledger::ServiceTier;
+
+    #[test]
+    fn large_uncached_prompts_are_priced_with_half_read_from_cache() {
+        // 100M input over 20k requests (5,000 tokens each), nothing cached, on gpt-5.
+        let rows = month_of_usage(
+            "openai",
+            "agent",
+            "gpt-5",
+            ServiceTier::Standard,
+            (100e6, 0.0, 5e6, Some(20_000.0)),
+        );
+        let f = run(&Caching, rows, &settings());
+        assert_eq!(f.len(), 1);
+        // Half the input at the cached rate: 50M × (1.25 − 0.125) = $56.25.
+        assert_eq!(usd(f[0].monthly_savings_nano), 56.25);
+    }
+
+    #[test]
+    fn a_workload_that_already_caches_gets_nothing() {
+        let rows = month_of_usage(
+            "openai",
+            "agent",
+            "gpt-5",
+            ServiceTier::Standard,
+            (50e6, 50e6, 5e6, Some(20_000.0)),
+        );
+        assert!(run(&Caching, rows, &settings()).is_empty());
+    }
+}

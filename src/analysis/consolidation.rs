@@ -191,3 +191,47 @@ fn duplicate_models(ctx: &AnalysisCtx) -> Vec<Finding> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{month_of_usage, run, settings, usd};
+    use super::*;
+    use crate::ledger::ServiceTier;
+
+    #[test]
+    fn two_mid_tier_models_of_one_vendor_consolidate_onto_the_cheaper_one() {
+        let mut rows = month_of_usage(
+            "openai",
+            "copy",
+            "gpt-4o",
+            ServiceTier::Standard,
+            (10e6, 0.0, 1e6, None),
+        );
+        rows.extend(month_of_usage(
+            "openai",
+            "triage",
+            "gpt-4.1",
+            ServiceTier::Standard,
+            (10e6, 0.0, 1e6, None),
+        ));
+        let f = run(&Consolidation, rows, &settings());
+        let f = f
+            .iter()
+            .find(|f| f.scope == "mid tier: openai/gpt-4o")
+            .expect("gpt-4o finding");
+        // gpt-4o: 10 × 2.50 + 1 × 10 = $35; on gpt-4.1: 10 × 2 + 1 × 8 = $28.
+        assert_eq!(usd(f.monthly_savings_nano), 7.0);
+    }
+
+    #[test]
+    fn one_model_per_tier_gives_nothing_to_consolidate() {
+        let rows = month_of_usage(
+            "openai",
+            "triage",
+            "gpt-4.1",
+            ServiceTier::Standard,
+            (10e6, 0.0, 1e6, None),
+        );
+        assert!(run(&Consolidation, rows, &settings()).is_empty());
+    }
+}

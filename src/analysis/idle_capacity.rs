@@ -240,3 +240,89 @@ fn commitment_shortfalls(ctx: &AnalysisCtx) -> Vec<Finding> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{oct, run, settings, usd};
+    use super::*;
+    use crate::ledger::{ChargeKind, LedgerRow, RecordRole};
+
+    /// A PTU billed for October (744 unit-hours at $1) and the gateway traffic it served.
+    fn ptu(served_input_tokens: f64) -> Vec<LedgerRow> {
+        let mut bill = LedgerRow::new(
+            "azure",
+            RecordRole::Billed,
+            ChargeKind::ProvisionedHour,
+            oct(1),
+            oct(31) + 86_400_000,
+            "azure.csv",
+            2,
+        );
+        bill.resource = Some("oai-ptu".into());
+        bill.quantity = 744.0;
+        bill.unit = "hours";
+        bill.billed_cost_nano = Some(744_000_000_000);
+        let mut served = LedgerRow::new(
+            "azure",
+            RecordRole::Gateway,
+            ChargeKind::Input,
+            oct(5),
+            oct(5) + 1_000,
+            "gw.csv",
+            2,
+        );
+        served.resource = Some("oai-ptu".into());
+        served.model_raw = Some("gpt-4o".into());
+        served.workload = Some("chat".into());
+        served.quantity = served_input_tokens;
+        vec![bill, served]
+    }
+
+    #[test]
+    fn an_underused_ptu_costs_more_than_pay_as_you_go_of_what_it_served() {
+        // 10M gpt-4o input tokens at $2.50 = $25 pay-as-you-go against $744 provisioned.
+        let f = run(&IdleCapacity, ptu(10e6), &settings());
+        assert_eq!(f.len(), 1);
+        assert_eq!(usd(f[0].monthly_savings_nano), 719.0);
+    }
+
+    #[test]
+    fn a_well_utilised_ptu_is_not_reported() {
+        // 400M tokens would cost $1,000 pay-as-you-go: the PTU is the cheaper way to buy them.
+        assert!(run(&IdleCapacity, ptu(400e6), &settings()).is_empty());
+    }
+
+    fn seat(user: &str, last: Option<&str>) -> LedgerRow {
+        let mut r = LedgerRow::new(
+            "github",
+            RecordRole::Usage,
+            ChargeKind::Seat,
+            oct(1),
+            oct(31),
+            "seats.json",
+            2,
+        );
+        r.model_raw = Some("copilot_business".into());
+        r.api_key = Some(user.into());
+        r.quantity = 1.0;
+        r.unit = "seats";
+        r.list_cost_nano = Some(19_000_000_000);
+        r.tags = Some(serde_json::json!({ "last_activity_at": last }).to_string());
+        r
+    }
+
+    #[test]
+    fn seats_idle_for_30_days_are_reclaimable_and_active_ones_are_not() {
+        let rows = vec![
+            seat("a", Some("2026-10-28T10:00:00Z")),
+            seat("b", Some("2026-08-15T10:00:00Z")),
+            seat("c", None),
+        ];
+        let f = run(&IdleCapacity, rows, &settings());
+        assert_eq!(f.len(), 1);
+        assert_eq!(usd(f[0].monthly_savings_nano), 38.0);
+        assert_eq!(f[0].evidence["idle_seats"], 2);
+        let all_active = vec![seat("a", Some("2026-10-28T10:00:00Z"))];
+        assert!(run(&IdleCapacity, all_active, &settings()).is_empty());
+    }
+}

@@ -15,6 +15,8 @@ mod consolidation;
 mod idle_capacity;
 mod model_successor;
 mod profile;
+#[cfg(test)]
+mod testkit;
 mod tier_downshift;
 
 pub use profile::{price_profile, ProvisionedCapacity, Seat, UsageProfile};

@@ -115,3 +115,38 @@ impl Analysis for ModelSuccessor {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{month_of_usage, run, settings, usd};
+    use super::*;
+    use crate::ledger::ServiceTier;
+
+    #[test]
+    fn opus_4_1_moves_to_its_cheaper_same_tier_successor_with_high_confidence() {
+        let rows = month_of_usage(
+            "anthropic",
+            "chat",
+            "claude-opus-4-1",
+            ServiceTier::Standard,
+            (10e6, 0.0, 2e6, None),
+        );
+        let f = run(&ModelSuccessor, rows, &settings());
+        assert_eq!(f.len(), 1);
+        // Opus 4.1: 10 × 15 + 2 × 75 = $300; Opus 4.5: 10 × 5 + 2 × 25 = $100.
+        assert_eq!(usd(f[0].monthly_savings_nano), 200.0);
+        assert_eq!(f[0].confidence, Confidence::High);
+    }
+
+    #[test]
+    fn a_model_without_a_successor_gets_nothing() {
+        let rows = month_of_usage(
+            "openai",
+            "chat",
+            "gpt-4.1",
+            ServiceTier::Standard,
+            (10e6, 0.0, 2e6, None),
+        );
+        assert!(run(&ModelSuccessor, rows, &settings()).is_empty());
+    }
+}

@@ -223,3 +223,91 @@ fn cross_vendor_candidates(
     priced.sort();
     priced.into_iter().take(3).map(|(_, id)| id).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{month_of_usage, run, settings, usd};
+    use super::*;
+    use crate::ledger::ServiceTier;
+
+    /// A ticket classifier: 300M input, 10M output, 200k requests (50 output tokens each).
+    fn classifier() -> Vec<crate::ledger::LedgerRow> {
+        month_of_usage(
+            "openai",
+            "support",
+            "gpt-4.1",
+            ServiceTier::Standard,
+            (300e6, 0.0, 10e6, Some(200_000.0)),
+        )
+    }
+
+    #[test]
+    fn a_classification_shaped_workload_moves_to_the_smaller_model() {
+        let f = run(&TierDownshift, classifier(), &settings());
+        assert_eq!(f.len(), 1);
+        // gpt-4.1: 300 × 2.00 + 10 × 8.00 = $680; gpt-4.1-mini: 300 × 0.40 + 10 × 1.60 = $136.
+        assert_eq!(usd(f[0].current_monthly_cost_nano), 680.0);
+        assert_eq!(usd(f[0].monthly_savings_nano), 544.0);
+        assert_eq!(f[0].confidence, Confidence::Medium);
+        assert_eq!(
+            f[0].evidence["prices"]["recommended"],
+            "2026.11.27/openai/gpt-4.1-mini@openai-api:global/launch"
+        );
+    }
+
+    #[test]
+    fn a_long_output_reasoning_workload_on_a_frontier_model_is_left_alone() {
+        let rows = month_of_usage(
+            "openai",
+            "research",
+            "gpt-5",
+            ServiceTier::Standard,
+            (10e6, 0.0, 8e6, Some(2_000.0)),
+        );
+        assert!(run(&TierDownshift, rows, &settings()).is_empty());
+    }
+
+    #[test]
+    fn a_protected_workload_is_never_flagged() {
+        let mut s = settings();
+        s.protected_workloads = vec!["support".to_string()];
+        assert!(run(&TierDownshift, classifier(), &s).is_empty());
+    }
+
+    #[test]
+    fn cross_vendor_candidates_are_listed_with_quality_deltas_when_allowed() {
+        let mut rows = month_of_usage(
+            "anthropic",
+            "extract",
+            "claude-sonnet-4-5",
+            ServiceTier::Standard,
+            (300e6, 0.0, 6e6, None),
+        );
+        rows.extend(month_of_usage(
+            "openai",
+            "chat",
+            "gpt-5",
+            ServiceTier::Standard,
+            (1e6, 0.0, 1e6, None),
+        ));
+        let mut s = settings();
+        s.allow_cross_vendor = true;
+        let f = run(&TierDownshift, rows.clone(), &s);
+        let cands = f[0].evidence["prices"]["candidates"].as_array().unwrap();
+        let cross: Vec<_> = cands.iter().filter(|c| c["cross_vendor"] == true).collect();
+        assert!(!cross.is_empty(), "{cands:?}");
+        assert!(cross
+            .iter()
+            .all(|c| c["model"].as_str().unwrap().starts_with("openai/")));
+        assert!(cross.iter().all(|c| c.get("quality_delta").is_some()));
+        // The same-vendor candidate stays the recommendation.
+        assert_eq!(
+            f[0].title,
+            "Move `extract` from anthropic/claude-sonnet-4-5 to anthropic/claude-haiku-4-5"
+        );
+        // Not allowed: no cross-vendor candidate is even listed.
+        let f = run(&TierDownshift, rows, &settings());
+        let cands = f[0].evidence["prices"]["candidates"].as_array().unwrap();
+        assert!(cands.iter().all(|c| c["cross_vendor"] != true));
+    }
+}
