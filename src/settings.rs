@@ -42,6 +42,10 @@ pub struct AnalysisSettings {
     pub caching_max_cached_share: f64,
     /// … and are re-priced as if this share of their input were read from cache.
     pub caching_assumed_hit_share: f64,
+    /// Throughput one provisioned unit sustains, in tokens per minute, by billed resource
+    /// (`{ "oai-ptu" = 2500 }`): the vendor's sizing figure for the deployed model. With it,
+    /// idle_capacity gives the unit count the observed peak hour needs.
+    pub provisioned_tokens_per_minute_per_unit: BTreeMap<String, f64>,
 }
 
 impl Default for AnalysisSettings {
@@ -60,6 +64,7 @@ impl Default for AnalysisSettings {
             caching_min_avg_input_tokens: 2_000.0,
             caching_max_cached_share: 0.10,
             caching_assumed_hit_share: 0.50,
+            provisioned_tokens_per_minute_per_unit: BTreeMap::new(),
         }
     }
 }

@@ -4,8 +4,10 @@
 //!   provisioned cost against the pay-as-you-go list cost of the tokens it actually served
 //!   (gateway traffic linked to the resource). Saving = provisioned cost − pay-as-you-go cost,
 //!   when positive. Confidence `medium`: traffic that bypassed the gateway is not counted, which
-//!   would lower the saving; the right-sized unit count needs hourly peaks and is not computed
-//!   yet. Capacity with no linked traffic is reported elsewhere (`provisioned`), not here.
+//!   would lower the saving. With the unit's throughput in the config
+//!   (`provisioned_tokens_per_minute_per_unit`), the evidence also gives the unit count the
+//!   busiest hour of linked traffic needs, and what that size would cost. Capacity with no
+//!   linked traffic is reported elsewhere (`provisioned`), not here.
 //! * **Idle seats**: seats whose last activity is more than `seat_idle_days` (30) before the
 //!   month's end, or that were never active. Saving = idle seats × seat price. Confidence `high`
 //!   when the report dates the last activity, `medium` when it has none (never active, or
@@ -39,12 +41,42 @@ impl Analysis for IdleCapacity {
             if savings <= 0 || money::nanos_to_f64(savings) < ctx.settings.min_monthly_savings {
                 continue;
             }
+            let month_hours = ((ctx.month.end_ms() - ctx.month.start_ms()) / 3_600_000) as f64;
+            let units = c.hours / month_hours;
+            let right_size = match ctx
+                .settings
+                .provisioned_tokens_per_minute_per_unit
+                .get(&c.resource)
+            {
+                Some(tpm) if *tpm > 0.0 => {
+                    let peak_tpm = c.peak_hour_tokens / 60.0;
+                    let needed = (peak_tpm / tpm).ceil().max(1.0);
+                    let cost_at_size =
+                        c.billed_cost as f64 * (needed / units.max(f64::MIN_POSITIVE)).min(1.0);
+                    json!({
+                        "peak_hour_tokens": c.peak_hour_tokens,
+                        "peak_tokens_per_minute": peak_tpm,
+                        "tokens_per_minute_per_unit": tpm,
+                        "units_billed": units,
+                        "units_needed_for_peak": needed,
+                        "cost_at_that_size": money::nanos_to_cent_f64(cost_at_size.round() as i128),
+                        "formula": "units_needed = ceil(peak_hour_tokens ÷ 60 ÷ tokens_per_minute_per_unit); cost = billed × units_needed ÷ units_billed",
+                        "assumption": "the configured throughput per unit holds for this model and prompt mix; the peak hour's average rate is the peak to serve",
+                    })
+                }
+                _ => json!({
+                    "peak_hour_tokens": c.peak_hour_tokens,
+                    "units_billed": units,
+                    "not_computed": format!("set `provisioned_tokens_per_minute_per_unit = {{ \"{}\" = <tokens per minute one unit serves> }}` under [analysis] to size it", c.resource),
+                }),
+            };
             let evidence = json!({
                 "provisioned": {
                     "resource": c.resource,
                     "unit_hours": c.hours,
                     "billed_cost": money::nanos_to_cent_f64(c.billed_cost),
                 },
+                "right_size": right_size,
                 "served": {
                     "tokens": c.served_tokens,
                     "requests": c.served_requests,
@@ -55,7 +87,6 @@ impl Analysis for IdleCapacity {
                 "assumptions": [
                     "all traffic to this resource went through the gateway logs read; traffic that bypassed them would lower the saving",
                     "pay-as-you-go is priced at the catalog's global list rates",
-                    "the right-sized unit count for the observed peak is not computed yet (needs hourly traffic)",
                 ],
             });
             out.push(Finding::new(
@@ -284,6 +315,25 @@ mod tests {
         let f = run(&IdleCapacity, ptu(10e6), &settings());
         assert_eq!(f.len(), 1);
         assert_eq!(usd(f[0].monthly_savings_nano), 719.0);
+    }
+
+    #[test]
+    fn the_right_sized_unit_count_follows_the_peak_hour() {
+        // 10M tokens in one hour = 166,667 a minute; at 100,000 a unit that needs 2 units, and
+        // the bill is for 744 unit-hours over 744 hours: 1 unit billed, so no cheaper size.
+        let mut s = settings();
+        s.provisioned_tokens_per_minute_per_unit = [("oai-ptu".to_string(), 100_000.0)].into();
+        let f = run(&IdleCapacity, ptu(10e6), &s);
+        let r = &f[0].evidence["right_size"];
+        assert_eq!(r["units_needed_for_peak"], 2.0);
+        assert_eq!(r["units_billed"], 1.0);
+        assert_eq!(r["peak_hour_tokens"], 10e6);
+        // Without the throughput figure the evidence says what to configure.
+        let f = run(&IdleCapacity, ptu(10e6), &settings());
+        assert!(f[0].evidence["right_size"]["not_computed"]
+            .as_str()
+            .unwrap()
+            .contains("oai-ptu"));
     }
 
     #[test]

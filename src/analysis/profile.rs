@@ -237,6 +237,8 @@ pub struct ProvisionedCapacity {
     pub payg_list_cost: i128,
     /// Whether any gateway traffic was linked (by name or through the config).
     pub linked: bool,
+    /// Tokens the linked traffic sent in its busiest UTC hour.
+    pub peak_hour_tokens: f64,
 }
 
 /// Provisioned capacity billed by the hour (Azure PTU, Bedrock Provisioned Throughput) with the
@@ -272,6 +274,7 @@ pub(super) fn provisioned_capacity(ledger: &Ledger) -> Result<Vec<ProvisionedCap
                 served_requests: 0.0,
                 payg_list_cost: 0,
                 linked: false,
+                peak_hour_tokens: 0.0,
             });
         e.hours += r.floats[0];
         e.billed_cost += r.ints[0] as i128;
@@ -296,6 +299,10 @@ pub(super) fn provisioned_capacity(ledger: &Ledger) -> Result<Vec<ProvisionedCap
             }
             cap.payg_list_cost += r.ints[0] as i128;
         }
+    }
+    let peaks = ledger.gateway_peak_hour_tokens()?;
+    for cap in out.values_mut() {
+        cap.peak_hour_tokens = peaks.get(&cap.resource).copied().unwrap_or(0.0);
     }
     Ok(out.into_values().collect())
 }

@@ -454,6 +454,35 @@ impl Ledger {
             .collect())
     }
 
+    /// Per serving resource, the tokens gateway traffic sent in its busiest UTC hour.
+    pub fn gateway_peak_hour_tokens(&self) -> Result<std::collections::BTreeMap<String, f64>> {
+        let df = self
+            .df
+            .clone()
+            .lazy()
+            .filter(
+                col("record_role")
+                    .eq(lit(RecordRole::Gateway.as_str()))
+                    .and(col("unit").eq(lit("tokens")))
+                    .and(col("resource").is_not_null()),
+            )
+            .with_column(
+                (col("charge_period_start").cast(DataType::Int64) / lit(3_600_000i64))
+                    .alias("__hour"),
+            )
+            .group_by([col("resource"), col("__hour")])
+            .agg([col("quantity").sum().alias("__tokens")])
+            .group_by([col("resource")])
+            .agg([col("__tokens").max().alias("__peak")])
+            .sort(["resource"], SortMultipleOptions::default())
+            .collect()?;
+        let resource = df.column("resource")?.str()?.clone();
+        let peak = df.column("__peak")?.f64()?.clone();
+        Ok((0..df.height())
+            .filter_map(|r| Some((resource.get(r)?.to_string(), peak.get(r).unwrap_or(0.0))))
+            .collect())
+    }
+
     /// Writes the ledger as Parquet, sorted by provenance so the bytes are reproducible.
     pub fn write_parquet(&self, path: &Path) -> Result<()> {
         let mut df = self
