@@ -441,4 +441,56 @@ mod tests {
             prop_assert!(combined <= spend + fs.len() as i128);
         }
     }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+        /// Over random ledgers (workloads on random models and tiers, random token mixes, some
+        /// declared offline), every analysis's saving stays within the spend it acts on, and
+        /// the headline never adds up findings on the same spend.
+        #[test]
+        fn savings_stay_within_spend_on_random_ledgers(
+            workloads in proptest::collection::vec(
+                (0usize..8, 1e5f64..5e8, 0f64..0.9, 1e3f64..5e7, proptest::option::of(1e2f64..1e6), any::<bool>()),
+                1..6,
+            )
+        ) {
+            use crate::ledger::ServiceTier;
+            const MODELS: [&str; 8] = ["gpt-4.1", "gpt-4o", "gpt-5", "gpt-4.1-mini", "o3", "claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5"];
+            let mut rows = Vec::new();
+            let mut s = testkit::settings();
+            for (i, (m, input, cached_share, output, requests, offline)) in workloads.iter().enumerate() {
+                let model = MODELS[*m];
+                let provider = if model.starts_with("claude") { "anthropic" } else { "openai" };
+                let name = format!("w{i}");
+                if *offline {
+                    s.offline_workloads.push(name.clone());
+                }
+                rows.extend(testkit::month_of_usage(
+                    provider,
+                    &name,
+                    model,
+                    ServiceTier::Standard,
+                    (input * (1.0 - cached_share), input * cached_share, *output, *requests),
+                ));
+            }
+            let findings = testkit::run_all(rows, &s);
+            for f in &findings {
+                prop_assert!(f.monthly_savings_nano >= 0);
+                prop_assert!(f.monthly_savings_nano <= f.current_monthly_cost_nano, "{f:?}");
+            }
+            let combined = combined_savings(&findings) as i128;
+            let sum: i128 = findings.iter().map(|f| f.monthly_savings_nano as i128).sum();
+            prop_assert!(combined <= sum + findings.len() as i128);
+            // Findings on one workload's spend never save more than that spend in total.
+            let mut by_key: BTreeMap<&str, (i128, i64)> = BTreeMap::new();
+            for f in &findings {
+                for k in &f.acts_on {
+                    let e = by_key.entry(k.as_str()).or_default();
+                    e.1 = e.1.max(f.current_monthly_cost_nano);
+                }
+            }
+            let spend: i128 = by_key.values().map(|(_, c)| *c as i128).sum();
+            prop_assert!(combined <= spend + findings.len() as i128, "{combined} > {spend}");
+        }
+    }
 }

@@ -126,3 +126,11 @@ pub fn settings() -> AnalysisSettings {
 pub fn usd(nanos: i64) -> f64 {
     (nanos as f64 / 1e7).round() / 100.0
 }
+
+/// Prices `rows`, builds the ledger and runs every registered analysis over October 2026.
+pub fn run_all(rows: Vec<LedgerRow>, settings: &AnalysisSettings) -> Vec<Finding> {
+    super::registry()
+        .iter()
+        .flat_map(|a| run(a.as_ref(), rows.clone(), settings))
+        .collect()
+}
