@@ -2,9 +2,11 @@
 //! the same capability tier.
 //!
 //! * **Accounts.** A provider billed under two or more billing accounts (orgs). Pooling them
-//!   usually unlocks volume terms, but without contract terms in the config the tool cannot
-//!   price that, so the finding reports the opportunity with its evidence and claims no saving
-//!   (confidence `low`).
+//!   usually unlocks volume terms, but without contract terms the tool cannot price that, so the
+//!   finding reports the opportunity with its evidence and an assumption-based savings range
+//!   (0 to 5% of the pooled spend, stated as an assumption, not a vendor figure) and claims no
+//!   saving in the headline (confidence `low`). A commitment in the customer overlay is named,
+//!   since pooling the accounts is how its shortfall is usually closed.
 //! * **Duplicate models in one tier.** For each capability tier, the models bought this month
 //!   from one vendor (any vendor when `allow_cross_vendor = true`). Each model's combined token
 //!   mix is re-priced on the cheapest other model already in use in that tier; the difference
@@ -45,10 +47,26 @@ fn accounts(ctx: &AnalysisCtx) -> Vec<Finding> {
         }
         let total: i64 = accts.iter().map(|(_, b)| b).sum();
         let names: Vec<&str> = accts.iter().map(|(a, _)| *a).collect();
+        let commitments: Vec<&str> = ctx
+            .overlay_terms
+            .map(|o| {
+                o.commitments
+                    .iter()
+                    .filter(|c| c.provider == provider)
+                    .map(|c| c.id.as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
         let evidence = json!({
             "accounts": accts.iter().map(|(a, b)| json!({"account": a, "billed_cost": money::nanos_to_cent_f64(*b as i128)})).collect::<Vec<_>>(),
             "billed_cost_total": money::nanos_to_cent_f64(total as i128),
-            "savings_basis": "none claimed: no contract or volume terms in the config",
+            "savings_basis": "none claimed in the headline: no volume terms are known for pooled spend",
+            "savings_range": {
+                "low": 0.0,
+                "high": money::nanos_to_cent_f64(total as i128 / 20),
+                "basis": "assumption: pooling accounts to reach the next volume tier is worth up to 5% of the pooled spend; not a vendor figure",
+            },
+            "overlay_commitments": commitments,
             "assumptions": ["pooled spend may qualify for volume or committed-spend discounts; the size depends on the contract"],
         });
         out.push(Finding::new(

@@ -167,7 +167,10 @@ impl Analysis for TierDownshift {
                 "assumptions": [
                     "the same token mix (cache shares included) moves to the recommended model",
                     "the cheaper model is good enough for a short-output, high-volume workload; validate on a sample before switching",
-                    "prompt sizes: without per-request logs the context-size distribution is unknown and every request is priced at the standard (not long-context) rates",
+                    match stats {
+                        Some(st) => format!("prompt sizes from {} logged requests (p95 {} tokens, largest {}): candidates whose context window is smaller are excluded", st.requests, st.prompt_p95, st.prompt_max),
+                        None => "prompt sizes: without per-request logs the context-size distribution is unknown and every request is priced at the standard (not long-context) rates".to_string(),
+                    },
                     "rates are the catalog's list rates in force on the last day of the month",
                 ],
             });

@@ -65,6 +65,7 @@ impl Format for AnthropicUsageJson {
         base.api_key = text(r, "api_key_id");
         base.service_tier = tier(r)?;
         base.region = text(r, "inference_geo").filter(|g| g != "not_available");
+        base.region_class = super::anthropic_usage::region_class_of_geo(base.region.as_deref());
         let creation = r.get("cache_creation").cloned().unwrap_or(Value::Null);
         let parts = [
             (ChargeKind::Input, None, count(r, "uncached_input_tokens")?),

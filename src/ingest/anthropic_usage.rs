@@ -26,6 +26,16 @@ pub(super) fn geo_of(row: &RowView) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The catalog region class an Anthropic inference geo selects: `us` is US-only data residency
+/// (priced 1.1× on the models that offer it); `global` is list price.
+pub(super) fn region_class_of_geo(geo: Option<&str>) -> Option<&'static str> {
+    match geo.map(str::to_ascii_lowercase).as_deref() {
+        Some("us") => Some("us-only"),
+        Some("global") => Some("global"),
+        _ => None,
+    }
+}
+
 impl Format for AnthropicUsageCsv {
     fn id(&self) -> &'static str {
         "anthropic_usage_csv"
@@ -80,6 +90,7 @@ impl Format for AnthropicUsageCsv {
         base.api_key = row.text("api_key");
         base.service_tier = tier_of(row, "usage_type")?;
         base.region = geo_of(row);
+        base.region_class = region_class_of_geo(base.region.as_deref());
         let parts = [
             (
                 ChargeKind::Input,

@@ -783,8 +783,7 @@ impl Catalog {
         let base = model.period_at(at_ms).ok_or_else(no_period)?;
         let (multiplier, how) = match ov.and_then(|o| o.multiplier) {
             Some(m) => (m, format!("home price × {m} (model override)")),
-            // On its home platform a model is at its own list price in every region class.
-            None if pid == model.home => (Decimal::ONE, "home price".to_string()),
+            None if rc.multiplier == Decimal::ONE => (Decimal::ONE, "home price".to_string()),
             None => (
                 rc.multiplier,
                 format!("home price × {} ({pid} {rid})", rc.multiplier),

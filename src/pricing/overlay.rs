@@ -314,6 +314,21 @@ usd_per_unit = "1.08"
     }
 
     #[test]
+    fn the_example_overlay_in_the_repo_parses() {
+        let text = include_str!("../../fixtures/contract.example.toml");
+        let o = Overlay::parse("contract.example.toml", text).unwrap();
+        assert_eq!(o.discounts.len(), 3);
+        let sku = Some("anthropic/claude-sonnet-4-5@aws-bedrock:geo");
+        let d = o.discount_for(
+            "aws",
+            Some("anthropic/claude-sonnet-4-5"),
+            sku,
+            day("2026-10-01"),
+        );
+        assert_eq!(d.unwrap().0, Decimal::from(7));
+    }
+
+    #[test]
     fn invalid_overlays_are_rejected_with_the_reason() {
         let bad = "[[discounts]]\nscope = \"provider\"\nmatch = \"x\"\npercent = \"150\"\nfrom = \"2026-01-01\"\n";
         assert!(Overlay::parse("o.toml", bad)

@@ -20,6 +20,70 @@ fn money(report: &Report, n: i128) -> String {
     }
 }
 
+/// A JSON scalar as a person reads it: whole numbers with thousands separators, fractions to
+/// four decimals, `null` as a dash.
+fn scalar(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "–".into(),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Number(n) => match n.as_f64() {
+            Some(x) if x.fract() == 0.0 && x.abs() < 1e15 => {
+                format_amount((x as i128) * 1_000_000_000)
+                    .trim_end_matches(".00")
+                    .to_string()
+            }
+            Some(x) => {
+                let t = format!("{x:.4}");
+                let t = t.trim_end_matches('0');
+                t.trim_end_matches('.').to_string()
+            }
+            None => n.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// Evidence as a nested list: objects by key, lists of scalars inline, lists of objects as
+/// numbered items.
+fn evidence_lines(v: &serde_json::Value, depth: usize, o: &mut String) -> std::fmt::Result {
+    let pad = "  ".repeat(depth);
+    let is_scalar = |x: &serde_json::Value| !x.is_object() && !x.is_array();
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, val) in map {
+                let key = k.replace('_', " ");
+                match val {
+                    // Short scalar lists inline; sentences (assumptions) one per line.
+                    serde_json::Value::Array(items)
+                        if items.iter().all(is_scalar)
+                            && items.iter().all(|x| scalar(x).len() <= 40) =>
+                    {
+                        let joined: Vec<String> = items.iter().map(scalar).collect();
+                        writeln!(o, "{pad}- {key}: {}", joined.join("; "))?;
+                    }
+                    x if is_scalar(x) => writeln!(o, "{pad}- {key}: {}", scalar(x))?,
+                    x => {
+                        writeln!(o, "{pad}- {key}:")?;
+                        evidence_lines(x, depth + 1, o)?;
+                    }
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if is_scalar(item) {
+                    writeln!(o, "{pad}- {}", scalar(item))?;
+                } else {
+                    writeln!(o, "{pad}- {}.", i + 1)?;
+                    evidence_lines(item, depth + 1, o)?;
+                }
+            }
+        }
+        x => writeln!(o, "{pad}- {}", scalar(x))?,
+    }
+    Ok(())
+}
+
 fn pct(part: i128, whole: i128) -> String {
     if whole <= 0 {
         return "–".to_string();
@@ -239,11 +303,9 @@ impl Renderer for MarkdownRenderer {
                 if let Some(owner) = &f.owner {
                     writeln!(o, "- owner: {owner}")?;
                 }
-                writeln!(
-                    o,
-                    "\nEvidence:\n\n```json\n{}\n```\n",
-                    serde_json::to_string_pretty(&f.evidence)?
-                )?;
+                writeln!(o, "\nEvidence (the same data is in findings.json):\n")?;
+                evidence_lines(&f.evidence, 0, &mut o)?;
+                writeln!(o)?;
             }
         }
 

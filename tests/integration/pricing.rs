@@ -661,6 +661,20 @@ fn bedrock_geo_profiles_carry_the_premium_and_global_does_not() {
     row.service_tier = ServiceTier::Batch;
     Pricer::new(&c).price(&mut row);
     assert_eq!(row.list_cost_nano, Some(usd("0.165")));
+    // Anthropic's own API: US-only inference (`inference_geo: us` in the export) is 1.1×.
+    assert_eq!(
+        price_sku(
+            &c,
+            "anthropic",
+            "claude-sonnet-4-6",
+            ChargeKind::Input,
+            "2026-10-01",
+            Some("us-only"),
+            None
+        )
+        .0,
+        Some(usd("3.30"))
+    );
     // Azure data zone is +10% too; a model not sold on a platform is unpriced, not guessed.
     assert_eq!(
         price_sku(
