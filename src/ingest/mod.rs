@@ -504,10 +504,27 @@ fn ingest_file(
     }
     seen.insert(record.sha256.clone(), rel.to_string());
 
+    let wanted = |c: &str| format.wants_column(c);
     let scanned = if parquet {
-        StrTable::scan_parquet(path, &header, &|c: &str| format.wants_column(c))
+        StrTable::scan_parquet(path, &header, &wanted)
     } else {
-        StrTable::scan_csv(path, &header, &|c: &str| format.wants_column(c))
+        // The fast scan refuses a whole file over one broken quote; the lenient reader then
+        // keeps every well-formed record and rejects the malformed ones by line.
+        StrTable::scan_csv(path, &header, &wanted).or_else(|_| {
+            StrTable::read_csv_lenient(path, &header, &wanted).map(|(table, bad)| {
+                for b in bad {
+                    record.rows += 1;
+                    record.rejected_rows += 1;
+                    rejects.push(Reject {
+                        file: record.path.clone(),
+                        line: b.line,
+                        column: None,
+                        reason: b.reason,
+                    });
+                }
+                table
+            })
+        })
     };
     let table = match scanned {
         Ok(t) => t,
@@ -521,7 +538,11 @@ fn ingest_file(
     let mut out = Vec::with_capacity(8);
     for index in 0..table.height() {
         // CSV: the header is line 1. Parquet has no lines: the row number (1-based) stands in.
-        let line = (index + if parquet { 1 } else { 2 }) as u32;
+        let line = if parquet {
+            (index + 1) as u32
+        } else {
+            table.line_of(index)
+        };
         if table.is_blank_row(index) {
             continue; // an empty line (some exports put one after every CRLF record), not a data row
         }

@@ -23,6 +23,16 @@ fn path_str(path: &Path) -> Result<&str> {
 pub struct StrTable {
     columns: HashMap<String, StringChunked>,
     height: usize,
+    /// Source line of each row when rows are not one per line from line 2 (the lenient
+    /// reader skips malformed records).
+    lines: Option<Vec<u32>>,
+}
+
+/// A record the lenient reader could not split into the header's columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MalformedRecord {
+    pub line: u32,
+    pub reason: String,
 }
 
 impl StrTable {
@@ -96,7 +106,103 @@ impl StrTable {
             let ca = c.str()?.rechunk().into_owned();
             columns.insert(c.name().to_ascii_lowercase(), ca);
         }
-        Ok(StrTable { columns, height })
+        Ok(StrTable {
+            columns,
+            height,
+            lines: None,
+        })
+    }
+
+    /// Reads a CSV the fast scan refused (typically a broken quote) record by record with the
+    /// `csv` crate: records that split into the header's columns on one line are kept, the
+    /// others are returned as malformed with their line, so one bad line costs one row, not
+    /// the file.
+    pub fn read_csv_lenient(
+        path: &Path,
+        header: &[String],
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> Result<(StrTable, Vec<MalformedRecord>)> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .from_path(path)
+            .with_context(|| format!("could not open `{}`", path.display()))?;
+        let keep: Vec<(usize, String)> = header
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| wanted(&h.to_ascii_lowercase()))
+            .map(|(i, h)| (i, h.to_ascii_lowercase()))
+            .collect();
+        let mut cells: Vec<Vec<Option<String>>> = vec![Vec::new(); keep.len()];
+        let mut lines = Vec::new();
+        let mut bad = Vec::new();
+        let mut record = csv::ByteRecord::new();
+        loop {
+            let start = reader.position().line() as u32;
+            match reader.read_byte_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {
+                    let line = record.position().map(|p| p.line() as u32).unwrap_or(start);
+                    let end = reader.position().line() as u32;
+                    // A record that ran over several physical lines swallowed a broken quote.
+                    let spans = end.saturating_sub(line) > 1;
+                    if record.len() != header.len() || spans {
+                        bad.push(MalformedRecord {
+                            line,
+                            reason: if spans {
+                                format!("a quote opened on this line is not closed, so lines {line}–{} read as one record; fix the quoting of line {line} and run again", end - 1)
+                            } else {
+                                format!("{} fields for {} columns (a stray quote or delimiter); fix line {line} and run again", record.len(), header.len())
+                            },
+                        });
+                        continue;
+                    }
+                    lines.push(line);
+                    for (slot, (i, _)) in keep.iter().enumerate() {
+                        let v = String::from_utf8_lossy(&record[*i]).into_owned();
+                        cells[slot].push(Some(v));
+                    }
+                }
+                Err(e) => {
+                    let line = e.position().map(|p| p.line() as u32).unwrap_or(start);
+                    bad.push(MalformedRecord {
+                        line,
+                        reason: format!("unreadable record ({e}); fix line {line} and run again"),
+                    });
+                    if !matches!(
+                        e.kind(),
+                        csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. }
+                    ) {
+                        break;
+                    }
+                }
+            }
+        }
+        let mut columns = HashMap::new();
+        for ((_, name), values) in keep.into_iter().zip(cells) {
+            columns.insert(
+                name.clone(),
+                StringChunked::from_iter_options(name.as_str().into(), values.into_iter()),
+            );
+        }
+        let height = lines.len();
+        Ok((
+            StrTable {
+                columns,
+                height,
+                lines: Some(lines),
+            },
+            bad,
+        ))
+    }
+
+    /// The source line of row `index`: the lenient reader's record, else one row per line
+    /// after the header.
+    pub fn line_of(&self, index: usize) -> u32 {
+        match &self.lines {
+            Some(lines) => lines[index],
+            None => (index + 2) as u32,
+        }
     }
 
     pub fn height(&self) -> usize {

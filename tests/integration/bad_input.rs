@@ -175,3 +175,39 @@ fn cli_definition_is_consistent() {
     use clap::CommandFactory;
     spend_audit::cli::Cli::command().debug_assert();
 }
+
+#[test]
+fn a_broken_quote_costs_one_record_not_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = "start_time,end_time,start_time_iso,end_time_iso,amount_value,amount_currency,line_item,project_id,organization_id,organization_name\n";
+    let row = |amount: &str, item: &str| {
+        format!("1790812800,1790899200,2026-10-01T00:00:00+00:00,2026-10-02T00:00:00+00:00,{amount},usd,{item},proj_a,org-a,A\n")
+    };
+    std::fs::write(
+        dir.path().join("cost.csv"),
+        format!(
+            "{head}{}{}{}{}",
+            row("1.50", "\"gpt-4.1-2025-04-14, input\""),
+            // The closing quote is missing: the reader runs on into the next line.
+            row("2.50", "\"gpt-4.1-2025-04-14, output"),
+            row("3.50", "\"gpt-4.1-2025-04-14, output\""),
+            row("4.25", "\"gpt-4.1-2025-04-14, cached input\""),
+        ),
+    )
+    .unwrap();
+    let (out, o) = run_ingest(dir.path(), &["--month", "2026-10"]);
+    assert_eq!(o.status.code(), Some(0));
+    let json = read_json(&out.path().join("findings.json"));
+    // Lines 2 and 5 are read; lines 3–4 became one malformed record, rejected by line.
+    assert_eq!(cents(&json["totals"]["billed_cost"]), 150 + 425);
+    let input = &json["inputs"][0];
+    assert_eq!(input["status"], "ingested");
+    assert_eq!(input["rejected_rows"], 1);
+    let rejects = std::fs::read_to_string(out.path().join("rejects.csv")).unwrap();
+    assert!(
+        rejects.contains("cost.csv,3,,\"a quote opened on this line is not closed, so lines 3–4 read as one record"),
+        "{rejects}"
+    );
+    let (_, o) = run_ingest(dir.path(), &["--month", "2026-10", "--strict"]);
+    assert_eq!(o.status.code(), Some(1));
+}
