@@ -50,7 +50,11 @@ pub fn ingest_and_price(
     let mut builder = LedgerBuilder::new(1024);
     let mut pricer = Pricer::new(catalog);
     let mut fx_used: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let mut overlaps = OverlapGuard::default();
     let mut sink = |mut row: crate::ledger::LedgerRow| {
+        if overlaps.is_repeat(&row) {
+            return;
+        }
         // Gateway endpoints the names cannot link are linked through the config.
         if let Some(target) = row
             .resource
@@ -76,11 +80,86 @@ pub fn ingest_and_price(
         builder.push(&row);
     };
     let mut outcome = ingest::ingest_dir(root, files, &mut sink, on_file);
+    for input in &mut outcome.inputs {
+        if let Some((rows, first)) = overlaps.dropped.get(&input.path) {
+            input.overlapping_rows = *rows;
+            let note =
+                format!("{rows} billed rows repeat charges already in `{first}`; counted once");
+            input.reason = Some(match input.reason.take() {
+                Some(r) => format!("{r}; {note}"),
+                None => note,
+            });
+        }
+    }
     outcome.fx_applied = fx_used
         .into_iter()
         .map(|((currency, rate), rows)| format!("{currency} at {rate} USD: {rows} rows"))
         .collect();
     (builder, outcome)
+}
+
+/// The same charge exported twice in different files (a cost CSV and an API dump of the same
+/// days, or two downloads with overlapping date ranges) is counted once. A billed row repeats
+/// another when provider, project, period, model, charge kind, tier, resource, currency and
+/// amount are all equal; repeats inside one file are real and kept, and a later file's copies
+/// are dropped only up to the number the first file had.
+#[derive(Default)]
+struct OverlapGuard {
+    /// Charge key → (first file, rows of it in that file).
+    first: std::collections::HashMap<String, (String, u64)>,
+    /// (charge key, later file) → rows of it seen there so far.
+    later: std::collections::HashMap<(String, String), u64>,
+    /// Later file → (rows dropped, the first file they repeat).
+    dropped: BTreeMap<String, (u64, String)>,
+}
+
+impl OverlapGuard {
+    fn is_repeat(&mut self, row: &crate::ledger::LedgerRow) -> bool {
+        if row.role != RecordRole::Billed || row.billed_cost_nano.is_none() {
+            return false;
+        }
+        let key = format!(
+            "{}\u{1f}{:?}\u{1f}{}\u{1f}{}\u{1f}{:?}\u{1f}{}\u{1f}{}\u{1f}{:?}\u{1f}{:?}\u{1f}{}\u{1f}{:?}\u{1f}{:?}",
+            row.provider,
+            row.sub_account,
+            row.period_start_ms,
+            row.period_end_ms,
+            row.model_raw,
+            row.charge_kind.as_str(),
+            row.service_tier.as_str(),
+            row.cache_ttl,
+            row.resource,
+            row.currency.to_ascii_uppercase(),
+            row.billed_cost_nano,
+            row.region,
+        );
+        match self.first.get_mut(&key) {
+            None => {
+                self.first.insert(key, (row.source_file.clone(), 1));
+                false
+            }
+            Some((file, n)) if *file == row.source_file => {
+                *n += 1;
+                false
+            }
+            Some((file, n)) => {
+                let seen = self
+                    .later
+                    .entry((key, row.source_file.clone()))
+                    .or_insert(0);
+                *seen += 1;
+                if *seen > *n {
+                    return false;
+                }
+                let e = self
+                    .dropped
+                    .entry(row.source_file.clone())
+                    .or_insert((0, file.clone()));
+                e.0 += 1;
+                true
+            }
+        }
+    }
 }
 
 /// Overlay credits dated in the audited month, by provider (shown beside the bill; the bill's

@@ -189,6 +189,9 @@ pub struct InputRecord {
     pub rejected_rows: u64,
     /// Data rows whose charge period lies outside the audited month.
     pub out_of_period_rows: u64,
+    /// Billed rows identical to a row of an earlier file (same charge exported twice, e.g. a
+    /// cost CSV and an API dump of the same days): counted once, in the earlier file.
+    pub overlapping_rows: u64,
     /// Data rows that are not AI spend (non-AI lines of a cloud bill), and their cost.
     pub out_of_scope_rows: u64,
     #[serde(
@@ -323,6 +326,7 @@ fn ingest_zip(
         sha256: sha256_file(path).unwrap_or_default(),
         rejected_rows: 0,
         out_of_period_rows: 0,
+        overlapping_rows: 0,
         out_of_scope_rows: 0,
         out_of_scope_cost_nano: 0,
     };
@@ -418,6 +422,7 @@ fn ingest_file(
         sha256: String::new(),
         rejected_rows: 0,
         out_of_period_rows: 0,
+        overlapping_rows: 0,
         out_of_scope_rows: 0,
         out_of_scope_cost_nano: 0,
     };

@@ -43,3 +43,78 @@ proptest! {
         prop_assert_eq!(got_cents as i64, dec_cents(expected));
     }
 }
+
+/// One OpenAI cost CSV line for October `day`.
+fn csv_line(day: i64, amount: &str, item: &str, project: &str) -> String {
+    let start = 1_790_812_800 + (day - 1) * 86_400;
+    format!(
+        "{start},{},x,y,{amount},usd,\"{item}\",{project},org-a,A\n",
+        start + 86_400
+    )
+}
+
+#[test]
+fn the_same_charges_in_a_cost_csv_and_an_api_dump_count_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = format!("{HEADER}\n");
+    csv.push_str(&csv_line(1, "3.21", "gpt-4o-2024-08-06, output", "proj_b"));
+    csv.push_str(&csv_line(2, "1.00", "gpt-4o-2024-08-06, output", "proj_b"));
+    write(dir.path(), "a_dashboard/cost.csv", &csv);
+    // The Admin API dump of October 1 holds the same $3.21 charge, and one the CSV lacks.
+    write(
+        dir.path(),
+        "b_api/costs.json",
+        r#"{"object":"page","data":[{"object":"bucket","start_time":1790812800,"end_time":1790899200,"results":[{"object":"organization.costs.result","amount":{"value":3.21,"currency":"usd"},"line_item":"gpt-4o-2024-08-06, output","project_id":"proj_b","api_key_id":null},{"object":"organization.costs.result","amount":{"value":0.5,"currency":"usd"},"line_item":"gpt-4o-2024-08-06, input","project_id":"proj_b","api_key_id":null}]}],"has_more":false,"next_page":null}"#,
+    );
+    let (out, o) = run_ingest(dir.path(), &["--month", "2026-10"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let json = read_json(&out.path().join("findings.json"));
+    assert_eq!(cents(&json["totals"]["billed_cost"]), 321 + 100 + 50);
+    let api = json["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["path"] == "b_api/costs.json")
+        .unwrap();
+    assert_eq!(api["overlapping_rows"], 1);
+    assert!(api["reason"]
+        .as_str()
+        .unwrap()
+        .contains("repeat charges already in `a_dashboard/cost.csv`"));
+}
+
+#[test]
+fn overlapping_downloads_count_each_charge_once_and_repeats_within_a_file_stay() {
+    let dir = tempfile::tempdir().unwrap();
+    let item = "gpt-4.1-2025-04-14, input";
+    // October 1–3, with two identical $2 charges on the 3rd (both real).
+    let a: String = [
+        csv_line(1, "1.00", item, "p"),
+        csv_line(2, "1.50", item, "p"),
+        csv_line(3, "2.00", item, "p"),
+        csv_line(3, "2.00", item, "p"),
+    ]
+    .concat();
+    // October 2–4, downloaded later: the 2nd and 3rd again, with one of the two $2 charges.
+    let b: String = [
+        csv_line(2, "1.50", item, "p"),
+        csv_line(3, "2.00", item, "p"),
+        csv_line(4, "4.00", item, "p"),
+    ]
+    .concat();
+    write(dir.path(), "cost_oct01-03.csv", &format!("{HEADER}\n{a}"));
+    write(dir.path(), "cost_oct02-04.csv", &format!("{HEADER}\n{b}"));
+    let (out, o) = run_ingest(dir.path(), &["--month", "2026-10"]);
+    assert_eq!(o.status.code(), Some(0));
+    let json = read_json(&out.path().join("findings.json"));
+    assert_eq!(
+        cents(&json["totals"]["billed_cost"]),
+        100 + 150 + 200 + 200 + 400
+    );
+    assert_eq!(json["inputs"][1]["overlapping_rows"], 2);
+}
