@@ -383,7 +383,7 @@ const BEDROCK_VENDORS: &[&str] = &[
     "writer.",
 ];
 /// Bedrock cross-region inference profile prefixes: `global.` is list price, the others geo.
-const BEDROCK_GEOS: &[&str] = &["us.", "eu.", "apac.", "jp.", "au.", "ca.", "us-gov."];
+const BEDROCK_GEOS: &[&str] = &["us.", "eu.", "apac.", "jp.", "au.", "ca."];
 /// Vendor routing prefixes that say nothing about the platform (`openai/gpt-4o`).
 const VENDOR_PREFIXES: &[&str] = &[
     "openai/",
@@ -660,6 +660,13 @@ impl Catalog {
             s = rest.to_string();
             h.region = Some("global".into());
             bedrock = true;
+        } else if let Some(rest) = s
+            .strip_prefix("us-gov.")
+            .filter(|r| BEDROCK_VENDORS.iter().any(|v| r.starts_with(v)))
+        {
+            s = rest.to_string();
+            h.region = Some("gov".into());
+            bedrock = true;
         } else if let Some(geo) = BEDROCK_GEOS.iter().find(|g| s.starts_with(*g)) {
             if BEDROCK_VENDORS
                 .iter()
@@ -767,11 +774,21 @@ impl Catalog {
                 .iter()
                 .find(|p| p.applies_on(day))
                 .ok_or_else(no_period)?;
+            // Platform-wide own prices are the platform's base; its region premium still applies.
+            let m = if o.region.is_none() {
+                rc.multiplier
+            } else {
+                Decimal::ONE
+            };
             return Ok(SkuPrice {
                 sku_id,
-                period: p.clone(),
-                multiplier: Decimal::ONE,
-                how: "own SKU prices".into(),
+                period: p.scaled(m),
+                multiplier: m,
+                how: if m == Decimal::ONE {
+                    "own SKU prices".into()
+                } else {
+                    format!("own SKU prices × {m} ({pid} {rid})")
+                },
             });
         }
         if pid != model.home && !model.platforms.iter().any(|p| p == pid) && ov.is_none() {

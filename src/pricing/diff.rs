@@ -74,6 +74,11 @@ const VENDORS: &[&str] = &[
     "cohere_chat",
 ];
 
+/// LiteLLM providers whose keys name a cloud SKU (`us.anthropic.…`, `azure/eu/…`); compared
+/// with our derived platform price. Bare Bedrock ids (no profile prefix) are left out: which
+/// region class they bill at is where the sources disagree (see `catalog.toml`).
+const PLATFORM_PROVIDERS: &[&str] = &["bedrock", "bedrock_converse", "azure"];
+
 /// A rate per 1M tokens; genai-prices writes tiered rates as `{base, tiers}` and the base is
 /// the short-context rate we compare.
 fn per_million(v: &Value, factor: f64) -> Option<Decimal> {
@@ -89,49 +94,70 @@ pub fn diff(catalog: &Catalog, text: &str, at: NaiveDate) -> Result<Vec<Disagree
     let doc: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     let at_ms = crate::util::day_start_ms(at);
     let mut out = Vec::new();
-    let mut compare =
-        |source: &'static str, key: &str, names: &[String], rates: Vec<(&'static str, Decimal)>| {
-            let Some(model_id) = names.iter().find_map(|n| match catalog.resolve(n, at_ms) {
-                Resolution::Found { model_id, .. } => Some(model_id),
-                _ => None,
-            }) else {
-                return;
-            };
-            // Reference entries compared here are first-party, so the home SKU is the match.
-            let Some(model) = catalog.model(&model_id) else {
-                return;
-            };
-            let Ok(sku) = catalog.sku_price(model, None, None, at_ms) else {
-                return;
-            };
-            let period = &sku.period;
-            for (field, theirs) in rates {
-                let ours = match field {
-                    "input" => Some(period.input),
-                    "output" => Some(period.output),
-                    "cached_input" => period.cached_input,
-                    "cache_write_5m" => period.cache_write_5m,
-                    _ => None,
-                };
-                if ours.map(|o| o.normalize()) != Some(theirs) {
-                    out.push(Disagreement {
-                        source,
-                        model: key.to_string(),
-                        our_model: model_id.clone(),
-                        field,
-                        ours,
-                        theirs,
-                    });
-                }
-            }
+    let mut compare = |source: &'static str,
+                       key: &str,
+                       names: &[String],
+                       rates: Vec<(&'static str, Decimal)>,
+                       on_platform: bool| {
+        let Some((model_id, hints)) = names.iter().find_map(|n| match catalog.resolve(n, at_ms) {
+            Resolution::Found {
+                model_id, hints, ..
+            } => Some((model_id, hints)),
+            _ => None,
+        }) else {
+            return;
         };
+        let Some(model) = catalog.model(&model_id) else {
+            return;
+        };
+        // First-party entries compare with the home SKU; cloud entries with the SKU their key
+        // names (`us.` → Bedrock geo, `azure/eu/` → Azure data zone), when we sell it there.
+        let sku = if on_platform {
+            let Some(platform) = hints.platform.as_deref() else {
+                return;
+            };
+            if platform == model.home || !model.all_platforms().any(|p| p == platform) {
+                return;
+            }
+            if platform == "aws-bedrock" && hints.region.is_none() {
+                return;
+            }
+            catalog.sku_price(model, Some(platform), hints.region.as_deref(), at_ms)
+        } else {
+            catalog.sku_price(model, None, None, at_ms)
+        };
+        let Ok(sku) = sku else {
+            return;
+        };
+        let period = &sku.period;
+        for (field, theirs) in rates {
+            let ours = match field {
+                "input" => Some(period.input),
+                "output" => Some(period.output),
+                "cached_input" => period.cached_input,
+                "cache_write_5m" => period.cache_write_5m,
+                _ => None,
+            };
+            if ours.map(|o| o.normalize()) != Some(theirs) {
+                out.push(Disagreement {
+                    source,
+                    model: key.to_string(),
+                    our_model: model_id.clone(),
+                    field,
+                    ours,
+                    theirs,
+                });
+            }
+        }
+    };
     if let Some(map) = doc.as_object().filter(|m| m.contains_key("sample_spec")) {
         for (key, entry) in map {
             let provider = entry
                 .get("litellm_provider")
                 .and_then(Value::as_str)
                 .unwrap_or("");
-            if !VENDORS.contains(&provider)
+            let on_platform = PLATFORM_PROVIDERS.contains(&provider);
+            if !(VENDORS.contains(&provider) || on_platform)
                 || entry
                     .get("mode")
                     .and_then(Value::as_str)
@@ -150,7 +176,13 @@ pub fn diff(catalog: &Catalog, text: &str, at: NaiveDate) -> Result<Vec<Disagree
                     rates.push((field, r));
                 }
             }
-            compare("litellm", key, std::slice::from_ref(key), rates);
+            compare(
+                "litellm",
+                key,
+                std::slice::from_ref(key),
+                rates,
+                on_platform,
+            );
         }
     } else if let Some(providers) = doc.as_array() {
         for p in providers {
@@ -183,7 +215,7 @@ pub fn diff(catalog: &Catalog, text: &str, at: NaiveDate) -> Result<Vec<Disagree
                         rates.push((field, r));
                     }
                 }
-                compare("genai-prices", &id, &names, rates);
+                compare("genai-prices", &id, &names, rates, false);
             }
         }
     } else {

@@ -641,6 +641,11 @@ fn bedrock_geo_profiles_carry_the_premium_and_global_does_not() {
     // A CUR line names the model without a profile; its usage type gave the region class.
     assert_eq!(p("claude-sonnet-4-5", Some("geo")).0, Some(usd("3.30")));
     assert_eq!(p("claude-sonnet-4-5", Some("global")).0, Some(usd("3.00")));
+    // GovCloud profiles are their own class (1.2× in LiteLLM 1.110.2).
+    assert_eq!(
+        p("us-gov.anthropic.claude-opus-4-8", None).0,
+        Some(usd("6.00"))
+    );
     // Older models have no premium on Bedrock.
     assert_eq!(
         p("us.anthropic.claude-sonnet-4-20250514-v1:0", None).0,
