@@ -238,22 +238,20 @@ fn apply_overlay(
 /// month-to-month list price for the plan; a plan with neither stays unpriced.
 fn price_seat(row: &mut crate::ledger::LedgerRow, config: &Config, catalog: &Catalog) {
     let plan = row.model_raw.clone().unwrap_or_default();
-    if let Some(price) = config.seat_prices.get(&plan) {
-        row.list_cost_nano = Some((*price as f64 * row.quantity).round() as i64);
-        row.price_ref = Some(format!("config/seats/{plan}"));
-        return;
-    }
-    let listed = crate::util::day_of(row.period_start_ms).and_then(|day| {
-        catalog
-            .seat_plan(&plan)
-            .and_then(|p| p.price_on(day))
-            .and_then(|p| p.monthly.map(|m| (m, p.id.clone())))
-    });
-    match listed {
-        Some((monthly, period)) => {
-            let nanos = crate::money::decimal_to_nanos(monthly).unwrap_or(i64::MAX);
-            row.list_cost_nano = Some((nanos as f64 * row.quantity).round() as i64);
-            row.price_ref = Some(format!("{}/seat/{plan}/{period}", catalog.release));
+    let contract = config
+        .seat_prices
+        .get(&plan)
+        .map(|price| (*price, format!("config/seats/{plan}")));
+    let listed = || {
+        let day = crate::util::day_of(row.period_start_ms)?;
+        let p = catalog.seat_plan(&plan)?.price_on(day)?;
+        let nanos = crate::money::decimal_to_nanos(p.monthly?).unwrap_or(i64::MAX);
+        Some((nanos, format!("{}/seat/{plan}/{}", catalog.release, p.id)))
+    };
+    match contract.or_else(listed) {
+        Some((price, price_ref)) => {
+            row.list_cost_nano = Some((price as f64 * row.quantity).round() as i64);
+            row.price_ref = Some(price_ref);
         }
         None => {
             row.unpriced_reason = Some(format!(

@@ -5,6 +5,12 @@ use serde::Serialize;
 
 const MS_PER_DAY: i64 = 86_400_000;
 
+/// True when `day` lies in the half-open range `[from, to)`; no `to` means open-ended. Every
+/// dated thing (price periods, seat prices, overlay terms) uses this one rule.
+pub fn in_half_open(from: NaiveDate, to: Option<NaiveDate>, day: NaiveDate) -> bool {
+    from <= day && to.is_none_or(|t| day < t)
+}
+
 /// The UTC calendar day of a millisecond timestamp.
 pub fn day_of(ms: i64) -> Option<NaiveDate> {
     DateTime::from_timestamp_millis(ms).map(|d| d.date_naive())

@@ -42,7 +42,7 @@ impl Analysis for BillingDiscrepancy {
                 .entry((p.provider.as_str(), p.model_id.as_str()))
                 .or_default() += p.contracted_cost_nano;
         }
-        let has_overlay = ctx.overlay.is_some();
+        let has_overlay = ctx.overlay_terms.is_some();
         let mut out = Vec::new();
         for ((provider, model), (billed, list_cost)) in &ctx.model_money {
             let list = contracted
@@ -75,7 +75,7 @@ impl Analysis for BillingDiscrepancy {
                 "lines": "ledger.parquet rows with this provider and model_id: record_role billed (the bill) and usage (the list-priced usage)",
                 "assumptions": [
                     "the provider's usage export covers all of this model's billed usage",
-                    match ctx.overlay {
+                    match ctx.overlay_terms.map(|o| o.file.as_str()) {
                         Some(file) => format!("contracted = list less the discounts in the customer overlay `{file}`"),
                         None => "no customer overlay in the config: contracted = list".to_string(),
                     },

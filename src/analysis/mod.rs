@@ -138,8 +138,7 @@ pub struct AnalysisCtx<'a> {
     pub seats: Vec<Seat>,
     /// Per-request statistics per workload × model, from the per-request logs.
     pub request_stats: Vec<crate::ledger::RequestStats>,
-    /// The customer overlay's file name and terms, when the config names one.
-    pub overlay: Option<&'a str>,
+    /// The customer overlay's terms, when the config names one.
     pub overlay_terms: Option<&'a crate::pricing::overlay::Overlay>,
 }
 
@@ -168,7 +167,6 @@ impl<'a> AnalysisCtx<'a> {
             provisioned,
             seats,
             request_stats,
-            overlay: overlay_terms.map(|o| o.file.as_str()),
             overlay_terms,
         })
     }

@@ -92,9 +92,9 @@ pub fn billed(
     r
 }
 
-/// Prices `rows`, builds the ledger and runs `analysis` over October 2026.
-pub fn run(
-    analysis: &dyn Analysis,
+/// Prices `rows`, builds the ledger once and runs `analyses` on it over October 2026.
+fn run_on(
+    analyses: &[&dyn Analysis],
     rows: Vec<LedgerRow>,
     settings: &AnalysisSettings,
 ) -> Vec<Finding> {
@@ -111,7 +111,23 @@ pub fn run(
     let ledger = b.finish().unwrap();
     let month = Month::parse("2026-10").unwrap();
     let ctx = AnalysisCtx::build(settings, &catalog, month, &ledger, None).unwrap();
-    analysis.run(&ctx).unwrap()
+    analyses.iter().flat_map(|a| a.run(&ctx).unwrap()).collect()
+}
+
+/// Prices `rows`, builds the ledger and runs `analysis` over October 2026.
+pub fn run(
+    analysis: &dyn Analysis,
+    rows: Vec<LedgerRow>,
+    settings: &AnalysisSettings,
+) -> Vec<Finding> {
+    run_on(&[analysis], rows, settings)
+}
+
+/// Prices `rows`, builds the ledger and runs every registered analysis over October 2026.
+pub fn run_all(rows: Vec<LedgerRow>, settings: &AnalysisSettings) -> Vec<Finding> {
+    let registry = super::registry();
+    let all: Vec<&dyn Analysis> = registry.iter().map(|a| a.as_ref()).collect();
+    run_on(&all, rows, settings)
 }
 
 /// Settings with no minimum saving, so small planted cases are reported.
@@ -125,12 +141,4 @@ pub fn settings() -> AnalysisSettings {
 /// Dollars of a nano amount, rounded to cents.
 pub fn usd(nanos: i64) -> f64 {
     (nanos as f64 / 1e7).round() / 100.0
-}
-
-/// Prices `rows`, builds the ledger and runs every registered analysis over October 2026.
-pub fn run_all(rows: Vec<LedgerRow>, settings: &AnalysisSettings) -> Vec<Finding> {
-    super::registry()
-        .iter()
-        .flat_map(|a| run(a.as_ref(), rows.clone(), settings))
-        .collect()
 }

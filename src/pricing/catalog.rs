@@ -132,9 +132,7 @@ impl PricePeriod {
 
     /// True when `day` falls in `[from, to)` and the period is not cancelled.
     pub fn applies_on(&self, day: NaiveDate) -> bool {
-        self.status != PeriodStatus::Cancelled
-            && self.from <= day
-            && self.to.is_none_or(|to| day < to)
+        self.status != PeriodStatus::Cancelled && crate::util::in_half_open(self.from, self.to, day)
     }
 }
 

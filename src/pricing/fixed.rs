@@ -41,7 +41,7 @@ impl SeatPlan {
     /// The price in force on `day`; cancelled periods never apply.
     pub fn price_on(&self, day: NaiveDate) -> Option<&SeatPrice> {
         self.prices.iter().find(|p| {
-            p.status != PeriodStatus::Cancelled && p.from <= day && p.to.is_none_or(|t| day < t)
+            p.status != PeriodStatus::Cancelled && crate::util::in_half_open(p.from, p.to, day)
         })
     }
 }

@@ -141,12 +141,14 @@ fn provider_of_vendor(vendor: &str) -> &'static str {
     }
 }
 
-type Priced = Result<(String, Arc<SkuPrice>), String>;
+type Priced = Result<Arc<SkuPrice>, String>;
 
-/// Prices ledger rows, caching resolution per (provider, model string, region class, day): a
-/// 1M-row log has a handful of model strings and at most 31 days.
+/// Prices ledger rows, caching name resolution per (model string, day) and SKU prices per
+/// (provider, model string, region class, day): a 1M-row log has a handful of model strings and
+/// at most 31 days, so the catalog is consulted a few hundred times, not once a row.
 pub struct Pricer<'c> {
     catalog: &'c Catalog,
+    models: HashMap<(String, i64), Option<String>>,
     cache: HashMap<(&'static str, String, Option<&'static str>, i64), Priced>,
 }
 
@@ -154,12 +156,25 @@ impl<'c> Pricer<'c> {
     pub fn new(catalog: &'c Catalog) -> Self {
         Pricer {
             catalog,
+            models: HashMap::new(),
             cache: HashMap::new(),
         }
     }
 
-    /// Resolves `raw` as served through `provider` in `region` on the day of `ms`: the model id
-    /// and the SKU price in force. The wire string's own hints (`bedrock/`, `us.`) win over the
+    /// The catalog model `raw` names on the day of `ms`, if exactly one.
+    fn model_id(&mut self, raw: &str, ms: i64) -> Option<String> {
+        let catalog = self.catalog;
+        self.models
+            .entry((raw.to_string(), ms.div_euclid(86_400_000)))
+            .or_insert_with(|| match catalog.resolve(raw, ms) {
+                Resolution::Found { model_id, .. } => Some(model_id),
+                _ => None,
+            })
+            .clone()
+    }
+
+    /// Resolves `raw` as served through `provider` in `region` on the day of `ms`: the SKU
+    /// price in force. The wire string's own hints (`bedrock/`, `us.`) win over the
     /// provider and bill region.
     fn sku(
         &mut self,
@@ -189,9 +204,7 @@ impl<'c> Pricer<'c> {
                     .as_deref()
                     .or_else(|| catalog.platform_of_provider(provider));
                 let region = hints.region.as_deref().or(region);
-                catalog
-                    .sku_price(model, platform, region, ms)
-                    .map(|p| (model_id.clone(), Arc::new(p)))
+                catalog.sku_price(model, platform, region, ms).map(Arc::new)
             }
         };
         self.cache.insert(key, out.clone());
@@ -206,10 +219,7 @@ impl<'c> Pricer<'c> {
             }
             return;
         };
-        let model_id = match self.catalog.resolve(&raw, row.period_start_ms) {
-            Resolution::Found { model_id, .. } => Some(model_id),
-            _ => None,
-        };
+        let model_id = self.model_id(&raw, row.period_start_ms);
         if let (Some(id), "other") = (&model_id, row.provider) {
             // A log without a provider column learns it from the model's vendor.
             let vendor = self
@@ -229,7 +239,7 @@ impl<'c> Pricer<'c> {
         }
         match self.sku(row.provider, &raw, row.region_class, row.period_start_ms) {
             Err(reason) => row.unpriced_reason = Some(reason),
-            Ok((_, sku)) => {
+            Ok(sku) => {
                 let long = is_long_context(&sku.period, row.prompt_tokens);
                 match rate_for(
                     &sku.period,

@@ -100,9 +100,7 @@ pub struct Overlay {
     pub file: String,
 }
 
-fn in_force(from: NaiveDate, to: Option<NaiveDate>, day: NaiveDate) -> bool {
-    from <= day && to.is_none_or(|t| day < t)
-}
+use crate::util::in_half_open as in_force;
 
 impl Overlay {
     pub fn parse(file: &str, text: &str) -> Result<Overlay, OverlayError> {
