@@ -9,8 +9,10 @@
 //! attribution (team, key alias, tags). `prompt_tokens` follows the OpenAI convention and
 //! includes cached tokens; the cached share is read from `metadata.usage_object` when present.
 
+use super::request_log::{cols, expr, RequestLog};
 use super::{Format, RowError, RowFate, RowView, SourceRef};
 use crate::ledger::{ChargeKind, LedgerRow, RecordRole};
+use polars::prelude::{lit, when, Expr};
 
 pub struct LiteLlmSpendCsv;
 
@@ -46,9 +48,85 @@ fn meta_str(meta: &serde_json::Value, key: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The same reading as [`LiteLlmSpendCsv::parse_row`], as column expressions.
+impl RequestLog for LiteLlmSpendCsv {
+    fn request_columns(&self) -> Vec<Expr> {
+        let (start, start_ok) = expr::timestamp_ms(expr::text("starttime"));
+        let end_text = expr::text("endtime");
+        let (end, end_ok) = expr::timestamp_ms(end_text.clone());
+        let (prompt, prompt_ok) = expr::count(expr::text("prompt_tokens"));
+        let (completion, completion_ok) = expr::count(expr::text("completion_tokens"));
+        let (reported, reported_ok) = expr::nanos(expr::text("spend"));
+        let meta = expr::text("metadata");
+        let (team, team_ok) = expr::json_str(&meta, "user_api_key_team_alias");
+        let (alias, alias_ok) = expr::json_str(&meta, "user_api_key_alias");
+        let (cached, cached_ok) = expr::json_num(&meta, "cached_tokens");
+        let (read, read_ok) = expr::json_num(&meta, "cache_read_input_tokens");
+        // A metadata cell that is not one JSON object is `null` to the row parser.
+        let object = meta.clone().is_null().or(meta
+            .clone()
+            .str()
+            .starts_with(lit("{"))
+            .and(meta.clone().str().ends_with(lit("}"))));
+        let in_object = |e: Expr| {
+            when(object.clone())
+                .then(e)
+                .otherwise(lit(polars::prelude::NULL))
+        };
+        let cached = polars::prelude::coalesce(&[in_object(cached), in_object(read), lit(0.0)]);
+        let cached = when(cached.clone().lt(prompt.clone()))
+            .then(cached)
+            .otherwise(prompt.clone());
+        let model = expr::text("model");
+        vec![
+            start.clone().alias(cols::START),
+            when(end_text.clone().is_null())
+                .then(start.clone())
+                .when(end.clone().gt(start.clone()))
+                .then(end)
+                .otherwise(start)
+                .alias(cols::END),
+            expr::text("custom_llm_provider").alias(cols::PROVIDER),
+            polars::prelude::coalesce(&[in_object(team), expr::text("team_id")]).alias(cols::TEAM),
+            polars::prelude::coalesce(&[in_object(alias), expr::text("api_key")]).alias(cols::KEY),
+            model.clone().alias(cols::MODEL),
+            expr::text("request_tags").alias(cols::TAGS),
+            expr::text("api_base").alias(cols::API_BASE),
+            (prompt.clone() - cached.clone()).alias(cols::INPUT),
+            cached.alias(cols::CACHED),
+            completion.alias(cols::OUTPUT),
+            prompt.alias(cols::PROMPT),
+            reported.alias(cols::REPORTED),
+            expr::all(vec![
+                start_ok,
+                end_text.is_null().or(end_ok),
+                prompt_ok,
+                completion_ok,
+                reported_ok,
+                model.is_not_null(),
+                object
+                    .not()
+                    .or(expr::all(vec![team_ok, alias_ok, cached_ok, read_ok])),
+            ])
+            .alias(cols::OK),
+        ]
+    }
+
+    fn provider(&self, raw: Option<&str>) -> &'static str {
+        provider_of(raw.unwrap_or(""))
+    }
+
+    fn resource(&self, api_base: Option<&str>, model: Option<&str>) -> Option<String> {
+        super::meters::serving_resource(api_base, model)
+    }
+}
+
 impl Format for LiteLlmSpendCsv {
     fn id(&self) -> &'static str {
         "litellm_spend_csv"
+    }
+    fn request_log(&self) -> Option<&dyn RequestLog> {
+        Some(self)
     }
     fn role(&self) -> RecordRole {
         RecordRole::Gateway

@@ -23,6 +23,7 @@ mod openai_admin;
 mod openai_cost;
 mod openai_usage;
 mod openrouter;
+pub mod request_log;
 mod row;
 mod seats;
 mod table;
@@ -108,6 +109,12 @@ pub trait Format: Sync {
             None,
             "this format is read from JSON, not CSV",
         ))
+    }
+
+    /// Per-request logs read as column expressions and aggregated as they are read, instead of
+    /// row by row (the row parser then reads only the rows the expressions flag).
+    fn request_log(&self) -> Option<&dyn request_log::RequestLog> {
+        None
     }
 
     /// JSON formats (API dumps) are matched on a result record instead of a header.
@@ -266,13 +273,28 @@ fn sha256_file(path: &Path) -> Result<String> {
     Ok(format!("{:x}", hasher.finalize()))
 }
 
-/// Ingests every file under `root`, handing each ledger row to `sink`.
-///
-/// `on_file` is called once per file (for progress bars). Errors reading one file never stop the
-/// others: they become a `rejected` input with the reason.
+/// [`ingest_dir_with`] with the embedded catalog's long-context cliffs.
 pub fn ingest_dir(
     root: &Path,
     files: &[PathBuf],
+    sink: &mut dyn FnMut(LedgerRow),
+    on_file: &mut dyn FnMut(&str),
+) -> IngestOutcome {
+    let long_context = crate::pricing::Catalog::embedded()
+        .map(|c| c.long_context_thresholds())
+        .unwrap_or_default();
+    ingest_dir_with(root, files, &long_context, sink, on_file)
+}
+
+/// Ingests every file under `root`, handing each ledger row to `sink`.
+///
+/// `long_context` lists the catalog's long-context cliffs: request logs are aggregated within
+/// the bands they cut. `on_file` is called once per file (for progress bars). Errors reading
+/// one file never stop the others: they become a `rejected` input with the reason.
+pub fn ingest_dir_with(
+    root: &Path,
+    files: &[PathBuf],
+    long_context: &[u64],
     sink: &mut dyn FnMut(LedgerRow),
     on_file: &mut dyn FnMut(&str),
 ) -> IngestOutcome {
@@ -286,10 +308,17 @@ pub fn ingest_dir(
         let rel = relative(root, path);
         on_file(&rel);
         if is_zip(path) {
-            ingest_zip(root, path, &rel, &mut seen, sink, &mut outcome);
+            ingest_zip(path, &rel, &mut seen, long_context, sink, &mut outcome);
             continue;
         }
-        let record = ingest_file(root, path, &rel, &mut seen, sink, &mut outcome.rejects);
+        let record = ingest_file(
+            path,
+            &rel,
+            &mut seen,
+            long_context,
+            sink,
+            &mut outcome.rejects,
+        );
         outcome.inputs.push(record);
     }
     outcome.inputs.sort_by(|a, b| a.path.cmp(&b.path));
@@ -310,10 +339,10 @@ fn is_zip(path: &Path) -> bool {
 /// A ZIP export (DeepSeek's, or any zipped folder of exports): every member is ingested as its
 /// own input, named `archive.zip!/member.csv`; the archive itself is listed with its member count.
 fn ingest_zip(
-    root: &Path,
     path: &Path,
     rel: &str,
     seen: &mut HashMap<String, String>,
+    long_context: &[u64],
     sink: &mut dyn FnMut(LedgerRow),
     outcome: &mut IngestOutcome,
 ) {
@@ -384,7 +413,14 @@ fn ingest_zip(
                 continue;
             }
         };
-        let inner = ingest_file(root, &copy.0, &member, seen, sink, &mut outcome.rejects);
+        let inner = ingest_file(
+            &copy.0,
+            &member,
+            seen,
+            long_context,
+            sink,
+            &mut outcome.rejects,
+        );
         outcome.inputs.push(inner);
     }
     record.reason = Some(format!("{members} members, listed as `{rel}!/…`"));
@@ -406,10 +442,10 @@ fn looks_like_a_copy(path: &Path) -> bool {
 }
 
 fn ingest_file(
-    _root: &Path,
     path: &Path,
     rel: &str,
     seen: &mut HashMap<String, String>,
+    long_context: &[u64],
     sink: &mut dyn FnMut(LedgerRow),
     rejects: &mut Vec<Reject>,
 ) -> InputRecord {
@@ -509,6 +545,31 @@ fn ingest_file(
     }
     seen.insert(record.sha256.clone(), rel.to_string());
 
+    if let (Some(log), false) = (format.request_log(), parquet) {
+        let start = (record.rows, record.rejected_rows, rejects.len());
+        match request_log::ingest_csv(
+            log,
+            *format,
+            path,
+            &header,
+            rel,
+            long_context,
+            &mut record,
+            rejects,
+            sink,
+        ) {
+            Ok(_) => {
+                record.status = InputStatus::Ingested;
+                return record;
+            }
+            // Nothing reached the sink before the aggregation failed (a broken quote the
+            // scan refuses): the row path below reads the file, leniently.
+            Err(_) => {
+                (record.rows, record.rejected_rows) = (start.0, start.1);
+                rejects.truncate(start.2);
+            }
+        }
+    }
     let wanted = |c: &str| format.wants_column(c);
     let scanned = if parquet {
         StrTable::scan_parquet(path, &header, &wanted)

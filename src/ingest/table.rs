@@ -99,6 +99,13 @@ impl StrTable {
         Self::from_frame(df)
     }
 
+    /// A frame of string columns whose rows came from the given source lines.
+    pub fn from_frame_with_lines(df: DataFrame, lines: Vec<u32>) -> Result<StrTable> {
+        let mut table = Self::from_frame(df)?;
+        table.lines = Some(lines);
+        Ok(table)
+    }
+
     fn from_frame(df: DataFrame) -> Result<StrTable> {
         let height = df.height();
         let mut columns = HashMap::new();

@@ -3,7 +3,7 @@
 //! This is one of the two files that talk to polars (the other is `ingest/table.rs`), so a polars
 //! upgrade touches little else. Callers get plain Rust values ([`AggRow`]) back.
 
-use super::{CacheTtl, LedgerRow, RecordRole};
+use super::{CacheTtl, LedgerRow, RecordRole, RequestProfile};
 use anyhow::{Context, Result};
 use polars::prelude::*;
 use std::collections::BTreeSet;
@@ -40,6 +40,8 @@ pub struct LedgerBuilder {
     unpriced: StringChunkedBuilder,
     source_file: StringChunkedBuilder,
     source_line: PrimitiveChunkedBuilder<UInt32Type>,
+    source_rows: PrimitiveChunkedBuilder<UInt32Type>,
+    requests: RequestProfile,
     len: usize,
     /// Days (since epoch) that carry billed rows, and any rows; used to pick the default month.
     pub billed_days: BTreeSet<i64>,
@@ -82,6 +84,8 @@ impl LedgerBuilder {
             unpriced: s("unpriced_reason"),
             source_file: s("source_file"),
             source_line: PrimitiveChunkedBuilder::new("source_line".into(), capacity),
+            source_rows: PrimitiveChunkedBuilder::new("source_rows".into(), capacity),
+            requests: RequestProfile::default(),
             len: 0,
             billed_days: BTreeSet::new(),
             any_days: BTreeSet::new(),
@@ -137,6 +141,8 @@ impl LedgerBuilder {
         self.unpriced.append_option(r.unpriced_reason.as_deref());
         self.source_file.append_value(&r.source_file);
         self.source_line.append_value(r.source_line);
+        self.source_rows.append_value(r.source_rows);
+        self.requests.add(r);
         self.len += 1;
     }
 
@@ -183,9 +189,11 @@ impl LedgerBuilder {
             self.unpriced.finish().into_column(),
             self.source_file.finish().into_column(),
             self.source_line.finish().into_column(),
+            self.source_rows.finish().into_column(),
         ];
         Ok(Ledger {
             df: DataFrame::new(self.len, columns)?,
+            requests: self.requests,
         })
     }
 }
@@ -216,15 +224,6 @@ impl AggRow {
     }
 }
 
-/// Nearest-rank quantile of sorted values (0 for none).
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = (q * sorted.len() as f64).ceil().max(1.0) as usize;
-    sorted[rank.min(sorted.len()) - 1]
-}
-
 /// Per-request statistics of one workload on one model (see [`Ledger::request_stats`]).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RequestStats {
@@ -238,12 +237,16 @@ pub struct RequestStats {
     pub prompt_max: f64,
     /// Requests per UTC hour of day.
     pub hourly: [u64; 24],
+    /// The quantiles come from log-spaced size buckets (within ±1/64), not exact sizes.
+    pub sizes_approximate: bool,
 }
 
 /// The collected, priced ledger. Cheap to clone (columns are reference-counted).
 #[derive(Clone)]
 pub struct Ledger {
     df: DataFrame,
+    /// Request sizes of the per-request logs behind the ledger's rows.
+    requests: RequestProfile,
 }
 
 impl Ledger {
@@ -296,7 +299,21 @@ impl Ledger {
             .lazy()
             .filter(inside.not())
             .group_by([col("source_file")])
-            .agg([col("source_line").n_unique().alias("lines")])
+            // A row-by-row line counts its input line once (several lines share it); an
+            // aggregated request-log group counts its requests, once, on its request line.
+            .agg([(col("source_line")
+                .filter(col("source_rows").lt_eq(lit(1u32)))
+                .n_unique()
+                .cast(DataType::UInt64)
+                + col("source_rows")
+                    .filter(
+                        col("source_rows")
+                            .gt(lit(1u32))
+                            .and(col("charge_kind").eq(lit("request"))),
+                    )
+                    .cast(DataType::UInt64)
+                    .sum())
+            .alias("lines")])
             .sort(["source_file"], SortMultipleOptions::default())
             .collect()?;
         let files = outside.column("source_file")?.str()?.clone();
@@ -307,7 +324,8 @@ impl Ledger {
             .zip(lines.iter())
             .map(|(f, n)| (f.unwrap_or_default().to_string(), n.unwrap_or(0)))
             .collect();
-        Ok((Ledger { df: kept }, out))
+        let requests = self.requests.restrict(start_ms, end_ms);
+        Ok((Ledger { df: kept, requests }, out))
     }
 
     fn filter_expr(filter: &RowFilter) -> Expr {
@@ -393,65 +411,11 @@ impl Ledger {
     }
 
     /// Per-request statistics of every (workload, model) with per-request rows (gateway and
-    /// observability logs, where `prompt_tokens` is set): output and prompt-size quantiles and
-    /// the arrival count per UTC hour of day. Sorted by workload and model.
+    /// observability logs): output and prompt-size quantiles and the arrival count per UTC hour
+    /// of day, from the size counts folded in as the ledger was built. Sorted by workload and
+    /// model.
     pub fn request_stats(&self) -> Result<Vec<RequestStats>> {
-        let df = self
-            .df
-            .clone()
-            .lazy()
-            .filter(
-                col("charge_kind")
-                    .eq(lit("output"))
-                    .and(col("prompt_tokens").is_not_null())
-                    .and(col("model_id").is_not_null()),
-            )
-            .select([
-                col("workload"),
-                col("model_id"),
-                col("quantity"),
-                col("prompt_tokens"),
-                col("charge_period_start").cast(DataType::Int64),
-            ])
-            .collect()?;
-        let workload = df.column("workload")?.str()?.clone();
-        let model = df.column("model_id")?.str()?.clone();
-        let output = df.column("quantity")?.f64()?.clone();
-        let prompt = df.column("prompt_tokens")?.f64()?.clone();
-        let start = df.column("charge_period_start")?.i64()?.clone();
-        type Acc = (Vec<f64>, Vec<f64>, [u64; 24]);
-        let mut groups: std::collections::BTreeMap<(String, String), Acc> = Default::default();
-        for r in 0..df.height() {
-            let key = (
-                workload.get(r).unwrap_or_default().to_string(),
-                model.get(r).unwrap_or_default().to_string(),
-            );
-            let g = groups
-                .entry(key)
-                .or_insert_with(|| (Vec::new(), Vec::new(), [0; 24]));
-            g.0.push(output.get(r).unwrap_or(0.0));
-            g.1.push(prompt.get(r).unwrap_or(0.0));
-            let hour = start.get(r).unwrap_or(0).rem_euclid(MS_PER_DAY) / 3_600_000;
-            g.2[hour as usize] += 1;
-        }
-        Ok(groups
-            .into_iter()
-            .map(|((workload, model_id), (mut out, mut prompt, hourly))| {
-                out.sort_by(f64::total_cmp);
-                prompt.sort_by(f64::total_cmp);
-                RequestStats {
-                    workload,
-                    model_id,
-                    requests: out.len() as u64,
-                    output_p50: quantile(&out, 0.50),
-                    output_p95: quantile(&out, 0.95),
-                    prompt_p50: quantile(&prompt, 0.50),
-                    prompt_p95: quantile(&prompt, 0.95),
-                    prompt_max: prompt.last().copied().unwrap_or(0.0),
-                    hourly,
-                }
-            })
-            .collect())
+        Ok(self.requests.stats())
     }
 
     /// Per serving resource, the tokens gateway traffic sent in its busiest UTC hour.
@@ -507,7 +471,10 @@ impl Ledger {
         let file = std::fs::File::open(path)
             .with_context(|| format!("could not open `{}`", path.display()))?;
         let df = ParquetReader::new(file).finish()?;
-        Ok(Ledger { df })
+        Ok(Ledger {
+            df,
+            requests: RequestProfile::default(),
+        })
     }
 
     /// Column names in schema order (documentation tests compare against the README).

@@ -29,7 +29,8 @@
 //! | `tags` | str? | JSON object |
 //! | `price_ref` | str? | `catalog release / SKU (model@platform:region) / price period` used, with `/long-context` when the cliff applied |
 //! | `unpriced_reason` | str? | why no list cost could be computed |
-//! | `source_file`, `source_line` | str, u32 | provenance: the input file (relative to the input folder) and its 1-based line |
+//! | `source_file`, `source_line` | str, u32 | provenance: the input file (relative to the input folder) and its 1-based line (for an aggregated request-log line, its first request's line) |
+//! | `source_rows` | u32 | input rows the line stands for: 1, or the request count of a request-log group (hour × provider × team × key × model × tags × endpoint × long-context band) |
 //!
 //! Usage and gateway rows carry quantities and attribution, never billed money: the billed total
 //! is the sum of `billed_cost_nano` over `record_role == billed`, nothing else.
@@ -37,6 +38,9 @@
 mod frame;
 
 pub use frame::{AggRow, Ledger, LedgerBuilder, RequestStats, RowFilter};
+pub use requests::RequestProfile;
+
+mod requests;
 
 use serde::Serialize;
 
@@ -200,6 +204,25 @@ pub struct LedgerRow {
     pub unpriced_reason: Option<String>,
     pub source_file: String,
     pub source_line: u32,
+    /// Input rows this line stands for: 1 for a row-by-row format, the request count for a
+    /// request-log group (whose `source_line` is its first request's line).
+    pub source_rows: u32,
+    /// Output and prompt sizes of the requests an aggregated output line stands for.
+    pub request_hist: Option<std::sync::Arc<RequestHist>>,
+}
+
+/// Per-request sizes of a group of requests that produced output, as counts per size.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RequestHist {
+    /// (output tokens, requests), in any order.
+    pub output: Vec<(f64, u64)>,
+    /// (prompt tokens, requests), in any order.
+    pub prompt: Vec<(f64, u64)>,
+    pub requests: u64,
+    /// The largest prompt, exact even when sizes are bucketed.
+    pub prompt_max: f64,
+    /// Sizes are log-spaced buckets (within ±1/64), not exact values.
+    pub approximate: bool,
 }
 
 impl LedgerRow {
@@ -244,6 +267,8 @@ impl LedgerRow {
             unpriced_reason: None,
             source_file: source_file.to_string(),
             source_line,
+            source_rows: 1,
+            request_hist: None,
         }
     }
 }

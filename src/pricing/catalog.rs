@@ -584,6 +584,25 @@ impl Catalog {
         self.models.values()
     }
 
+    /// Every long-context cliff (`above` prompt tokens) any period states, sorted and distinct.
+    /// Request logs are aggregated within the bands these cut, so a group's largest prompt
+    /// decides the cliff exactly as each of its requests would.
+    pub fn long_context_thresholds(&self) -> Vec<u64> {
+        let mut out: Vec<u64> = self
+            .models
+            .values()
+            .flat_map(|m| {
+                m.prices
+                    .iter()
+                    .chain(m.skus.iter().flat_map(|s| s.prices.iter()))
+            })
+            .filter_map(|p| p.long_context.as_ref().map(|lc| lc.above))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     pub fn seat_plan(&self, id: &str) -> Option<&super::fixed::SeatPlan> {
         self.seat_plans.iter().find(|p| p.id == id)
     }

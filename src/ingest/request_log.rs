@@ -1,0 +1,707 @@
+//! The columnar path for per-request logs (gateway and observability exports).
+//!
+//! A month of gateway traffic is millions of rows, and none of them becomes a Rust value. The
+//! file is scanned lazily with an all-string schema; the format turns its columns into the
+//! canonical request columns with polars expressions ([`RequestLog::request_columns`]); one
+//! streaming group-by folds the requests into the ledger grain: hour × provider × team × key ×
+//! model × tags × endpoint × long-context band, plus per-request output and prompt sizes (exact
+//! values, or log-spaced buckets for large files) so p50/p95 evidence comes from counts. Rust
+//! then runs once per group (provider names, serving resources, ledger lines), never once per
+//! request.
+//!
+//! **Exactness.** The expressions accept only the value forms they read exactly as the format's
+//! row parser does: ISO timestamps in UTC, plain decimals, counts, JSON string fields written
+//! `"key": "value"` without escapes, each key at most once. Any other row is flagged
+//! (`__ok = false`) and re-read by the row parser in a second, filtered pass, so the ledger and
+//! every reject message are the same as reading each row in Rust; a hostile or unusual file is
+//! slower, never different.
+//!
+//! **Long context.** Requests are grouped within the bands that the catalog's long-context
+//! cliffs cut, and each ledger line carries its group's largest prompt, so the pricer decides
+//! the cliff for the group exactly as it would for each request.
+
+use super::{Format, InputRecord, Reject, SourceRef, StrTable};
+use crate::ledger::{ChargeKind, LedgerRow, RecordRole, RequestHist};
+use anyhow::{bail, Context, Result};
+use polars::prelude::*;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Canonical per-request columns every [`RequestLog`] format produces.
+pub mod cols {
+    /// Request start, UTC epoch milliseconds (Int64).
+    pub const START: &str = "__start";
+    /// Request end, never before the start (Int64 ms).
+    pub const END: &str = "__end";
+    /// The log's own provider spelling (`custom_llm_provider`), mapped once per value.
+    pub const PROVIDER: &str = "__provider";
+    pub const TEAM: &str = "__team";
+    pub const KEY: &str = "__key";
+    pub const MODEL: &str = "__model";
+    pub const TAGS: &str = "__tags";
+    /// Endpoint the request went to (`api_base`), mapped to a serving resource once per value.
+    pub const API_BASE: &str = "__api_base";
+    /// Uncached input, cache reads, output and the whole prompt, in tokens (Float64).
+    pub const INPUT: &str = "__input";
+    pub const CACHED: &str = "__cached";
+    pub const OUTPUT: &str = "__output";
+    pub const PROMPT: &str = "__prompt";
+    /// The log's own cost estimate in nano-dollars (Int64, null when blank).
+    pub const REPORTED: &str = "__reported";
+    /// Whether the expressions read every field of the row exactly.
+    pub const OK: &str = "__ok";
+}
+
+/// Above this size a log's request sizes are bucketed (±1.6%) instead of kept exactly, so the
+/// grain stays bounded however many requests the month has.
+pub const EXACT_SIZES_BELOW_BYTES: u64 = 128 * 1024 * 1024;
+
+/// A per-request log format read as column expressions.
+pub trait RequestLog: Sync {
+    /// Expressions over the lower-case raw columns that add every column in [`cols`].
+    fn request_columns(&self) -> Vec<Expr>;
+    /// The provider id for one raw provider value (called once per distinct value).
+    fn provider(&self, raw: Option<&str>) -> &'static str;
+    /// The serving resource of an endpoint and model (called once per distinct pair).
+    fn resource(&self, api_base: Option<&str>, model: Option<&str>) -> Option<String>;
+}
+
+/// Expression helpers shared by the request-log formats: each returns the value and whether
+/// the fast path read it exactly.
+pub mod expr {
+    use polars::prelude::*;
+
+    fn null_str() -> Expr {
+        lit(NULL).cast(DataType::String)
+    }
+
+    /// The trimmed cell, with the blank spellings (`""`, `null`, `-`) as null, like
+    /// `RowView::get`.
+    pub fn text(name: &str) -> Expr {
+        let t = col(name).str().strip_chars(lit(NULL));
+        when(t.clone().str().contains(lit(r"^(?i:null|-)?$"), true))
+            .then(null_str())
+            .otherwise(t)
+    }
+
+    /// A non-negative count; blank is zero (as `RowView::count`).
+    pub fn count(t: Expr) -> (Expr, Expr) {
+        let v = t.clone().cast(DataType::Float64);
+        let ok = t.is_null().or(v
+            .clone()
+            .gt_eq(lit(0.0))
+            .and(v.clone().lt(lit(f64::INFINITY)))
+            .fill_null(lit(false)));
+        (v.fill_null(lit(0.0)), ok)
+    }
+
+    fn int(t: &Expr, offset: i64, len: u64) -> Expr {
+        t.clone()
+            .str()
+            .slice(lit(offset), lit(len))
+            .cast(DataType::Int64)
+    }
+
+    /// `YYYY-MM-DD[T ]HH:MM:SS[.f]` in UTC (no suffix, `Z`, `±00` or `±00:00`) as epoch
+    /// milliseconds. Other forms (offsets, Unix seconds, US dates) are left to the row parser.
+    pub fn timestamp_ms(t: Expr) -> (Expr, Expr) {
+        const ISO_UTC: &str =
+            r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]00(:00)?)?$";
+        let form = t
+            .clone()
+            .str()
+            .contains(lit(ISO_UTC), true)
+            .fill_null(lit(false));
+        let (y, m, d) = (int(&t, 0, 4), int(&t, 5, 2), int(&t, 8, 2));
+        let (hh, mm, ss) = (int(&t, 11, 2), int(&t, 14, 2), int(&t, 17, 2));
+        let frac = t.clone().str().extract(lit(r"\.(\d{1,3})"), 1);
+        let scale = when(frac.clone().str().len_bytes().eq(lit(1u32)))
+            .then(lit(100i64))
+            .when(frac.clone().str().len_bytes().eq(lit(2u32)))
+            .then(lit(10i64))
+            .otherwise(lit(1i64));
+        let frac_ms = (frac.cast(DataType::Int64) * scale).fill_null(lit(0i64));
+        // Days from the civil date (H. Hinnant's algorithm), in integer column arithmetic.
+        let yy = y.clone()
+            - when(m.clone().lt_eq(lit(2i64)))
+                .then(lit(1i64))
+                .otherwise(lit(0i64));
+        let era = yy.clone().floor_div(lit(400i64));
+        let yoe = yy - era.clone() * lit(400i64);
+        let mp = (m.clone() + lit(9i64)) % lit(12i64);
+        let doy = (lit(153i64) * mp + lit(2i64)).floor_div(lit(5i64)) + d.clone() - lit(1i64);
+        let doe = yoe.clone() * lit(365i64) + yoe.clone().floor_div(lit(4i64))
+            - yoe.floor_div(lit(100i64))
+            + doy;
+        let days = era * lit(146_097i64) + doe - lit(719_468i64);
+        let ms = days * lit(86_400_000i64)
+            + hh.clone() * lit(3_600_000i64)
+            + mm.clone() * lit(60_000i64)
+            + ss.clone() * lit(1_000i64)
+            + frac_ms;
+        let leap = (y.clone() % lit(4i64))
+            .eq(lit(0i64))
+            .and((y.clone() % lit(100i64)).neq(lit(0i64)))
+            .or((y % lit(400i64)).eq(lit(0i64)));
+        let dim = when(m.clone().eq(lit(2i64)))
+            .then(when(leap).then(lit(29i64)).otherwise(lit(28i64)))
+            .when(
+                m.clone()
+                    .eq(lit(4i64))
+                    .or(m.clone().eq(lit(6i64)))
+                    .or(m.clone().eq(lit(9i64)))
+                    .or(m.clone().eq(lit(11i64))),
+            )
+            .then(lit(30i64))
+            .otherwise(lit(31i64));
+        let ok = form
+            .and(m.clone().gt_eq(lit(1i64)).and(m.lt_eq(lit(12i64))))
+            .and(d.clone().gt_eq(lit(1i64)).and(d.lt_eq(dim)))
+            .and(hh.lt(lit(24i64)))
+            .and(mm.lt(lit(60i64)))
+            .and(ss.lt(lit(60i64)))
+            .fill_null(lit(false));
+        (ms, ok)
+    }
+
+    /// A plain decimal amount (`0.00042`) in exact nano-units; blank is null. Signs, thousands
+    /// separators, exponents and more than nine decimals are left to the row parser.
+    pub fn nanos(t: Expr) -> (Expr, Expr) {
+        let dot = t.clone().str().find_literal(lit(".")).cast(DataType::Int64);
+        let int_s = when(dot.clone().is_null())
+            .then(t.clone())
+            .otherwise(t.clone().str().slice(lit(0i64), dot.clone()));
+        let frac_s = t.clone().str().slice(dot.clone() + lit(1i64), lit(32u64));
+        let frac_len = frac_s.clone().str().len_bytes().cast(DataType::Int64);
+        // 10^(9 - digits) for one to nine decimals; anything else is null (not read here).
+        let scale = (1..=9i64).fold(lit(NULL).cast(DataType::Int64), |rest, len| {
+            when(frac_len.clone().eq(lit(len)))
+                .then(lit(10i64.pow((9 - len) as u32)))
+                .otherwise(rest)
+        });
+        let int = int_s.clone().cast(DataType::Int64);
+        let frac = frac_s.cast(DataType::Int64) * scale;
+        let value = int.clone() * lit(1_000_000_000i64)
+            + when(dot.clone().is_null())
+                .then(lit(0i64))
+                .otherwise(frac.clone());
+        let signed = t
+            .clone()
+            .str()
+            .starts_with(lit("-"))
+            .or(t.clone().str().starts_with(lit("+")));
+        let ok = t.is_null().or(signed
+            .not()
+            .and(int.is_not_null())
+            .and(int_s.str().len_bytes().lt_eq(lit(9u32)))
+            .and(dot.is_null().or(frac.is_not_null()))
+            .fill_null(lit(false)));
+        (value, ok)
+    }
+
+    /// `"key": "value"` in a JSON text column (the spacing LiteLLM's Postgres export writes);
+    /// an empty string is null. Exact when the key occurs at most once, with a plain string or
+    /// `null` value.
+    pub fn json_str(meta: &Expr, key: &str) -> (Expr, Expr) {
+        let pat = format!("\"{key}\": \"");
+        let pos = meta
+            .clone()
+            .str()
+            .find_literal(lit(pat.clone()))
+            .cast(DataType::Int64);
+        let rest = meta
+            .clone()
+            .str()
+            .slice(pos.clone() + lit(pat.len() as i64), lit(4096u64));
+        let end = rest
+            .clone()
+            .str()
+            .find_literal(lit("\""))
+            .cast(DataType::Int64);
+        let v = rest.str().slice(lit(0i64), end.clone());
+        let value = when(v.clone().eq(lit("")))
+            .then(null_str())
+            .otherwise(v.clone());
+        let occurrences = meta
+            .clone()
+            .str()
+            .count_matches(lit(format!("\"{key}\"")), true)
+            .fill_null(lit(0u32));
+        let is_null = meta
+            .clone()
+            .str()
+            .contains_literal(lit(format!("\"{key}\": null")))
+            .fill_null(lit(false));
+        let plain = end
+            .is_not_null()
+            .and(v.str().contains_literal(lit("\\")).not())
+            .fill_null(lit(false));
+        let ok = occurrences
+            .clone()
+            .eq(lit(0u32))
+            .or(occurrences.eq(lit(1u32)).and(plain.or(is_null)));
+        (value, ok)
+    }
+
+    /// `"key": 123` in a JSON text column, as a number; anything else there (null, a string,
+    /// an object) is null, like `Value::as_f64`. Exact when the key occurs at most once.
+    pub fn json_num(meta: &Expr, key: &str) -> (Expr, Expr) {
+        let pat = format!("\"{key}\": ");
+        let pos = meta
+            .clone()
+            .str()
+            .find_literal(lit(pat.clone()))
+            .cast(DataType::Int64);
+        let rest = meta
+            .clone()
+            .str()
+            .slice(pos.clone() + lit(pat.len() as i64), lit(40u64));
+        let comma = rest
+            .clone()
+            .str()
+            .find_literal(lit(","))
+            .cast(DataType::Int64);
+        let brace = rest
+            .clone()
+            .str()
+            .find_literal(lit("}"))
+            .cast(DataType::Int64);
+        let end = when(comma.clone().is_null())
+            .then(brace.clone())
+            .when(brace.clone().is_null())
+            .then(comma.clone())
+            .when(comma.clone().lt(brace.clone()))
+            .then(comma)
+            .otherwise(brace);
+        let value = rest
+            .str()
+            .slice(lit(0i64), end)
+            .str()
+            .strip_chars(lit(NULL))
+            .cast(DataType::Float64);
+        let occurrences = meta
+            .clone()
+            .str()
+            .count_matches(lit(format!("\"{key}\"")), true)
+            .fill_null(lit(0u32));
+        let ok = occurrences
+            .clone()
+            .eq(lit(0u32))
+            .or(occurrences.eq(lit(1u32)).and(pos.is_not_null()));
+        (value, ok)
+    }
+
+    /// Whether every flag is true.
+    pub fn all(flags: Vec<Expr>) -> Expr {
+        flags
+            .into_iter()
+            .reduce(|a, b| a.and(b))
+            .unwrap_or(lit(true))
+            .fill_null(lit(false))
+    }
+}
+
+/// The size a request is counted under: the value itself, or for large files a log-spaced
+/// bucket (32 per octave above 64; the bucket's midpoint, within ±1/64 of the value).
+fn size_bucket(v: Expr, exact: bool) -> Expr {
+    if exact {
+        return v;
+    }
+    let vi = v.clone().cast(DataType::Int64);
+    // Whole-number sizes only; a fractional size (rare) keeps its value.
+    let octaves = (6..=24u32).rev().fold(v.clone(), |rest, k| {
+        let width = 1i64 << (k - 5);
+        when(v.clone().lt(lit((1u64 << (k + 1)) as f64)))
+            .then(
+                (vi.clone().floor_div(lit(width)) * lit(width) + lit(width / 2))
+                    .cast(DataType::Float64),
+            )
+            .otherwise(rest)
+    });
+    when(
+        v.clone()
+            .lt(lit(64.0))
+            .or(vi.cast(DataType::Float64).neq(v.clone())),
+    )
+    .then(v)
+    .otherwise(octaves)
+}
+
+/// How one request-log file was read.
+pub struct Read {
+    /// Rows read by the row parser because the expressions could not read them exactly.
+    pub slow_rows: usize,
+}
+
+/// Reads one request-log CSV into aggregated ledger lines: the `sink` gets one line per group
+/// and charge kind, `record` counts rows, `rejects` gets the rows neither path could read.
+#[allow(clippy::too_many_arguments)]
+pub fn ingest_csv(
+    log: &dyn RequestLog,
+    format: &dyn Format,
+    path: &Path,
+    header: &[String],
+    rel: &str,
+    long_context: &[u64],
+    record: &mut InputRecord,
+    rejects: &mut Vec<Reject>,
+    sink: &mut dyn FnMut(LedgerRow),
+) -> Result<Read> {
+    let exact = std::fs::metadata(path)
+        .map(|m| m.len() < EXACT_SIZES_BELOW_BYTES)
+        .unwrap_or(true);
+    let requests = scan_requests(format, path, header)?;
+    let band = long_context
+        .iter()
+        .map(|t| col(cols::PROMPT).gt(lit(*t as f64)).cast(DataType::Int32))
+        .reduce(|a, b| a + b)
+        .unwrap_or(lit(0i32))
+        .alias("__band");
+    let bad = when(col(cols::OK))
+        .then(lit(NULL).cast(DataType::UInt32))
+        .otherwise(col("__idx"))
+        .alias("__bad");
+    let keys = [
+        "__bad",
+        "__hour",
+        cols::PROVIDER,
+        cols::TEAM,
+        cols::KEY,
+        cols::MODEL,
+        cols::TAGS,
+        cols::API_BASE,
+        "__band",
+        "__out_b",
+        "__in_b",
+    ];
+    let grouped = requests
+        .clone()
+        .with_columns([
+            bad,
+            col(cols::START)
+                .floor_div(lit(3_600_000i64))
+                .alias("__hour"),
+            band,
+            size_bucket(col(cols::OUTPUT), exact).alias("__out_b"),
+            size_bucket(col(cols::PROMPT), exact).alias("__in_b"),
+        ])
+        .group_by(keys.iter().map(|k| col(*k)).collect::<Vec<_>>())
+        .agg([
+            len().alias("__n"),
+            col(cols::INPUT).sum().alias("__sin"),
+            col(cols::CACHED).sum().alias("__scached"),
+            col(cols::OUTPUT).sum().alias("__sout"),
+            col(cols::PROMPT).max().alias("__pmax"),
+            col(cols::REPORTED).sum().alias("__srep"),
+            col(cols::REPORTED).count().alias("__nrep"),
+            col(cols::START).min().alias("__smin"),
+            col(cols::END).max().alias("__emax"),
+            col("__idx").min().alias("__imin"),
+        ])
+        .sort(
+            keys.iter()
+                .map(|k| PlSmallStr::from(*k))
+                .collect::<Vec<_>>(),
+            SortMultipleOptions::default().with_nulls_last(false),
+        )
+        .collect_with_engine(Engine::Streaming)
+        .map(|r| r.unwrap_single());
+    let grouped =
+        anyhow::Context::with_context(grouped, || format!("could not aggregate `{rel}`"))?;
+
+    let slow = grouped.column("__bad")?.u32()?.clone();
+    let slow_rows = slow.len() - slow.null_count();
+    let n = grouped.column("__n")?.cast(&DataType::UInt64)?;
+    let fast_rows = n.u64()?.iter().flatten().sum::<u64>() - slow_rows as u64;
+    // Everything that can fail is read before the first line reaches the sink, so a failure
+    // leaves the caller free to read the file another way.
+    let slow = if slow_rows > 0 {
+        Some(collect_slow_rows(format, requests, rel)?)
+    } else {
+        None
+    };
+    record.rows += fast_rows;
+    emit_groups(log, &grouped, rel, exact, sink)?;
+    if let Some(table) = slow {
+        parse_slow_rows(format, &table, rel, record, rejects, sink);
+    }
+    Ok(Read { slow_rows })
+}
+
+/// The lazy scan of one file with the format's canonical columns, blank lines dropped and the
+/// 0-based data-row index in `__idx` (its line is `__idx + 2`).
+fn scan_requests(format: &dyn Format, path: &Path, header: &[String]) -> Result<LazyFrame> {
+    let mut schema = Schema::with_capacity(header.len());
+    for name in header {
+        if schema.contains(name.as_str()) {
+            bail!("the header repeats column `{name}`; fix the header and run again");
+        }
+        schema.with_column(name.as_str().into(), DataType::String);
+    }
+    let path_str = path
+        .to_str()
+        .with_context(|| format!("path `{}` is not valid UTF-8", path.display()))?;
+    let lf = LazyCsvReader::new(PlRefPath::new(path_str))
+        .with_has_header(true)
+        .with_schema(Some(Arc::new(schema)))
+        .with_infer_schema_length(Some(0))
+        .with_missing_is_null(true)
+        .with_truncate_ragged_lines(true)
+        .with_encoding(CsvEncoding::LossyUtf8)
+        .with_raise_if_empty(false)
+        .finish()?;
+    // Every column the format reads, lower-cased; an absent one is null, as for the row parser.
+    let mut raw: Vec<Expr> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    for wanted in format.columns() {
+        let found = header.iter().find(|h| h.to_ascii_lowercase() == *wanted);
+        raw.push(match found {
+            Some(h) => col(h.as_str()).alias(*wanted),
+            None => lit(NULL).cast(DataType::String).alias(*wanted),
+        });
+        if found.is_some() {
+            names.push(wanted.to_string());
+        }
+    }
+    let blank = names
+        .iter()
+        .map(|c| {
+            col(c.as_str())
+                .str()
+                .strip_chars(lit(NULL))
+                .fill_null(lit(""))
+                .eq(lit(""))
+        })
+        .reduce(|a, b| a.and(b))
+        .unwrap_or(lit(false));
+    Ok(lf
+        .with_row_index("__idx", None)
+        .select(std::iter::once(col("__idx")).chain(raw).collect::<Vec<_>>())
+        .filter(blank.not())
+        .with_columns(format_columns(format)?))
+}
+
+fn format_columns(format: &dyn Format) -> Result<Vec<Expr>> {
+    match format.request_log() {
+        Some(log) => Ok(log.request_columns()),
+        None => bail!("`{}` is not a request log", format.id()),
+    }
+}
+
+/// One ledger-grain group being folded from its size-bucket rows.
+struct Group {
+    start: i64,
+    end: i64,
+    line: u32,
+    requests: u64,
+    input: f64,
+    cached: f64,
+    output: f64,
+    prompt_max: f64,
+    reported: Option<i64>,
+    hist: RequestHist,
+}
+
+/// Turns the sorted size-bucket rows into ledger lines, one group (all keys but the two size
+/// buckets) at a time.
+fn emit_groups(
+    log: &dyn RequestLog,
+    df: &DataFrame,
+    rel: &str,
+    exact: bool,
+    sink: &mut dyn FnMut(LedgerRow),
+) -> Result<()> {
+    let s = |name: &str| -> Result<StringChunked> { Ok(df.column(name)?.str()?.clone()) };
+    let f = |name: &str| -> Result<Float64Chunked> {
+        Ok(df.column(name)?.cast(&DataType::Float64)?.f64()?.clone())
+    };
+    let i = |name: &str| -> Result<Int64Chunked> {
+        Ok(df.column(name)?.cast(&DataType::Int64)?.i64()?.clone())
+    };
+    let (bad, hour, band) = (i("__bad")?, i("__hour")?, i("__band")?);
+    let (provider, team, key, model, tags, base) = (
+        s(cols::PROVIDER)?,
+        s(cols::TEAM)?,
+        s(cols::KEY)?,
+        s(cols::MODEL)?,
+        s(cols::TAGS)?,
+        s(cols::API_BASE)?,
+    );
+    let (out_b, in_b, pmax) = (f("__out_b")?, f("__in_b")?, f("__pmax")?);
+    let (sin, scached, sout) = (f("__sin")?, f("__scached")?, f("__sout")?);
+    let (n, srep, nrep, smin, emax, imin) = (
+        i("__n")?,
+        i("__srep")?,
+        i("__nrep")?,
+        i("__smin")?,
+        i("__emax")?,
+        i("__imin")?,
+    );
+    let mut providers: HashMap<Option<String>, &'static str> = HashMap::new();
+    let mut resources: HashMap<(Option<String>, Option<String>), Option<String>> = HashMap::new();
+    let mut current: Option<(usize, Group)> = None;
+    let same_group = |a: usize, b: usize| {
+        hour.get(a) == hour.get(b)
+            && band.get(a) == band.get(b)
+            && provider.get(a) == provider.get(b)
+            && team.get(a) == team.get(b)
+            && key.get(a) == key.get(b)
+            && model.get(a) == model.get(b)
+            && tags.get(a) == tags.get(b)
+            && base.get(a) == base.get(b)
+    };
+    let mut flush = |first: usize, g: Group, sink: &mut dyn FnMut(LedgerRow)| {
+        let raw_provider = provider.get(first).map(str::to_string);
+        let prov = *providers
+            .entry(raw_provider.clone())
+            .or_insert_with(|| log.provider(raw_provider.as_deref()));
+        let m = model.get(first);
+        let res_key = (base.get(first).map(str::to_string), m.map(str::to_string));
+        let resource = resources
+            .entry(res_key.clone())
+            .or_insert_with(|| log.resource(res_key.0.as_deref(), res_key.1.as_deref()))
+            .clone();
+        let mut row = LedgerRow::new(
+            prov,
+            RecordRole::Gateway,
+            ChargeKind::Request,
+            g.start,
+            g.end.max(g.start),
+            rel,
+            g.line,
+        );
+        row.model_raw = m.map(str::to_string);
+        row.sub_account = team.get(first).map(str::to_string);
+        row.api_key = key.get(first).map(str::to_string);
+        row.tags = tags.get(first).map(str::to_string);
+        row.resource = resource;
+        row.prompt_tokens = Some(g.prompt_max);
+        row.source_rows = g.requests as u32;
+        let hist = Arc::new(g.hist);
+        let parts = [
+            (ChargeKind::Input, g.input, "tokens"),
+            (ChargeKind::CachedInput, g.cached, "tokens"),
+            (ChargeKind::Output, g.output, "tokens"),
+            (ChargeKind::Request, g.requests as f64, "requests"),
+        ];
+        for (kind, qty, unit) in parts {
+            if qty > 0.0 {
+                let mut r = row.clone();
+                r.charge_kind = kind;
+                r.quantity = qty;
+                r.unit = unit;
+                // The gateway's own spend figure rides on the request line only.
+                if kind == ChargeKind::Request {
+                    r.source_reported_cost_nano = g.reported;
+                }
+                if kind == ChargeKind::Output && hist.requests > 0 {
+                    r.request_hist = Some(hist.clone());
+                }
+                sink(r);
+            }
+        }
+    };
+    for r in 0..df.height() {
+        if bad.get(r).is_some() {
+            continue; // re-read by the row parser
+        }
+        let requests = n.get(r).unwrap_or(0) as u64;
+        if let Some((first, g)) = current.take() {
+            if same_group(first, r) {
+                current = Some((first, g));
+            } else {
+                flush(first, g, sink);
+            }
+        }
+        let (first, g) = current.get_or_insert_with(|| {
+            (
+                r,
+                Group {
+                    start: i64::MAX,
+                    end: i64::MIN,
+                    line: u32::MAX,
+                    requests: 0,
+                    input: 0.0,
+                    cached: 0.0,
+                    output: 0.0,
+                    prompt_max: 0.0,
+                    reported: None,
+                    hist: RequestHist {
+                        approximate: !exact,
+                        ..Default::default()
+                    },
+                },
+            )
+        });
+        let _ = first;
+        g.start = g.start.min(smin.get(r).unwrap_or(i64::MAX));
+        g.end = g.end.max(emax.get(r).unwrap_or(i64::MIN));
+        g.line = g.line.min(imin.get(r).unwrap_or(0) as u32 + 2);
+        g.requests += requests;
+        g.input += sin.get(r).unwrap_or(0.0);
+        g.cached += scached.get(r).unwrap_or(0.0);
+        g.output += sout.get(r).unwrap_or(0.0);
+        let p = pmax.get(r).unwrap_or(0.0);
+        g.prompt_max = g.prompt_max.max(p);
+        if nrep.get(r).unwrap_or(0) > 0 {
+            let add = srep.get(r).unwrap_or(0);
+            // An estimate, never billed: it saturates rather than failing half-way through.
+            g.reported = Some(g.reported.unwrap_or(0).saturating_add(add));
+        }
+        // Per-request statistics count requests that produced output, as the row path does.
+        let out = out_b.get(r).unwrap_or(0.0);
+        if out > 0.0 {
+            g.hist.requests += requests;
+            g.hist.output.push((out, requests));
+            g.hist.prompt.push((in_b.get(r).unwrap_or(0.0), requests));
+            g.hist.prompt_max = g.hist.prompt_max.max(p);
+        }
+    }
+    if let Some((first, g)) = current.take() {
+        flush(first, g, sink);
+    }
+    Ok(())
+}
+
+/// The second pass: the rows the expressions flagged, as strings with their own lines.
+fn collect_slow_rows(format: &dyn Format, requests: LazyFrame, rel: &str) -> Result<StrTable> {
+    let mut raw: Vec<Expr> = vec![col("__idx")];
+    raw.extend(format.columns().iter().map(|c| col(*c)));
+    let df = requests
+        .filter(col(cols::OK).not())
+        .select(raw)
+        .sort(["__idx"], SortMultipleOptions::default())
+        .collect();
+    let df = anyhow::Context::with_context(df, || {
+        format!("could not re-read the unusual rows of `{rel}`")
+    })?;
+    let lines: Vec<u32> = df
+        .column("__idx")?
+        .u32()?
+        .iter()
+        .map(|i| i.unwrap_or(0) + 2)
+        .collect();
+    StrTable::from_frame_with_lines(df.drop("__idx")?, lines)
+}
+
+/// The flagged rows read by the format's row parser, so their ledger lines and reject messages
+/// are exactly the row path's.
+fn parse_slow_rows(
+    format: &dyn Format,
+    table: &StrTable,
+    rel: &str,
+    record: &mut InputRecord,
+    rejects: &mut Vec<Reject>,
+    sink: &mut dyn FnMut(LedgerRow),
+) {
+    let mut out = Vec::with_capacity(8);
+    for index in 0..table.height() {
+        let line = table.line_of(index);
+        record.rows += 1;
+        let row = super::RowView { table, index };
+        out.clear();
+        let fate = format.parse_row(&row, SourceRef { file: rel, line }, &mut out);
+        super::settle(fate, line, &mut out, record, rejects, sink);
+    }
+}
