@@ -195,6 +195,16 @@ impl<'a> AnalysisCtx<'a> {
     /// per request, or why there are none.
     pub fn distribution_evidence(&self, workload: &str, model_id: &str) -> serde_json::Value {
         match self.request_stats_for(workload, model_id) {
+            Some(s) if s.sizes_approximate => serde_json::json!({
+                "source": "per-request gateway or observability log rows (a sample of the workload's traffic when the gateway does not carry all of it)",
+                "size_precision": "sizes counted in log-spaced buckets (32 per doubling above 64 tokens): percentiles within ±1.6%; the maximum is exact",
+                "requests": s.requests,
+                "output_tokens_p50": s.output_p50,
+                "output_tokens_p95": s.output_p95,
+                "prompt_tokens_p50": s.prompt_p50,
+                "prompt_tokens_p95": s.prompt_p95,
+                "prompt_tokens_max": s.prompt_max,
+            }),
             Some(s) => serde_json::json!({
                 "source": "per-request gateway or observability log rows (a sample of the workload's traffic when the gateway does not carry all of it)",
                 "requests": s.requests,

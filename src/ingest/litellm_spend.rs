@@ -57,17 +57,26 @@ impl RequestLog for LiteLlmSpendCsv {
         let (prompt, prompt_ok) = expr::count(expr::text("prompt_tokens"));
         let (completion, completion_ok) = expr::count(expr::text("completion_tokens"));
         let (reported, reported_ok) = expr::nanos(expr::text("spend"));
-        let meta = expr::text("metadata");
+        // The raw cell: the long metadata JSON is searched in place, never trimmed or copied.
+        let meta = polars::prelude::col("metadata");
         let (team, team_ok) = expr::json_str(&meta, "user_api_key_team_alias");
         let (alias, alias_ok) = expr::json_str(&meta, "user_api_key_alias");
         let (cached, cached_ok) = expr::json_num(&meta, "cached_tokens");
         let (read, read_ok) = expr::json_num(&meta, "cache_read_input_tokens");
-        // A metadata cell that is not one JSON object is `null` to the row parser.
-        let object = meta.clone().is_null().or(meta
+        // A metadata cell that is not one JSON object is `null` to the row parser; one that
+        // may be an object only once trimmed is left to the row parser.
+        let object = meta
             .clone()
             .str()
             .starts_with(lit("{"))
-            .and(meta.clone().str().ends_with(lit("}"))));
+            .and(meta.clone().str().ends_with(lit("}")))
+            .fill_null(lit(false));
+        let not_object = meta
+            .clone()
+            .str()
+            .contains_literal(lit("{"))
+            .not()
+            .fill_null(lit(true));
         let in_object = |e: Expr| {
             when(object.clone())
                 .then(e)
@@ -104,9 +113,7 @@ impl RequestLog for LiteLlmSpendCsv {
                 completion_ok,
                 reported_ok,
                 model.is_not_null(),
-                object
-                    .not()
-                    .or(expr::all(vec![team_ok, alias_ok, cached_ok, read_ok])),
+                not_object.or(object.and(expr::all(vec![team_ok, alias_ok, cached_ok, read_ok]))),
             ])
             .alias(cols::OK),
         ]

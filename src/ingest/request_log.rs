@@ -200,96 +200,55 @@ pub mod expr {
         (value, ok)
     }
 
-    /// `"key": "value"` in a JSON text column (the spacing LiteLLM's Postgres export writes);
-    /// an empty string is null. Exact when the key occurs at most once, with a plain string or
-    /// `null` value.
+    /// `"key": "value"` in a JSON text column; an empty string is null. Exact when the key
+    /// occurs at most once, with a string value without escapes, or `null`. One regex pass
+    /// each: the long metadata cell is searched, never copied.
     pub fn json_str(meta: &Expr, key: &str) -> (Expr, Expr) {
-        let pat = format!("\"{key}\": \"");
-        let pos = meta
+        let v = meta
             .clone()
             .str()
-            .find_literal(lit(pat.clone()))
-            .cast(DataType::Int64);
-        let rest = meta
-            .clone()
-            .str()
-            .slice(pos.clone() + lit(pat.len() as i64), lit(4096u64));
-        let end = rest
-            .clone()
-            .str()
-            .find_literal(lit("\""))
-            .cast(DataType::Int64);
-        let v = rest.str().slice(lit(0i64), end.clone());
+            .extract(lit(format!(r#""{key}"\s*:\s*"([^"\\]*)""#)), 1);
         let value = when(v.clone().eq(lit("")))
             .then(null_str())
             .otherwise(v.clone());
-        let occurrences = meta
-            .clone()
-            .str()
-            .count_matches(lit(format!("\"{key}\"")), true)
-            .fill_null(lit(0u32));
         let is_null = meta
             .clone()
             .str()
-            .contains_literal(lit(format!("\"{key}\": null")))
+            .contains(lit(format!(r#""{key}"\s*:\s*null"#)), true)
             .fill_null(lit(false));
-        let plain = end
-            .is_not_null()
-            .and(v.str().contains_literal(lit("\\")).not())
-            .fill_null(lit(false));
-        let ok = occurrences
-            .clone()
-            .eq(lit(0u32))
-            .or(occurrences.eq(lit(1u32)).and(plain.or(is_null)));
+        let once = occurs_at_most_once(meta, key);
+        let ok = once.clone().and(
+            occurrences(meta, key)
+                .eq(lit(0u32))
+                .or(v.is_not_null())
+                .or(is_null),
+        );
         (value, ok)
     }
 
     /// `"key": 123` in a JSON text column, as a number; anything else there (null, a string,
     /// an object) is null, like `Value::as_f64`. Exact when the key occurs at most once.
     pub fn json_num(meta: &Expr, key: &str) -> (Expr, Expr) {
-        let pat = format!("\"{key}\": ");
-        let pos = meta
+        let value = meta
             .clone()
             .str()
-            .find_literal(lit(pat.clone()))
-            .cast(DataType::Int64);
-        let rest = meta
-            .clone()
-            .str()
-            .slice(pos.clone() + lit(pat.len() as i64), lit(40u64));
-        let comma = rest
-            .clone()
-            .str()
-            .find_literal(lit(","))
-            .cast(DataType::Int64);
-        let brace = rest
-            .clone()
-            .str()
-            .find_literal(lit("}"))
-            .cast(DataType::Int64);
-        let end = when(comma.clone().is_null())
-            .then(brace.clone())
-            .when(brace.clone().is_null())
-            .then(comma.clone())
-            .when(comma.clone().lt(brace.clone()))
-            .then(comma)
-            .otherwise(brace);
-        let value = rest
-            .str()
-            .slice(lit(0i64), end)
-            .str()
-            .strip_chars(lit(NULL))
+            .extract(
+                lit(format!(r#""{key}"\s*:\s*(-?[0-9][0-9.eE+-]*)\s*[,}}\]]"#)),
+                1,
+            )
             .cast(DataType::Float64);
-        let occurrences = meta
-            .clone()
+        (value, occurs_at_most_once(meta, key))
+    }
+
+    fn occurrences(meta: &Expr, key: &str) -> Expr {
+        meta.clone()
             .str()
             .count_matches(lit(format!("\"{key}\"")), true)
-            .fill_null(lit(0u32));
-        let ok = occurrences
-            .clone()
-            .eq(lit(0u32))
-            .or(occurrences.eq(lit(1u32)).and(pos.is_not_null()));
-        (value, ok)
+            .fill_null(lit(0u32))
+    }
+
+    fn occurs_at_most_once(meta: &Expr, key: &str) -> Expr {
+        occurrences(meta, key).lt_eq(lit(1u32))
     }
 
     /// Whether every flag is true.
@@ -467,11 +426,12 @@ fn scan_requests(format: &dyn Format, path: &Path, header: &[String]) -> Result<
     let blank = names
         .iter()
         .map(|c| {
+            // Anchored, so a long cell (the metadata JSON) fails at its first character
+            // instead of being trimmed and copied.
             col(c.as_str())
                 .str()
-                .strip_chars(lit(NULL))
-                .fill_null(lit(""))
-                .eq(lit(""))
+                .contains(lit(r"^\s*$"), true)
+                .fill_null(lit(true))
         })
         .reduce(|a, b| a.and(b))
         .unwrap_or(lit(false));
@@ -703,5 +663,172 @@ fn parse_slow_rows(
         out.clear();
         let fate = format.parse_row(&row, SourceRef { file: rel, line }, &mut out);
         super::settle(fate, line, &mut out, record, rejects, sink);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The columnar path against the row parser on random logs: same token sums, request
+    //! counts, list cost (to the nano-dollar per request), reported spend, rejects and
+    //! per-request statistics.
+    use super::super::litellm_spend::LiteLlmSpendCsv;
+    use super::super::{ingest_dir, walk, Format, RowView, SourceRef, StrTable};
+    use crate::ledger::{ChargeKind, LedgerBuilder, LedgerRow};
+    use crate::pricing::{Catalog, Pricer};
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    const HEADER: &str = "request_id,call_type,api_key,spend,total_tokens,prompt_tokens,completion_tokens,startTime,endTime,completionStartTime,model,model_id,model_group,custom_llm_provider,api_base,user,metadata,cache_hit,cache_key,request_tags,team_id,end_user,requester_ip_address,status";
+
+    /// One random request as a CSV line; a few use forms only the row parser reads.
+    fn line(i: usize, r: &(u64, usize, u64, u64, u64, u8, usize)) -> String {
+        let (offset_s, model, prompt, completion, cached, form, team) = *r;
+        let models = [
+            ("gpt-4.1-2025-04-14", "openai", ""),
+            ("claude-sonnet-4-5-20250929", "anthropic", ""),
+            ("claude-opus-4-6", "anthropic", ""),
+            ("azure/gpt-4.1", "azure", "https://acme.openai.azure.com/"),
+            ("not-a-model", "", ""),
+        ];
+        let (m, p, base) = models[model % models.len()];
+        let secs = 1_790_812_800 + offset_s as i64;
+        let dt =
+            chrono::DateTime::from_timestamp(secs, (offset_s % 1000) as u32 * 1_000_000).unwrap();
+        let start = match form {
+            0 => dt.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+            1 => dt.format("%Y-%m-%d %H:%M:%S%.6f").to_string(),
+            2 => (dt + chrono::Duration::hours(2))
+                .format("%Y-%m-%d %H:%M:%S+02:00")
+                .to_string(), // an offset: the row parser's
+            3 => "yesterday".to_string(), // a reject
+            _ => dt.format("%Y-%m-%d %H:%M:%S%.3f+00").to_string(),
+        };
+        let end = if form == 5 {
+            String::new()
+        } else {
+            start.clone()
+        };
+        let spend = if form == 6 {
+            "1.2e-05".to_string()
+        } else {
+            format!("{}.{:06}", prompt / 100_000, completion % 1_000_000)
+        };
+        let completion_cell = if form == 7 {
+            "many".to_string()
+        } else {
+            completion.to_string()
+        };
+        let team_meta = if team % 3 == 0 {
+            String::new()
+        } else {
+            format!(", \"\"user_api_key_team_alias\"\": \"\"t{team}\"\"")
+        };
+        format!(
+            "req-{i},acompletion,k{team},{spend},0,{prompt},{completion_cell},{start},{end},,{m},,g,{p},{base},u,\"{{\"\"usage_object\"\": {{\"\"prompt_tokens_details\"\": {{\"\"cached_tokens\"\": {cached}}}}}, \"\"user_api_key_alias\"\": \"\"alias{}\"\"{team_meta}}}\",False,,,team-{team},,,success",
+            team % 2
+        )
+    }
+
+    /// The row parser over every row: the reference.
+    fn by_rows(path: &std::path::Path, text: &str) -> (Vec<LedgerRow>, Vec<u32>) {
+        let header: Vec<String> = text
+            .lines()
+            .next()
+            .unwrap()
+            .split(',')
+            .map(String::from)
+            .collect();
+        let f = LiteLlmSpendCsv;
+        let table = StrTable::scan_csv(path, &header, &|c| f.wants_column(c)).unwrap();
+        let (mut rows, mut rejected) = (Vec::new(), Vec::new());
+        for index in 0..table.height() {
+            let line = table.line_of(index);
+            let row = RowView {
+                table: &table,
+                index,
+            };
+            if f.parse_row(
+                &row,
+                SourceRef {
+                    file: "log.csv",
+                    line,
+                },
+                &mut rows,
+            )
+            .is_err()
+            {
+                rejected.push(line);
+            }
+        }
+        (rows, rejected)
+    }
+
+    fn summary(
+        rows: &mut [LedgerRow],
+        catalog: &Catalog,
+    ) -> (BTreeMap<&'static str, f64>, i64, i64) {
+        let mut pricer = Pricer::new(catalog);
+        let mut qty = BTreeMap::new();
+        let (mut list, mut reported) = (0i64, 0i64);
+        for r in rows.iter_mut() {
+            pricer.price(r);
+            *qty.entry(r.charge_kind.as_str()).or_insert(0.0) += r.quantity;
+            list += r.list_cost_nano.unwrap_or(0);
+            reported += r.source_reported_cost_nano.unwrap_or(0);
+        }
+        (qty, list, reported)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn aggregated_log_equals_the_row_by_row_reading(
+            reqs in proptest::collection::vec(
+                (0u64..2_678_400, 0usize..5, 0u64..400_000, 0u64..5_000, 0u64..450_000, 0u8..24, 0usize..7),
+                1..120,
+            )
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut text = format!("{HEADER}\n");
+            for (i, r) in reqs.iter().enumerate() {
+                text.push_str(&line(i, r));
+                text.push('\n');
+            }
+            let path = dir.path().join("log.csv");
+            std::fs::write(&path, &text).unwrap();
+            let catalog = Catalog::embedded().unwrap();
+
+            let (mut reference, ref_rejects) = by_rows(&path, &text);
+            let mut aggregated = Vec::new();
+            let files = walk(dir.path(), None).unwrap();
+            let outcome = ingest_dir(dir.path(), &files, &mut |r| aggregated.push(r), &mut |_| {});
+            let input = &outcome.inputs[0];
+            prop_assert_eq!(input.rows as usize, reqs.len());
+            let lines: Vec<u32> = outcome.rejects.iter().map(|r| r.line).collect();
+            prop_assert_eq!(lines, ref_rejects);
+
+            let (q1, list1, rep1) = summary(&mut reference, &catalog);
+            let (q2, list2, rep2) = summary(&mut aggregated, &catalog);
+            prop_assert_eq!(q1, q2);
+            prop_assert_eq!(rep1, rep2);
+            // Cost is computed once per group instead of once per request: rounding differs
+            // by under a nano-dollar per request.
+            prop_assert!((list1 - list2).abs() <= reqs.len() as i64, "{} vs {}", list1, list2);
+            let requests: f64 = aggregated
+                .iter()
+                .filter(|r| r.charge_kind == ChargeKind::Request)
+                .map(|r| r.quantity)
+                .sum();
+            prop_assert_eq!(requests as usize, reqs.len() - outcome.rejects.len());
+
+            let stats = |rows: &[LedgerRow]| {
+                let mut b = LedgerBuilder::new(rows.len());
+                for r in rows {
+                    b.push(r);
+                }
+                b.finish().unwrap().request_stats().unwrap()
+            };
+            prop_assert_eq!(stats(&reference), stats(&aggregated));
+        }
     }
 }

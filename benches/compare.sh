@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The whole `spend-audit ingest` of a generated month against DuckDB's group-by of the same
+# gateway log, run alternately in pairs in one run (this machine is noisy: compare ratios),
+# with /usr/bin/time -v for peak RSS. Writes BENCHMARKS.md.
+#
+#   benches/compare.sh [REQUESTS] [PAIRS]     default 3100000 requests, 3 pairs
+#   SCALE10=1 benches/compare.sh              also runs ten times the requests, once
+#
+# Needs: a release build (done here), python3 with duckdb (`pip install duckdb`), GNU time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+requests=${1:-3100000}
+pairs=${2:-3}
+work=${BENCH_DIR:-${TMPDIR:-/tmp}/spend-audit-bench}
+mkdir -p "$work"
+
+cargo build --release --locked --quiet --bin spend-audit --example gen_month
+bin=target/release/spend-audit
+gen=target/release/examples/gen_month
+
+month() { # requests -> folder
+  local dir="$work/month-$1"
+  if [ ! -f "$dir/gateway/litellm_spend_logs_2026-10.csv" ]; then
+    "$gen" --requests "$1" --out "$dir" >&2
+  fi
+  echo "$dir"
+}
+
+# Runs a command under /usr/bin/time -v; prints "seconds kilobytes".
+measure() {
+  local log
+  log=$(mktemp)
+  /usr/bin/time -v "$@" >/dev/null 2>"$log" || { cat "$log" >&2; rm -f "$log"; return 1; }
+  local wall rss
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log")
+  rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
+  rm -f "$log"
+  # m:ss.cc or h:mm:ss -> seconds
+  echo "$(echo "$wall" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }') $rss"
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+dir=$(month "$requests")
+log="$dir/gateway/litellm_spend_logs_2026-10.csv"
+size=$(du -m "$log" | cut -f1)
+: >"$work/tool.txt"; : >"$work/duck.txt"
+for i in $(seq "$pairs"); do
+  rm -rf "$work/out"
+  measure "$bin" ingest "$dir" --out "$work/out" --quiet >>"$work/tool.txt"
+  measure python3 benches/duckdb_gateway.py "$log" >>"$work/duck.txt"
+  echo "pair $i: tool $(tail -1 "$work/tool.txt"), duckdb $(tail -1 "$work/duck.txt")" >&2
+done
+tool_s=$(cut -d' ' -f1 "$work/tool.txt" | median)
+tool_kb=$(cut -d' ' -f2 "$work/tool.txt" | median)
+duck_s=$(cut -d' ' -f1 "$work/duck.txt" | median)
+duck_kb=$(cut -d' ' -f2 "$work/duck.txt" | median)
+ratio=$(awk -v a="$tool_s" -v b="$duck_s" 'BEGIN {printf "%.2f", a/b}')
+
+scale_row=""
+if [ "${SCALE10:-0}" = 1 ]; then
+  big=$((requests * 10))
+  bdir=$(month "$big")
+  rm -rf "$work/out"
+  read -r big_s big_kb < <(measure "$bin" ingest "$bdir" --out "$work/out" --quiet)
+  bsize=$(du -m "$bdir/gateway/litellm_spend_logs_2026-10.csv" | cut -f1)
+  growth=$(awk -v a="$big_s" -v b="$tool_s" 'BEGIN {printf "%.1f", a/b}')
+  scale_row="| spend-audit ingest, ${big} requests (${bsize} MB log), once | ${big_s} s | $((big_kb / 1024)) MB | ${growth}× the ${requests}-request time |"
+fi
+
+cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
+mem=$(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo)
+duck_v=$(python3 -c 'import duckdb; print(duckdb.__version__)')
+cat >BENCHMARKS.md <<MD
+# Benchmarks
+
+Written by \`benches/compare.sh ${requests} ${pairs}\`$( [ -n "$scale_row" ] && echo " with \`SCALE10=1\`") on $(date -u +%Y-%m-%d).
+Machine: $(nproc) cores (${cpu}), ${mem}. Medians of ${pairs} alternating pairs in one run;
+absolute times drift on this shared machine, so read the ratio.
+
+The month: \`cargo run --release --example gen_month -- --requests ${requests}\`: ${requests}
+LiteLLM \`SpendLogs\` requests (${size} MB CSV, metadata JSON column) plus the demo's bills,
+usage export and seats.
+
+| run | wall | peak RSS | vs DuckDB |
+|---|---|---|---|
+| spend-audit ingest, the whole audit (release build) | ${tool_s} s | $((tool_kb / 1024)) MB | ${ratio}× |
+| DuckDB ${duck_v} (Python), bare group-by of the log: day × model_group × team, count, token sums, median output | ${duck_s} s | $((duck_kb / 1024)) MB | 1.00× |
+${scale_row}
+
+Reproduce: \`pip install duckdb && benches/compare.sh ${requests} ${pairs}\`.
+MD
+cat BENCHMARKS.md
