@@ -14,7 +14,8 @@ pairs=${2:-3}
 work=${BENCH_DIR:-${TMPDIR:-/tmp}/spend-audit-bench}
 mkdir -p "$work"
 
-cargo build --release --locked --quiet --bin spend-audit --example gen_month
+# NO_BUILD=1 reuses the release binaries already in target/release.
+[ "${NO_BUILD:-0}" = 1 ] || cargo build --release --locked --quiet --bin spend-audit --example gen_month
 bin=target/release/spend-audit
 gen=target/release/examples/gen_month
 
