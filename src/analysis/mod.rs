@@ -195,17 +195,8 @@ impl<'a> AnalysisCtx<'a> {
     /// per request, or why there are none.
     pub fn distribution_evidence(&self, workload: &str, model_id: &str) -> serde_json::Value {
         match self.request_stats_for(workload, model_id) {
-            Some(s) if s.sizes_approximate => serde_json::json!({
-                "source": "per-request gateway or observability log rows (a sample of the workload's traffic when the gateway does not carry all of it)",
-                "size_precision": "sizes counted in log-spaced buckets (32 per doubling above 64 tokens): percentiles within ±1.6%; the maximum is exact",
-                "requests": s.requests,
-                "output_tokens_p50": s.output_p50,
-                "output_tokens_p95": s.output_p95,
-                "prompt_tokens_p50": s.prompt_p50,
-                "prompt_tokens_p95": s.prompt_p95,
-                "prompt_tokens_max": s.prompt_max,
-            }),
-            Some(s) => serde_json::json!({
+            Some(s) => {
+                let mut e = serde_json::json!({
                 "source": "per-request gateway or observability log rows (a sample of the workload's traffic when the gateway does not carry all of it)",
                 "requests": s.requests,
                 "output_tokens_p50": s.output_p50,
@@ -213,7 +204,12 @@ impl<'a> AnalysisCtx<'a> {
                 "prompt_tokens_p50": s.prompt_p50,
                 "prompt_tokens_p95": s.prompt_p95,
                 "prompt_tokens_max": s.prompt_max,
-            }),
+                });
+                if s.sizes_approximate {
+                    e["size_precision"] = serde_json::json!("sizes counted in log-spaced buckets (32 per doubling above 64 tokens): percentiles within ±1.6%; the maximum is exact");
+                }
+                e
+            }
             None => serde_json::json!({
                 "source": "none: only daily or monthly aggregates cover this workload, so per-request percentiles cannot be computed",
             }),

@@ -22,7 +22,7 @@
 
 use super::{Format, InputRecord, Reject, SourceRef, StrTable};
 use crate::ledger::{ChargeKind, LedgerRow, RecordRole, RequestHist};
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use polars::prelude::*;
 use std::collections::HashMap;
 use std::path::Path;
@@ -391,25 +391,7 @@ pub fn ingest_csv(
 /// The lazy scan of one file with the format's canonical columns, blank lines dropped and the
 /// 0-based data-row index in `__idx` (its line is `__idx + 2`).
 fn scan_requests(format: &dyn Format, path: &Path, header: &[String]) -> Result<LazyFrame> {
-    let mut schema = Schema::with_capacity(header.len());
-    for name in header {
-        if schema.contains(name.as_str()) {
-            bail!("the header repeats column `{name}`; fix the header and run again");
-        }
-        schema.with_column(name.as_str().into(), DataType::String);
-    }
-    let path_str = path
-        .to_str()
-        .with_context(|| format!("path `{}` is not valid UTF-8", path.display()))?;
-    let lf = LazyCsvReader::new(PlRefPath::new(path_str))
-        .with_has_header(true)
-        .with_schema(Some(Arc::new(schema)))
-        .with_infer_schema_length(Some(0))
-        .with_missing_is_null(true)
-        .with_truncate_ragged_lines(true)
-        .with_encoding(CsvEncoding::LossyUtf8)
-        .with_raise_if_empty(false)
-        .finish()?;
+    let lf = StrTable::lazy_csv(path, header)?;
     // Every column the format reads, lower-cased; an absent one is null, as for the row parser.
     let mut raw: Vec<Expr> = Vec::new();
     let mut names: Vec<String> = Vec::new();

@@ -43,6 +43,18 @@ impl StrTable {
         header: &[String],
         wanted: &dyn Fn(&str) -> bool,
     ) -> Result<StrTable> {
+        let selected: Vec<&String> = header
+            .iter()
+            .filter(|h| wanted(&h.to_ascii_lowercase()))
+            .collect();
+        let lf = Self::lazy_csv(path, header)?;
+        let exprs: Vec<Expr> = selected.iter().map(|c| col(c.as_str())).collect();
+        Self::from_frame(lf.select(exprs).collect()?)
+    }
+
+    /// The lazy scan of a CSV with every column of `header` typed as a string, in file order;
+    /// a repeated header name refuses the file.
+    pub fn lazy_csv(path: &Path, header: &[String]) -> Result<LazyFrame> {
         let mut schema = Schema::with_capacity(header.len());
         for name in header {
             if schema.contains(name.as_str()) {
@@ -50,11 +62,7 @@ impl StrTable {
             }
             schema.with_column(name.as_str().into(), DataType::String);
         }
-        let selected: Vec<&String> = header
-            .iter()
-            .filter(|h| wanted(&h.to_ascii_lowercase()))
-            .collect();
-        let lf = LazyCsvReader::new(PlRefPath::new(path_str(path)?))
+        Ok(LazyCsvReader::new(PlRefPath::new(path_str(path)?))
             .with_has_header(true)
             .with_schema(Some(Arc::new(schema)))
             .with_infer_schema_length(Some(0))
@@ -62,9 +70,7 @@ impl StrTable {
             .with_truncate_ragged_lines(true)
             .with_encoding(CsvEncoding::LossyUtf8)
             .with_raise_if_empty(false)
-            .finish()?;
-        let exprs: Vec<Expr> = selected.iter().map(|c| col(c.as_str())).collect();
-        Self::from_frame(lf.select(exprs).collect()?)
+            .finish()?)
     }
 
     /// The flat (non-nested) column names of a Parquet file, in file order. Nested columns
