@@ -1,6 +1,6 @@
 //! Cloud bills, FOCUS and OpenRouter (issue 3, partial): constructed rows in the real column
 //! order, the unit traps (1K blocks), out-of-scope accounting, the public samples in
-//! `../shared/samples`, and the FOCUS 1.2 export.
+//! `tests/data/public` (copied from the shared samples), and the FOCUS 1.2 export.
 
 use crate::common::*;
 use rust_decimal::Decimal;
@@ -198,10 +198,10 @@ fn column_sum(path: &Path, column: &str) -> Decimal {
 
 #[test]
 fn public_samples_ingest_and_out_of_scope_plus_ai_equals_each_files_cost() {
-    let samples = repo().join("../shared/samples");
+    let samples = repo().join("tests/data/public");
     assert!(
         samples.is_dir(),
-        "the shared samples are expected at {}",
+        "the vendored public samples are expected at {}",
         samples.display()
     );
     let cases: Vec<(&str, &str, &str)> = vec![

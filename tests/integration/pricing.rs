@@ -335,7 +335,7 @@ fn pricing_check_and_show_commands() {
 
 #[test]
 fn pricing_diff_against_both_reference_files_has_only_reviewed_disagreements() {
-    let samples = crate::common::repo().join("../shared/samples/pricing");
+    let samples = crate::common::repo().join("tests/data/public/pricing");
     for (file, source) in [
         ("litellm/model_prices_and_context_window.json", "litellm"),
         ("genai-prices/v2/data.json", "genai-prices"),
