@@ -244,7 +244,7 @@ fn main() {
     }
     let slot_total: f64 = slots.iter().map(|s| s.1).sum();
     let mut written = 0u64;
-    for (si, (slot_start, w_slot)) in slots.iter().enumerate() {
+    for (si, (slot_start, _)) in slots.iter().enumerate() {
         // Requests in this hour, so the month adds up to exactly `requests`.
         let upto = if si + 1 == slots.len() {
             requests
@@ -252,7 +252,6 @@ fn main() {
             let cum: f64 = slots[..=si].iter().map(|s| s.1).sum();
             (requests as f64 * cum / slot_total).round() as u64
         };
-        let _ = w_slot;
         while written < upto {
             let i = written;
             written += 1;

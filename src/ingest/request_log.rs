@@ -22,7 +22,7 @@
 
 use super::{Format, InputRecord, Reject, SourceRef, StrTable};
 use crate::ledger::{ChargeKind, LedgerRow, RecordRole, RequestHist};
-use anyhow::{bail, Result};
+use anyhow::Result;
 use polars::prelude::*;
 use std::collections::HashMap;
 use std::path::Path;
@@ -287,12 +287,6 @@ fn size_bucket(v: Expr, exact: bool) -> Expr {
     .otherwise(octaves)
 }
 
-/// How one request-log file was read.
-pub struct Read {
-    /// Rows read by the row parser because the expressions could not read them exactly.
-    pub slow_rows: usize,
-}
-
 /// Reads one request-log CSV into aggregated ledger lines: the `sink` gets one line per group
 /// and charge kind, `record` counts rows, `rejects` gets the rows neither path could read.
 #[allow(clippy::too_many_arguments)]
@@ -306,11 +300,11 @@ pub fn ingest_csv(
     record: &mut InputRecord,
     rejects: &mut Vec<Reject>,
     sink: &mut dyn FnMut(LedgerRow),
-) -> Result<Read> {
+) -> Result<()> {
     let exact = std::fs::metadata(path)
         .map(|m| m.len() < EXACT_SIZES_BELOW_BYTES)
         .unwrap_or(true);
-    let requests = scan_requests(format, path, header)?;
+    let requests = scan_requests(log, format, path, header)?;
     let band = long_context
         .iter()
         .map(|t| col(cols::PROMPT).gt(lit(*t as f64)).cast(DataType::Int32))
@@ -385,12 +379,17 @@ pub fn ingest_csv(
     if let Some(table) = slow {
         parse_slow_rows(format, &table, rel, record, rejects, sink);
     }
-    Ok(Read { slow_rows })
+    Ok(())
 }
 
 /// The lazy scan of one file with the format's canonical columns, blank lines dropped and the
 /// 0-based data-row index in `__idx` (its line is `__idx + 2`).
-fn scan_requests(format: &dyn Format, path: &Path, header: &[String]) -> Result<LazyFrame> {
+fn scan_requests(
+    log: &dyn RequestLog,
+    format: &dyn Format,
+    path: &Path,
+    header: &[String],
+) -> Result<LazyFrame> {
     let lf = StrTable::lazy_csv(path, header)?;
     // Every column the format reads, lower-cased; an absent one is null, as for the row parser.
     let mut raw: Vec<Expr> = Vec::new();
@@ -421,14 +420,7 @@ fn scan_requests(format: &dyn Format, path: &Path, header: &[String]) -> Result<
         .with_row_index("__idx", None)
         .select(std::iter::once(col("__idx")).chain(raw).collect::<Vec<_>>())
         .filter(blank.not())
-        .with_columns(format_columns(format)?))
-}
-
-fn format_columns(format: &dyn Format) -> Result<Vec<Expr>> {
-    match format.request_log() {
-        Some(log) => Ok(log.request_columns()),
-        None => bail!("`{}` is not a request log", format.id()),
-    }
+        .with_columns(log.request_columns()))
 }
 
 /// One ledger-grain group being folded from its size-bucket rows.
@@ -556,7 +548,7 @@ fn emit_groups(
                 flush(first, g, sink);
             }
         }
-        let (first, g) = current.get_or_insert_with(|| {
+        let (_, g) = current.get_or_insert_with(|| {
             (
                 r,
                 Group {
@@ -576,7 +568,6 @@ fn emit_groups(
                 },
             )
         });
-        let _ = first;
         g.start = g.start.min(smin.get(r).unwrap_or(i64::MAX));
         g.end = g.end.max(emax.get(r).unwrap_or(i64::MIN));
         g.line = g.line.min(imin.get(r).unwrap_or(0) as u32 + 2);

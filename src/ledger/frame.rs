@@ -1,7 +1,7 @@
 //! The ledger's polars frame: building it, filtering it, aggregating it and writing it.
 //!
-//! This is one of the two files that talk to polars (the other is `ingest/table.rs`), so a polars
-//! upgrade touches little else. Callers get plain Rust values ([`AggRow`]) back.
+//! This is one of the three files that talk to polars (with `ingest/table.rs` and
+//! `ingest/request_log.rs`), so a polars upgrade touches little else. Callers get plain Rust values ([`AggRow`]) back.
 
 use super::{CacheTtl, LedgerRow, RecordRole, RequestProfile};
 use anyhow::{Context, Result};
