@@ -23,6 +23,7 @@ mod openai_admin;
 mod openai_cost;
 mod openai_usage;
 mod openrouter;
+mod request_grain;
 pub mod request_log;
 mod row;
 mod seats;
@@ -117,6 +118,11 @@ pub trait Format: Sync {
         None
     }
 
+    /// The request grain (a log aggregated elsewhere, `docs/scale.md`), read from Parquet.
+    fn is_request_grain(&self) -> bool {
+        false
+    }
+
     /// JSON formats (API dumps) are matched on a result record instead of a header.
     fn is_json(&self) -> bool {
         false
@@ -147,6 +153,7 @@ pub static FORMATS: &[&dyn Format] = &[
     &anthropic_usage::AnthropicUsageCsv,
     &anthropic_cost::AnthropicCostCsv,
     &litellm_spend::LiteLlmSpendCsv,
+    &request_grain::RequestGrainParquet,
     &openrouter::OpenRouterActivityCsv,
     &focus::FocusCsv,
     &azure_cost::AzureCostCsv,
@@ -545,6 +552,23 @@ fn ingest_file(
     }
     seen.insert(record.sha256.clone(), rel.to_string());
 
+    if format.is_request_grain() {
+        let result = if parquet {
+            request_grain::ingest(path, &header, rel, long_context, &mut record, rejects, sink)
+        } else {
+            Err(anyhow::anyhow!(
+                "the request grain is read from Parquet; export it with `COPY … TO '….parquet'` (docs/scale.md)"
+            ))
+        };
+        match result {
+            Ok(()) => record.status = InputStatus::Ingested,
+            Err(e) => {
+                record.status = InputStatus::Rejected;
+                record.reason = Some(format!("{e:#}"));
+            }
+        }
+        return record;
+    }
     if let (Some(log), false) = (format.request_log(), parquet) {
         let start = (record.rows, record.rejected_rows, rejects.len());
         match request_log::ingest_csv(

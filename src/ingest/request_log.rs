@@ -287,6 +287,32 @@ fn size_bucket(v: Expr, exact: bool) -> Expr {
     .otherwise(octaves)
 }
 
+/// The keys of the size-bucket frame [`emit_groups`] reads, in its sort order: every ledger
+/// grain key, then the two per-request sizes.
+pub const GROUP_KEYS: [&str; 11] = [
+    "__bad",
+    "__hour",
+    cols::PROVIDER,
+    cols::TEAM,
+    cols::KEY,
+    cols::MODEL,
+    cols::TAGS,
+    cols::API_BASE,
+    "__band",
+    "__out_b",
+    "__in_b",
+];
+
+/// The long-context band of a prompt size: how many of the catalog's cliffs it is above.
+pub fn band_expr(prompt: Expr, long_context: &[u64]) -> Expr {
+    long_context
+        .iter()
+        .map(|t| prompt.clone().gt(lit(*t as f64)).cast(DataType::Int32))
+        .reduce(|a, b| a + b)
+        .unwrap_or(lit(0i32))
+        .alias("__band")
+}
+
 /// Reads one request-log CSV into aggregated ledger lines: the `sink` gets one line per group
 /// and charge kind, `record` counts rows, `rejects` gets the rows neither path could read.
 #[allow(clippy::too_many_arguments)]
@@ -305,29 +331,12 @@ pub fn ingest_csv(
         .map(|m| m.len() < EXACT_SIZES_BELOW_BYTES)
         .unwrap_or(true);
     let requests = scan_requests(log, format, path, header)?;
-    let band = long_context
-        .iter()
-        .map(|t| col(cols::PROMPT).gt(lit(*t as f64)).cast(DataType::Int32))
-        .reduce(|a, b| a + b)
-        .unwrap_or(lit(0i32))
-        .alias("__band");
+    let band = band_expr(col(cols::PROMPT), long_context);
     let bad = when(col(cols::OK))
         .then(lit(NULL).cast(DataType::UInt32))
         .otherwise(col("__idx"))
         .alias("__bad");
-    let keys = [
-        "__bad",
-        "__hour",
-        cols::PROVIDER,
-        cols::TEAM,
-        cols::KEY,
-        cols::MODEL,
-        cols::TAGS,
-        cols::API_BASE,
-        "__band",
-        "__out_b",
-        "__in_b",
-    ];
+    let keys = GROUP_KEYS;
     let grouped = requests
         .clone()
         .with_columns([
@@ -375,7 +384,8 @@ pub fn ingest_csv(
         None
     };
     record.rows += fast_rows;
-    emit_groups(log, &grouped, rel, exact, sink)?;
+    // CSV: the header is line 1 and `__idx` counts data rows from 0.
+    emit_groups(log, &grouped, rel, exact, 2, sink)?;
     if let Some(table) = slow {
         parse_slow_rows(format, &table, rel, record, rejects, sink);
     }
@@ -437,13 +447,15 @@ struct Group {
     hist: RequestHist,
 }
 
-/// Turns the sorted size-bucket rows into ledger lines, one group (all keys but the two size
-/// buckets) at a time.
-fn emit_groups(
+/// Turns the size-bucket rows, sorted by [`GROUP_KEYS`], into ledger lines, one group (all
+/// keys but the two size buckets) at a time. A group's line is its first row's `__imin` plus
+/// `line_offset`.
+pub fn emit_groups(
     log: &dyn RequestLog,
     df: &DataFrame,
     rel: &str,
     exact: bool,
+    line_offset: u32,
     sink: &mut dyn FnMut(LedgerRow),
 ) -> Result<()> {
     let s = |name: &str| -> Result<StringChunked> { Ok(df.column(name)?.str()?.clone()) };
@@ -570,7 +582,7 @@ fn emit_groups(
         });
         g.start = g.start.min(smin.get(r).unwrap_or(i64::MAX));
         g.end = g.end.max(emax.get(r).unwrap_or(i64::MIN));
-        g.line = g.line.min(imin.get(r).unwrap_or(0) as u32 + 2);
+        g.line = g.line.min(imin.get(r).unwrap_or(0) as u32 + line_offset);
         g.requests += requests;
         g.input += sin.get(r).unwrap_or(0.0);
         g.cached += scached.get(r).unwrap_or(0.0);

@@ -7,6 +7,7 @@
 //! - `reconcile`: property test that billed totals reconcile with the input to the cent.
 //! - `cloud`, `admin_api`, `mixed`: cloud bills, FOCUS, API dumps, the public samples, the mixed
 //!   fixture folder and the gateway allocation.
+//! - `scale`: the request grain of `docs/scale.md`, produced by its DuckDB SQL.
 
 mod common;
 
@@ -20,4 +21,5 @@ mod overlay;
 mod parsers;
 mod pricing;
 mod reconcile;
+mod scale;
 mod seats;
