@@ -71,12 +71,15 @@ pub fn ingest_and_price(
             row.api_key.as_deref(),
             hint,
         );
-        if row.charge_kind == crate::ledger::ChargeKind::Seat {
-            price_seat(&mut row, config, catalog);
-        } else {
-            pricer.price(&mut row);
+        // A line read back from an earlier ledger keeps the prices it was written with.
+        if !row.priced {
+            if row.charge_kind == crate::ledger::ChargeKind::Seat {
+                price_seat(&mut row, config, catalog);
+            } else {
+                pricer.price(&mut row);
+            }
+            apply_overlay(&mut row, config, &catalog.currency, &mut fx_used);
         }
-        apply_overlay(&mut row, config, &catalog.currency, &mut fx_used);
         builder.push(&row);
     };
     let mut outcome = ingest::ingest_dir(root, files, &mut sink, on_file);

@@ -17,6 +17,7 @@ mod focus;
 mod gateway_logs;
 mod gcp_billing;
 mod json;
+mod ledger_parquet;
 mod litellm_spend;
 pub mod meters;
 mod openai_admin;
@@ -118,9 +119,9 @@ pub trait Format: Sync {
         None
     }
 
-    /// The request grain (a log aggregated elsewhere, `docs/scale.md`), read from Parquet.
-    fn is_request_grain(&self) -> bool {
-        false
+    /// Formats read from Parquet as a whole frame by their own reader, not row by row.
+    fn frame_reader(&self) -> Option<FrameReader> {
+        None
     }
 
     /// JSON formats (API dumps) are matched on a result record instead of a header.
@@ -146,8 +147,18 @@ pub trait Format: Sync {
     }
 }
 
+/// The Parquet inputs that spend-audit defines itself, each with its own frame reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameReader {
+    /// A request log aggregated elsewhere (`docs/scale.md`).
+    RequestGrain,
+    /// An earlier run's `ledger.parquet`.
+    Ledger,
+}
+
 /// Registered formats, most specific first: the first whose required columns are all present wins.
 pub static FORMATS: &[&dyn Format] = &[
+    &ledger_parquet::LedgerParquet,
     &openai_usage::OpenAiUsageCsv,
     &openai_cost::OpenAiCostCsv,
     &anthropic_usage::AnthropicUsageCsv,
@@ -552,13 +563,18 @@ fn ingest_file(
     }
     seen.insert(record.sha256.clone(), rel.to_string());
 
-    if format.is_request_grain() {
-        let result = if parquet {
-            request_grain::ingest(path, &header, rel, long_context, &mut record, rejects, sink)
-        } else {
-            Err(anyhow::anyhow!(
-                "the request grain is read from Parquet; export it with `COPY … TO '….parquet'` (docs/scale.md)"
-            ))
+    if let Some(reader) = format.frame_reader() {
+        let result = match (reader, parquet) {
+            (FrameReader::RequestGrain, true) => {
+                request_grain::ingest(path, &header, rel, long_context, &mut record, rejects, sink)
+            }
+            (FrameReader::Ledger, true) => {
+                ledger_parquet::ingest(path, rel, &mut record, rejects, sink)
+            }
+            (_, false) => Err(anyhow::anyhow!(
+                "`{}` is read from Parquet, not CSV; pass the `.parquet` file (docs/scale.md)",
+                format.id()
+            )),
         };
         match result {
             Ok(()) => record.status = InputStatus::Ingested,

@@ -56,8 +56,8 @@ impl Format for RequestGrainParquet {
     fn required_columns(&self) -> &'static [&'static str] {
         REQUIRED
     }
-    fn is_request_grain(&self) -> bool {
-        true
+    fn frame_reader(&self) -> Option<super::FrameReader> {
+        Some(super::FrameReader::RequestGrain)
     }
 }
 

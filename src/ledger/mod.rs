@@ -32,6 +32,9 @@
 //! | `source_file`, `source_line` | str, u32 | provenance: the input file (relative to the input folder) and its 1-based line (for an aggregated request-log line, its first request's line) |
 //! | `source_rows` | u32 | input rows the line stands for: 1, or the request count of a request-log group (hour × provider × team × key × model × tags × endpoint × long-context band) |
 //!
+//! This schema is also an input: a `ledger.parquet` read back (`ingest/ledger_parquet.rs`) gives
+//! the same totals.
+//!
 //! Usage and gateway rows carry quantities and attribution, never billed money: the billed total
 //! is the sum of `billed_cost_nano` over `record_role == billed`, nothing else.
 
@@ -209,6 +212,9 @@ pub struct LedgerRow {
     pub source_rows: u32,
     /// Output and prompt sizes of the requests an aggregated output line stands for.
     pub request_hist: Option<std::sync::Arc<RequestHist>>,
+    /// Already priced (a line read back from an earlier run's `ledger.parquet`): its list,
+    /// contracted and effective cost are kept, not priced again.
+    pub priced: bool,
 }
 
 /// Per-request sizes of a group of requests that produced output, as counts per size.
@@ -269,6 +275,7 @@ impl LedgerRow {
             source_line,
             source_rows: 1,
             request_hist: None,
+            priced: false,
         }
     }
 }

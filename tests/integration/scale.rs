@@ -262,3 +262,51 @@ fn a_broken_grain_row_is_rejected_with_its_row_and_column() {
         .sum();
     assert_eq!(requests, 2);
 }
+
+/// `ledger.parquet` is itself an input: the demo's ledger, read back alone with the same
+/// config, gives the same totals (billed, estimated, out of scope, per provider, list and
+/// contracted cost of usage) as the exports it was made from.
+#[test]
+fn a_ledger_read_back_gives_the_same_totals() {
+    let config = repo().join("fixtures/demo.toml");
+    let config = config.to_str().unwrap();
+    let (first, o1) = run_ingest(
+        &repo().join("fixtures/demo"),
+        &["--config", config, "--quiet"],
+    );
+    assert!(o1.status.success());
+    let again = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        first.path().join("ledger.parquet"),
+        again.path().join("ledger.parquet"),
+    )
+    .unwrap();
+    let (second, o2) = run_ingest(again.path(), &["--config", config, "--quiet"]);
+    assert!(
+        o2.status.success(),
+        "{}",
+        String::from_utf8_lossy(&o2.stderr)
+    );
+    let (a, b) = (
+        read_json(&first.path().join("findings.json")),
+        read_json(&second.path().join("findings.json")),
+    );
+    assert_eq!(
+        b["inputs"][0]["format"].as_str(),
+        Some("spend_audit_ledger_parquet")
+    );
+    assert_eq!(b["inputs"][0]["rejected_rows"], 0);
+    assert!(crate::common::cents(&a["totals"]["billed_cost"]) > 0);
+    // Out-of-scope lines never enter the ledger, so only the AI totals carry over.
+    for key in [
+        "billed_cost",
+        "estimated_cost",
+        "by_provider",
+        "estimated_by_provider",
+        "list_cost_of_usage_by_provider",
+        "contracted_cost_of_usage_by_provider",
+    ] {
+        assert_eq!(a["totals"][key], b["totals"][key], "totals.{key}");
+    }
+    assert_eq!(a["period"], b["period"]);
+}

@@ -1,0 +1,218 @@
+//! An earlier run's `ledger.parquet`, read back as an input.
+//!
+//! The ledger is already the aggregated grain (request-log groups, not requests), priced and
+//! attributed, so its lines come back as they were written: list, contracted and effective
+//! cost and the price reference are kept rather than priced again (the ledger does not keep
+//! every pricing input, such as the bill's region class), and the config's workload mapping
+//! applies again as for any input. Re-ingesting a ledger gives the same totals; per-request
+//! size counts (p50/p95 evidence) are not in the ledger and are not restored. Each line names
+//! the ledger file and its row as its source.
+
+use super::{Format, InputRecord, Reject};
+use crate::ledger::{CacheTtl, ChargeKind, LedgerRow, RecordRole, ServiceTier};
+use anyhow::{Context, Result};
+use polars::prelude::*;
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Mutex;
+
+pub struct LedgerParquet;
+
+/// The columns that identify spend-audit's own ledger.
+const REQUIRED: &[&str] = &[
+    "charge_period_start",
+    "charge_period_end",
+    "record_role",
+    "charge_kind",
+    "billed_cost_nano",
+    "list_cost_nano",
+    "source_file",
+    "source_line",
+    "source_rows",
+];
+
+impl Format for LedgerParquet {
+    fn id(&self) -> &'static str {
+        "spend_audit_ledger_parquet"
+    }
+    fn role(&self) -> RecordRole {
+        RecordRole::Billed
+    }
+    fn required_columns(&self) -> &'static [&'static str] {
+        REQUIRED
+    }
+    fn frame_reader(&self) -> Option<super::FrameReader> {
+        Some(super::FrameReader::Ledger)
+    }
+}
+
+/// Provider ids and units are `&'static str` in a ledger row: each distinct value read from a
+/// file is interned once (a ledger has a handful).
+fn intern(s: &str) -> &'static str {
+    static SEEN: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(v) = seen.get(s) {
+        return v;
+    }
+    let v: &'static str = Box::leak(s.to_string().into_boxed_str());
+    seen.insert(v);
+    v
+}
+
+/// Reads the ledger's lines; a line whose role, kind or times cannot be read is rejected with
+/// its row and column.
+pub fn ingest(
+    path: &Path,
+    rel: &str,
+    record: &mut InputRecord,
+    rejects: &mut Vec<Reject>,
+    sink: &mut dyn FnMut(LedgerRow),
+) -> Result<()> {
+    let path_str = path
+        .to_str()
+        .with_context(|| format!("path `{}` is not valid UTF-8", path.display()))?;
+    let df = LazyFrame::scan_parquet(PlRefPath::new(path_str), ScanArgsParquet::default())
+        .and_then(|lf| lf.collect())
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("could not read `{rel}` as a spend-audit ledger"))?;
+    let has = |c: &str| df.schema().contains(c);
+    let text = |c: &str| -> Result<Option<StringChunked>> {
+        if !has(c) {
+            return Ok(None);
+        }
+        Ok(Some(df.column(c)?.cast(&DataType::String)?.str()?.clone()))
+    };
+    let int = |c: &str| -> Result<Option<Int64Chunked>> {
+        if !has(c) {
+            return Ok(None);
+        }
+        Ok(Some(df.column(c)?.cast(&DataType::Int64)?.i64()?.clone()))
+    };
+    let float = |c: &str| -> Result<Option<Float64Chunked>> {
+        if !has(c) {
+            return Ok(None);
+        }
+        Ok(Some(df.column(c)?.cast(&DataType::Float64)?.f64()?.clone()))
+    };
+    let s = |ca: &Option<StringChunked>, i: usize| {
+        ca.as_ref().and_then(|c| c.get(i)).map(str::to_string)
+    };
+    let n = |ca: &Option<Int64Chunked>, i: usize| ca.as_ref().and_then(|c| c.get(i));
+    let (start, end) = (int("charge_period_start")?, int("charge_period_end")?);
+    let (provider, role, kind, ttl) = (
+        text("provider")?,
+        text("record_role")?,
+        text("charge_kind")?,
+        text("cache_ttl")?,
+    );
+    let (account, sub, key, workload) = (
+        text("billing_account")?,
+        text("sub_account")?,
+        text("api_key")?,
+        text("workload")?,
+    );
+    let (model_raw, model_id, unit, currency, tier) = (
+        text("model_raw")?,
+        text("model_id")?,
+        text("unit")?,
+        text("currency")?,
+        text("service_tier")?,
+    );
+    let (region, resource, tags, price_ref, unpriced) = (
+        text("region")?,
+        text("resource")?,
+        text("tags")?,
+        text("price_ref")?,
+        text("unpriced_reason")?,
+    );
+    let (quantity, prompt) = (float("quantity")?, float("prompt_tokens")?);
+    let (billed, list, contracted, reported, effective) = (
+        int("billed_cost_nano")?,
+        int("list_cost_nano")?,
+        int("contracted_cost_nano")?,
+        int("source_reported_cost_nano")?,
+        int("effective_cost_nano")?,
+    );
+    let rows = int("source_rows")?;
+    for i in 0..df.height() {
+        let line = (i + 1) as u32;
+        record.rows += 1;
+        let role_v = match s(&role, i).as_deref() {
+            Some("billed") => Some(RecordRole::Billed),
+            Some("usage") => Some(RecordRole::Usage),
+            Some("gateway") => Some(RecordRole::Gateway),
+            _ => None,
+        };
+        let kind_v = s(&kind, i).as_deref().and_then(ChargeKind::parse);
+        let tier_v = s(&tier, i)
+            .as_deref()
+            .map_or(Some(ServiceTier::Standard), ServiceTier::from_export);
+        let problem = match (role_v, kind_v, n(&start, i), n(&end, i), tier_v) {
+            (None, ..) => Some(("record_role", "is not billed, usage or gateway")),
+            (_, None, ..) => Some(("charge_kind", "is not a charge kind of the ledger")),
+            (_, _, None, ..) => Some(("charge_period_start", "is empty")),
+            (_, _, _, None, _) => Some(("charge_period_end", "is empty")),
+            (.., None) => Some(("service_tier", "is not a service tier")),
+            _ => None,
+        };
+        if let Some((column, why)) = problem {
+            record.rejected_rows += 1;
+            rejects.push(Reject {
+                file: rel.to_string(),
+                line,
+                column: Some(column.to_string()),
+                reason: format!(
+                    "`{column}` {why}; this ledger row was changed since spend-audit wrote it"
+                ),
+            });
+            continue;
+        }
+        let (Some(role_v), Some(kind_v), Some(start_v), Some(end_v), Some(tier_v)) =
+            (role_v, kind_v, n(&start, i), n(&end, i), tier_v)
+        else {
+            continue;
+        };
+        let mut r = LedgerRow::new(
+            intern(s(&provider, i).as_deref().unwrap_or("other")),
+            role_v,
+            kind_v,
+            start_v,
+            end_v,
+            rel,
+            line,
+        );
+        r.billing_account = s(&account, i);
+        r.sub_account = s(&sub, i);
+        r.api_key = s(&key, i);
+        // `unattributed` is the ledger's spelling of no workload: attribution runs again.
+        r.workload = s(&workload, i).filter(|w| w != "unattributed");
+        r.model_raw = s(&model_raw, i);
+        r.model_id = s(&model_id, i);
+        r.cache_ttl = match s(&ttl, i).as_deref() {
+            Some("1h") => Some(CacheTtl::OneHour),
+            Some("5m") => Some(CacheTtl::FiveMinutes),
+            _ => None,
+        };
+        r.quantity = quantity.as_ref().and_then(|c| c.get(i)).unwrap_or(0.0);
+        r.prompt_tokens = prompt.as_ref().and_then(|c| c.get(i));
+        r.unit = intern(s(&unit, i).as_deref().unwrap_or("none"));
+        r.billed_cost_nano = n(&billed, i);
+        r.list_cost_nano = n(&list, i);
+        r.contracted_cost_nano = n(&contracted, i);
+        r.source_reported_cost_nano = n(&reported, i);
+        r.effective_cost_nano = n(&effective, i);
+        if let Some(c) = s(&currency, i) {
+            r.currency = c;
+        }
+        r.service_tier = tier_v;
+        r.region = s(&region, i);
+        r.resource = s(&resource, i);
+        r.tags = s(&tags, i);
+        r.price_ref = s(&price_ref, i);
+        r.unpriced_reason = s(&unpriced, i);
+        r.source_rows = n(&rows, i).map_or(1, |v| v.clamp(1, u32::MAX as i64) as u32);
+        r.priced = true;
+        sink(r);
+    }
+    Ok(())
+}
