@@ -291,24 +291,8 @@ pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
     }
     let files = ingest::walk(&input_abs, Some(&out_abs))?;
 
-    let progress = settings.progress.then(|| {
-        let pb = indicatif::ProgressBar::new(files.len() as u64);
-        pb.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} reading exports [{bar:30}] {pos}/{len} {wide_msg}",
-            )
-            .expect("static template")
-            .progress_chars("=> "),
-        );
-        pb
-    });
-
-    let mut on_file = |name: &str| {
-        if let Some(pb) = &progress {
-            pb.set_message(name.to_string());
-            pb.inc(1);
-        }
-    };
+    let progress = crate::progress::Progress::files(settings.progress, files.len());
+    let mut on_file = |name: &str| progress.file(name);
     let (builder, mut outcome) = ingest_and_price(
         &input_abs,
         &files,
@@ -316,9 +300,7 @@ pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
         &settings.config,
         &mut on_file,
     );
-    if let Some(pb) = progress {
-        pb.finish_and_clear();
-    }
+    progress.stage("building the ledger");
 
     let month = match settings.month {
         Some(m) => (m, true),
@@ -347,6 +329,7 @@ pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
         &ledger,
         settings.config.overlay_terms.as_ref(),
     )?;
+    progress.stage("running the analyses");
     let runs = analysis::run_all(&ctx);
     let mut findings = Vec::new();
     let mut statuses = Vec::new();
@@ -383,6 +366,7 @@ pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
         }
     }
 
+    progress.stage("writing the reports");
     let provisioned = ctx.provisioned.clone();
     let report = build_report(
         settings,
@@ -407,9 +391,11 @@ pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
     files_written.push("focus.csv".into());
     ledger.write_parquet(&settings.out.join("ledger.parquet"))?;
     files_written.push("ledger.parquet".into());
+    progress.stage("drawing the charts");
     for f in charts::write_all(&report, &settings.out.join("charts"))? {
         files_written.push(format!("charts/{f}"));
     }
+    drop(progress);
     Ok(AuditOutcome {
         report,
         files_written,

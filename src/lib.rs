@@ -13,6 +13,7 @@ pub mod ingest;
 pub mod ledger;
 pub mod money;
 pub mod pricing;
+pub mod progress;
 pub mod report;
 pub mod settings;
 pub mod util;

@@ -1,0 +1,65 @@
+//! Progress on stderr, for people at a terminal: a bar over the input files, then one line per
+//! pipeline stage with a spinner that keeps moving while a long stage (a multi-gigabyte log,
+//! the analyses) runs. Hidden when stderr is not a TTY or `--quiet` is set, so cron runs and
+//! pipes see nothing.
+
+use indicatif::{ProgressBar, ProgressStyle};
+use std::time::Duration;
+
+/// The run's progress display; every method is a no-op when it is hidden.
+pub struct Progress {
+    bar: Option<ProgressBar>,
+}
+
+impl Progress {
+    /// A bar over `files` inputs, or nothing when `visible` is false.
+    pub fn files(visible: bool, files: usize) -> Progress {
+        let bar = visible.then(|| {
+            let pb = ProgressBar::new(files as u64);
+            pb.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} reading exports [{bar:30}] {pos}/{len} {wide_msg}",
+                )
+                .expect("static template")
+                .progress_chars("=> "),
+            );
+            // The spinner moves during one long file, when the bar cannot.
+            pb.enable_steady_tick(Duration::from_millis(120));
+            pb
+        });
+        Progress { bar }
+    }
+
+    /// One input file started.
+    pub fn file(&self, name: &str) {
+        if let Some(pb) = &self.bar {
+            pb.set_message(name.to_string());
+            pb.inc(1);
+        }
+    }
+
+    /// The file bar is done; from here on a spinner names the current stage.
+    pub fn stage(&self, name: &str) {
+        if let Some(pb) = &self.bar {
+            if pb.length().is_some() {
+                pb.set_style(
+                    ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                        .expect("static template"),
+                );
+                pb.reset_elapsed();
+                pb.unset_length();
+            }
+            pb.set_message(name.to_string());
+        }
+    }
+}
+
+/// Cleared however the run ends (an error between stages included), so the summary or the
+/// error message that follows on stderr starts on a clean line.
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(pb) = &self.bar {
+            pb.finish_and_clear();
+        }
+    }
+}
