@@ -69,6 +69,21 @@ if [ "${SCALE10:-0}" = 1 ]; then
   scale_row="| spend-audit ingest, ${big} requests (${bsize} MB log), once | ${big_s} s | $((big_kb / 1024)) MB | ${growth}× the ${requests}-request time |"
 fi
 
+# Issue 9's targets, checked from the figures above.
+verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "not met") }'; }
+targets="| 3.1M requests: whole audit ≤ 1.5× DuckDB | ${ratio}× | $(verdict "$ratio" 1.5) |
+| 3.1M requests: peak RSS ≤ 1.5 GB | $((tool_kb / 1024)) MB | $(verdict "$tool_kb" 1572864) |"
+if [ -n "$scale_row" ]; then
+  targets="$targets
+| 10× requests: peak RSS ≤ 8 GB | $((big_kb / 1024)) MB | $(verdict "$big_kb" 8388608) |
+| 10× requests: time ≤ 11× | ${growth}× | $(verdict "$growth" 11) |"
+fi
+# The hand-written analysis below the notes marker survives a rerun.
+notes=""
+if [ -f BENCHMARKS.md ] && grep -q '^<!-- notes -->' BENCHMARKS.md; then
+  notes=$(sed -n '/^<!-- notes -->/,$p' BENCHMARKS.md)
+fi
+
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 mem=$(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo)
 duck_v=$(python3 -c 'import duckdb; print(duckdb.__version__)')
@@ -90,5 +105,13 @@ usage export and seats.
 ${scale_row}
 
 Reproduce: \`pip install duckdb && benches/compare.sh ${requests} ${pairs}\`.
+
+## Issue 9's targets
+
+| target | measured | status |
+|---|---|---|
+${targets}
+
+${notes}
 MD
 cat BENCHMARKS.md
