@@ -459,6 +459,19 @@ fn looks_like_a_copy(path: &Path) -> bool {
         .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// A ledger read from a folder that also holds a run's `findings.json` is that run's output,
+/// copied in beside the exports it came from: reading it would count every charge twice.
+fn earlier_audit_output(path: &Path, format: &str) -> Option<String> {
+    let beside_findings = path
+        .parent()
+        .is_some_and(|dir| dir.join("findings.json").is_file());
+    (format == "spend_audit_ledger_parquet" && beside_findings).then(|| {
+        "an earlier spend-audit output (it sits beside `findings.json`); not read again, so its \
+         charges are not counted twice. To re-read a ledger, pass a folder holding it alone"
+            .to_string()
+    })
+}
+
 fn ingest_file(
     path: &Path,
     rel: &str,
@@ -520,6 +533,7 @@ fn ingest_file(
     } else {
         None
     };
+    let path_on_disk = path;
     let path: &Path = decompressed.as_ref().map_or(path, |t| &t.0);
     let parquet = sniffed == Sniffed::Parquet;
     let header = match sniffed {
@@ -556,6 +570,10 @@ fn ingest_file(
         return record;
     };
     record.format = Some(format.id().to_string());
+    if let Some(reason) = earlier_audit_output(path_on_disk, format.id()) {
+        record.reason = Some(reason);
+        return record;
+    }
     if let Some(first) = seen.get(&record.sha256) {
         record.status = InputStatus::Duplicate;
         record.reason = Some(format!("identical to `{first}`; counted once"));

@@ -310,3 +310,42 @@ fn a_ledger_read_back_gives_the_same_totals() {
     }
     assert_eq!(a["period"], b["period"]);
 }
+
+/// A whole earlier output folder copied into the exports is skipped, with the reason, instead
+/// of its ledger being counted on top of the exports it came from.
+#[test]
+fn an_earlier_output_folder_inside_the_exports_is_not_read_again() {
+    let config = repo().join("fixtures/demo.toml");
+    let config = config.to_str().unwrap();
+    let (first, o1) = run_ingest(
+        &repo().join("fixtures/demo"),
+        &["--config", config, "--quiet"],
+    );
+    assert!(o1.status.success());
+    let input = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(input.path().join("last-month")).unwrap();
+    for f in ["ledger.parquet", "findings.json"] {
+        std::fs::copy(
+            first.path().join(f),
+            input.path().join("last-month").join(f),
+        )
+        .unwrap();
+    }
+    let (rows, outcome) = ingest_rows(input.path());
+    assert!(rows.is_empty());
+    let ledger = outcome
+        .inputs
+        .iter()
+        .find(|i| i.path.ends_with("ledger.parquet"))
+        .unwrap();
+    assert_eq!(ledger.status, spend_audit::ingest::InputStatus::Skipped);
+    assert!(
+        ledger
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("earlier spend-audit output"),
+        "{:?}",
+        ledger.reason
+    );
+}
