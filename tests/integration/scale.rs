@@ -263,18 +263,25 @@ fn a_broken_grain_row_is_rejected_with_its_row_and_column() {
     assert_eq!(requests, 2);
 }
 
+/// The demo audited with its config: the output folder and the config path.
+fn demo_output() -> (tempfile::TempDir, String) {
+    let config = repo().join("fixtures/demo.toml");
+    let config = config.to_str().unwrap().to_string();
+    let (out, o) = run_ingest(
+        &repo().join("fixtures/demo"),
+        &["--config", &config, "--quiet"],
+    );
+    assert!(o.status.success());
+    (out, config)
+}
+
 /// `ledger.parquet` is itself an input: the demo's ledger, read back alone with the same
 /// config, gives the same totals (billed, estimated, out of scope, per provider, list and
 /// contracted cost of usage) as the exports it was made from.
 #[test]
 fn a_ledger_read_back_gives_the_same_totals() {
-    let config = repo().join("fixtures/demo.toml");
-    let config = config.to_str().unwrap();
-    let (first, o1) = run_ingest(
-        &repo().join("fixtures/demo"),
-        &["--config", config, "--quiet"],
-    );
-    assert!(o1.status.success());
+    let (first, config) = demo_output();
+    let config = config.as_str();
     let again = tempfile::tempdir().unwrap();
     std::fs::copy(
         first.path().join("ledger.parquet"),
@@ -315,13 +322,7 @@ fn a_ledger_read_back_gives_the_same_totals() {
 /// of its ledger being counted on top of the exports it came from.
 #[test]
 fn an_earlier_output_folder_inside_the_exports_is_not_read_again() {
-    let config = repo().join("fixtures/demo.toml");
-    let config = config.to_str().unwrap();
-    let (first, o1) = run_ingest(
-        &repo().join("fixtures/demo"),
-        &["--config", config, "--quiet"],
-    );
-    assert!(o1.status.success());
+    let (first, _) = demo_output();
     let input = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(input.path().join("last-month")).unwrap();
     for f in ["ledger.parquet", "findings.json"] {
