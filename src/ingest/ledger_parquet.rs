@@ -8,7 +8,7 @@
 //! size counts (p50/p95 evidence) are not in the ledger and are not restored. Each line names
 //! the ledger file and its row as its source.
 
-use super::{Format, InputRecord, Reject};
+use super::{Format, InputRecord, Reject, StrTable};
 use crate::ledger::{CacheTtl, ChargeKind, LedgerRow, RecordRole, ServiceTier};
 use anyhow::{Context, Result};
 use polars::prelude::*;
@@ -68,12 +68,8 @@ pub fn ingest(
     rejects: &mut Vec<Reject>,
     sink: &mut dyn FnMut(LedgerRow),
 ) -> Result<()> {
-    let path_str = path
-        .to_str()
-        .with_context(|| format!("path `{}` is not valid UTF-8", path.display()))?;
-    let df = LazyFrame::scan_parquet(PlRefPath::new(path_str), ScanArgsParquet::default())
-        .and_then(|lf| lf.collect())
-        .map_err(anyhow::Error::from)
+    let df = StrTable::lazy_parquet(path)
+        .and_then(|lf| Ok(lf.collect()?))
         .with_context(|| format!("could not read `{rel}` as a spend-audit ledger"))?;
     let has = |c: &str| df.schema().contains(c);
     let text = |c: &str| -> Result<Option<StringChunked>> {
@@ -137,25 +133,26 @@ pub fn ingest(
     for i in 0..df.height() {
         let line = (i + 1) as u32;
         record.rows += 1;
-        let role_v = match s(&role, i).as_deref() {
-            Some("billed") => Some(RecordRole::Billed),
-            Some("usage") => Some(RecordRole::Usage),
-            Some("gateway") => Some(RecordRole::Gateway),
-            _ => None,
-        };
+        let role_v = s(&role, i).as_deref().and_then(RecordRole::parse);
         let kind_v = s(&kind, i).as_deref().and_then(ChargeKind::parse);
         let tier_v = s(&tier, i)
             .as_deref()
             .map_or(Some(ServiceTier::Standard), ServiceTier::from_export);
-        let problem = match (role_v, kind_v, n(&start, i), n(&end, i), tier_v) {
-            (None, ..) => Some(("record_role", "is not billed, usage or gateway")),
-            (_, None, ..) => Some(("charge_kind", "is not a charge kind of the ledger")),
-            (_, _, None, ..) => Some(("charge_period_start", "is empty")),
-            (_, _, _, None, _) => Some(("charge_period_end", "is empty")),
-            (.., None) => Some(("service_tier", "is not a service tier")),
-            _ => None,
-        };
-        if let Some((column, why)) = problem {
+        let (Some(role_v), Some(kind_v), Some(start_v), Some(end_v), Some(tier_v)) =
+            (role_v, kind_v, n(&start, i), n(&end, i), tier_v)
+        else {
+            // The first field that cannot be read names the problem.
+            let (column, why) = if role_v.is_none() {
+                ("record_role", "is not billed, usage or gateway")
+            } else if kind_v.is_none() {
+                ("charge_kind", "is not a charge kind of the ledger")
+            } else if n(&start, i).is_none() {
+                ("charge_period_start", "is empty")
+            } else if n(&end, i).is_none() {
+                ("charge_period_end", "is empty")
+            } else {
+                ("service_tier", "is not a service tier")
+            };
             record.rejected_rows += 1;
             rejects.push(Reject {
                 file: rel.to_string(),
@@ -165,11 +162,6 @@ pub fn ingest(
                     "`{column}` {why}; this ledger row was changed since spend-audit wrote it"
                 ),
             });
-            continue;
-        }
-        let (Some(role_v), Some(kind_v), Some(start_v), Some(end_v), Some(tier_v)) =
-            (role_v, kind_v, n(&start, i), n(&end, i), tier_v)
-        else {
             continue;
         };
         let mut r = LedgerRow::new(
@@ -188,11 +180,7 @@ pub fn ingest(
         r.workload = s(&workload, i).filter(|w| w != "unattributed");
         r.model_raw = s(&model_raw, i);
         r.model_id = s(&model_id, i);
-        r.cache_ttl = match s(&ttl, i).as_deref() {
-            Some("1h") => Some(CacheTtl::OneHour),
-            Some("5m") => Some(CacheTtl::FiveMinutes),
-            _ => None,
-        };
+        r.cache_ttl = s(&ttl, i).as_deref().and_then(CacheTtl::parse);
         r.quantity = quantity.as_ref().and_then(|c| c.get(i)).unwrap_or(0.0);
         r.prompt_tokens = prompt.as_ref().and_then(|c| c.get(i));
         r.unit = intern(s(&unit, i).as_deref().unwrap_or("none"));

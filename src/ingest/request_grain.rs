@@ -22,7 +22,7 @@
 //! attribution, never billed money.
 
 use super::request_log::{self, RequestLog};
-use super::{Format, InputRecord, Reject};
+use super::{Format, InputRecord, Reject, StrTable};
 use crate::ledger::{LedgerRow, RecordRole};
 use anyhow::{Context, Result};
 use polars::prelude::*;
@@ -77,9 +77,6 @@ pub fn ingest(
     rejects: &mut Vec<Reject>,
     sink: &mut dyn FnMut(LedgerRow),
 ) -> Result<()> {
-    let path_str = path
-        .to_str()
-        .with_context(|| format!("path `{}` is not valid UTF-8", path.display()))?;
     let lower = |c: &str| header.iter().find(|h| h.to_ascii_lowercase() == c);
     let column = |c: &str, dtype: DataType| match lower(c) {
         Some(h) => col(h.as_str()).strict_cast(dtype),
@@ -132,8 +129,7 @@ pub fn ingest(
         ),
     ];
     let ok = request_log::expr::all(rules.iter().map(|(e, _, _)| e.clone()).collect());
-    let lf = LazyFrame::scan_parquet(PlRefPath::new(path_str), ScanArgsParquet::default())
-        .map_err(anyhow::Error::from)
+    let lf = StrTable::lazy_parquet(path)
         .with_context(|| format!("could not open `{rel}` as Parquet"))?
         .with_row_index("__row", None);
     let band = request_log::band_expr(float("request_prompt_tokens"), long_context);
@@ -209,8 +205,8 @@ pub fn ingest(
             }
         }
     }
-    request_log::emit_groups(mapping(), &grain, rel, true, 1, sink)?;
     // Parquet has no lines: a group's line is its (1-based) row number.
+    request_log::emit_groups(mapping(), &grain, rel, true, 1, sink)?;
     // One reject per row, naming the first rule it breaks.
     bad.sort_by_key(|b| b.0);
     bad.dedup_by_key(|b| b.0);

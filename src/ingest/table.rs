@@ -73,11 +73,18 @@ impl StrTable {
             .finish()?)
     }
 
+    /// The lazy scan of a Parquet file, every column as the file types it.
+    pub fn lazy_parquet(path: &Path) -> Result<LazyFrame> {
+        Ok(LazyFrame::scan_parquet(
+            PlRefPath::new(path_str(path)?),
+            ScanArgsParquet::default(),
+        )?)
+    }
+
     /// The flat (non-nested) column names of a Parquet file, in file order. Nested columns
     /// (CUR 2.0 map columns) are left out: they cannot be read as strings.
     pub fn parquet_header(path: &Path) -> Result<Vec<String>> {
-        let mut lf =
-            LazyFrame::scan_parquet(PlRefPath::new(path_str(path)?), ScanArgsParquet::default())?;
+        let mut lf = Self::lazy_parquet(path)?;
         let schema = lf.collect_schema()?;
         Ok(schema
             .iter()
@@ -98,10 +105,7 @@ impl StrTable {
             .filter(|h| wanted(&h.to_ascii_lowercase()))
             .map(|c| col(c.as_str()).cast(DataType::String))
             .collect();
-        let df =
-            LazyFrame::scan_parquet(PlRefPath::new(path_str(path)?), ScanArgsParquet::default())?
-                .select(exprs)
-                .collect()?;
+        let df = Self::lazy_parquet(path)?.select(exprs).collect()?;
         Self::from_frame(df)
     }
 

@@ -119,10 +119,8 @@ impl LedgerBuilder {
         self.model_raw.append_option(r.model_raw.as_deref());
         self.model_id.append_option(r.model_id.as_deref());
         self.charge_kind.append_value(r.charge_kind.as_str());
-        self.cache_ttl.append_option(r.cache_ttl.map(|t| match t {
-            CacheTtl::FiveMinutes => "5m",
-            CacheTtl::OneHour => "1h",
-        }));
+        self.cache_ttl
+            .append_option(r.cache_ttl.map(CacheTtl::as_str));
         self.quantity.append_value(r.quantity);
         self.prompt_tokens.append_option(r.prompt_tokens);
         self.unit.append_value(r.unit);

@@ -67,6 +67,12 @@ impl RecordRole {
             RecordRole::Gateway => "gateway",
         }
     }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [RecordRole::Billed, RecordRole::Usage, RecordRole::Gateway]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
 }
 
 /// What a line charges for.
@@ -162,6 +168,22 @@ impl ServiceTier {
 pub enum CacheTtl {
     FiveMinutes,
     OneHour,
+}
+
+impl CacheTtl {
+    /// The ledger's spelling (`cache_ttl` column).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CacheTtl::FiveMinutes => "5m",
+            CacheTtl::OneHour => "1h",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [CacheTtl::FiveMinutes, CacheTtl::OneHour]
+            .into_iter()
+            .find(|t| t.as_str() == s)
+    }
 }
 
 /// One normalised ledger line, as a parser emits it (before pricing fills `model_id` and
