@@ -12,7 +12,7 @@
 use super::request_log::{cols, expr, RequestLog};
 use super::{Format, RowError, RowFate, RowView, SourceRef};
 use crate::ledger::{ChargeKind, LedgerRow, RecordRole};
-use polars::prelude::{lit, when, Expr};
+use polars::prelude::{coalesce, col, lit, when, Expr, NULL};
 
 pub struct LiteLlmSpendCsv;
 
@@ -50,73 +50,113 @@ fn meta_str(meta: &serde_json::Value, key: &str) -> Option<String> {
 
 /// The same reading as [`LiteLlmSpendCsv::parse_row`], as column expressions.
 impl RequestLog for LiteLlmSpendCsv {
-    fn request_columns(&self) -> Vec<Expr> {
-        let (start, start_ok) = expr::timestamp_ms(expr::text("starttime"));
+    fn text_columns(&self) -> &'static [&'static str] {
+        &[
+            "starttime",
+            "endtime",
+            "prompt_tokens",
+            "completion_tokens",
+            "spend",
+            "custom_llm_provider",
+            "team_id",
+            "api_key",
+            "model",
+            "request_tags",
+            "api_base",
+        ]
+    }
+
+    fn request_stages(&self) -> Vec<Vec<Expr>> {
+        const TEAM: &str = "user_api_key_team_alias";
+        const ALIAS: &str = "user_api_key_alias";
+        const CACHED: &str = "cached_tokens";
+        const READ: &str = "cache_read_input_tokens";
+        let start = expr::timestamp_ms("start", expr::text("starttime"));
         let end_text = expr::text("endtime");
-        let (end, end_ok) = expr::timestamp_ms(end_text.clone());
-        let (prompt, prompt_ok) = expr::count(expr::text("prompt_tokens"));
-        let (completion, completion_ok) = expr::count(expr::text("completion_tokens"));
-        let (reported, reported_ok) = expr::nanos(expr::text("spend"));
+        let end = expr::timestamp_ms("end", end_text.clone());
+        let prompt = expr::count("prompt", expr::text("prompt_tokens"));
+        let completion = expr::count("completion", expr::text("completion_tokens"));
+        let reported = expr::nanos("spend", expr::text("spend"));
         // The raw cell: the long metadata JSON is searched in place, never trimmed or copied.
-        let meta = polars::prelude::col("metadata");
-        let (team, team_ok) = expr::json_str(&meta, "user_api_key_team_alias");
-        let (alias, alias_ok) = expr::json_str(&meta, "user_api_key_alias");
-        let (cached, cached_ok) = expr::json_num(&meta, "cached_tokens");
-        let (read, read_ok) = expr::json_num(&meta, "cache_read_input_tokens");
+        let meta = col("metadata");
+        let team = expr::json_str(&meta, TEAM);
+        let alias = expr::json_str(&meta, ALIAS);
+        let cached = expr::json_num(&meta, CACHED);
+        let read = expr::json_num(&meta, READ);
+        let once = expr::keys_once(&meta, &[TEAM, ALIAS, CACHED, READ]);
         // A metadata cell that is not one JSON object is `null` to the row parser; one that
         // may be an object only once trimmed is left to the row parser.
-        let object = meta
-            .clone()
-            .str()
-            .starts_with(lit("{"))
-            .and(meta.clone().str().ends_with(lit("}")))
-            .fill_null(lit(false));
-        let not_object = meta
-            .clone()
-            .str()
-            .contains_literal(lit("{"))
-            .not()
-            .fill_null(lit(true));
-        let in_object = |e: Expr| {
-            when(object.clone())
-                .then(e)
-                .otherwise(lit(polars::prelude::NULL))
-        };
-        let cached = polars::prelude::coalesce(&[in_object(cached), in_object(read), lit(0.0)]);
-        let cached = when(cached.clone().lt(prompt.clone()))
-            .then(cached)
-            .otherwise(prompt.clone());
+        let object_flags = vec![
+            meta.clone()
+                .str()
+                .starts_with(lit("{"))
+                .and(meta.clone().str().ends_with(lit("}")))
+                .fill_null(lit(false))
+                .alias("__meta_object"),
+            meta.clone()
+                .str()
+                .contains_literal(lit("{"))
+                .not()
+                .fill_null(lit(true))
+                .alias("__meta_not_object"),
+        ];
+        let object = col("__meta_object");
+        let in_object = |e: Expr| when(object.clone()).then(e).otherwise(lit(NULL));
+
+        let mut parts = object_flags;
+        for s in [
+            &start,
+            &end,
+            &prompt,
+            &completion,
+            &reported,
+            &team,
+            &alias,
+            &cached,
+            &read,
+        ] {
+            parts.extend(s.parts.iter().cloned());
+        }
+        parts.extend(once.parts.iter().cloned());
+
+        let cached_tokens = coalesce(&[in_object(cached.value), in_object(read.value), lit(0.0)]);
+        let cached_tokens = when(cached_tokens.clone().lt(prompt.value.clone()))
+            .then(cached_tokens)
+            .otherwise(prompt.value.clone());
         let model = expr::text("model");
-        vec![
-            start.clone().alias(cols::START),
+        let last = vec![
+            start.value.clone().alias(cols::START),
             when(end_text.clone().is_null())
-                .then(start.clone())
-                .when(end.clone().gt(start.clone()))
-                .then(end)
-                .otherwise(start)
+                .then(start.value.clone())
+                .when(end.value.clone().gt(start.value.clone()))
+                .then(end.value)
+                .otherwise(start.value)
                 .alias(cols::END),
             expr::text("custom_llm_provider").alias(cols::PROVIDER),
-            polars::prelude::coalesce(&[in_object(team), expr::text("team_id")]).alias(cols::TEAM),
-            polars::prelude::coalesce(&[in_object(alias), expr::text("api_key")]).alias(cols::KEY),
+            coalesce(&[in_object(team.value), expr::text("team_id")]).alias(cols::TEAM),
+            coalesce(&[in_object(alias.value), expr::text("api_key")]).alias(cols::KEY),
             model.clone().alias(cols::MODEL),
             expr::text("request_tags").alias(cols::TAGS),
             expr::text("api_base").alias(cols::API_BASE),
-            (prompt.clone() - cached.clone()).alias(cols::INPUT),
-            cached.alias(cols::CACHED),
-            completion.alias(cols::OUTPUT),
-            prompt.alias(cols::PROMPT),
-            reported.alias(cols::REPORTED),
+            (prompt.value.clone() - cached_tokens.clone()).alias(cols::INPUT),
+            cached_tokens.alias(cols::CACHED),
+            completion.value.alias(cols::OUTPUT),
+            prompt.value.alias(cols::PROMPT),
+            reported.value.alias(cols::REPORTED),
             expr::all(vec![
-                start_ok,
-                end_text.is_null().or(end_ok),
-                prompt_ok,
-                completion_ok,
-                reported_ok,
+                start.ok,
+                end_text.is_null().or(end.ok),
+                prompt.ok,
+                completion.ok,
+                reported.ok,
                 model.is_not_null(),
-                not_object.or(object.and(expr::all(vec![team_ok, alias_ok, cached_ok, read_ok]))),
+                col("__meta_not_object").or(object.and(expr::all(vec![
+                    team.ok, alias.ok, cached.ok, read.ok, once.ok,
+                ]))),
             ])
             .alias(cols::OK),
-        ]
+        ];
+        vec![parts, last]
     }
 
     fn provider(&self, raw: Option<&str>) -> &'static str {

@@ -11,6 +11,7 @@ mod anthropic_cost;
 mod anthropic_usage;
 mod aws_cur;
 mod azure_cost;
+mod csv_chunks;
 mod deepseek;
 mod detect;
 mod focus;

@@ -1,13 +1,16 @@
 //! The columnar path for per-request logs (gateway and observability exports).
 //!
 //! A month of gateway traffic is millions of rows, and none of them becomes a Rust value. The
-//! file is scanned lazily with an all-string schema; the format turns its columns into the
-//! canonical request columns with polars expressions ([`RequestLog::request_columns`]); one
-//! streaming group-by folds the requests into the ledger grain: hour × provider × team × key ×
-//! model × tags × endpoint × long-context band, plus per-request output and prompt sizes (exact
-//! values, or log-spaced buckets for large files) so p50/p95 evidence comes from counts. Rust
-//! then runs once per group (provider names, serving resources, ledger lines), never once per
-//! request.
+//! file is read in record-aligned chunks through a buffered reader ([`CsvChunks`]; polars'
+//! own scan memory-maps the file, and the mapped pages counted as resident memory); each
+//! chunk is parsed by polars with an all-string schema; the format turns its columns into the
+//! canonical request columns with polars expressions, in stages so each intermediate value is
+//! computed once ([`RequestLog::request_stages`]); a group-by folds the requests into the
+//! ledger grain: hour × provider × team × key × model × tags × endpoint × long-context band,
+//! plus per-request output and prompt sizes (exact values, or log-spaced buckets for large
+//! files) so p50/p95 evidence comes from counts. Partial groups from each chunk are folded
+//! together as they accumulate. Rust then runs once per group (provider names, serving
+//! resources, ledger lines), never once per request.
 //!
 //! **Exactness.** The expressions accept only the value forms they read exactly as the format's
 //! row parser does: ISO timestamps in UTC, plain decimals, counts, JSON string fields written
@@ -20,9 +23,10 @@
 //! cliffs cut, and each ledger line carries its group's largest prompt, so the pricer decides
 //! the cliff for the group exactly as it would for each request.
 
+use super::csv_chunks::CsvChunks;
 use super::{Format, InputRecord, Reject, SourceRef, StrTable};
 use crate::ledger::{ChargeKind, LedgerRow, RecordRole, RequestHist};
-use anyhow::Result;
+use anyhow::{bail, Context, Result};
 use polars::prelude::*;
 use std::collections::HashMap;
 use std::path::Path;
@@ -59,16 +63,22 @@ pub const EXACT_SIZES_BELOW_BYTES: u64 = 128 * 1024 * 1024;
 
 /// A per-request log format read as column expressions.
 pub trait RequestLog: Sync {
-    /// Expressions over the lower-case raw columns that add every column in [`cols`].
-    fn request_columns(&self) -> Vec<Expr>;
+    /// The lower-case raw columns read as trimmed text; [`expr::text`] names their values.
+    fn text_columns(&self) -> &'static [&'static str];
+    /// Expressions that add every column in [`cols`], in stages: each stage is one
+    /// `with_columns`, so a value a later stage reads several times is computed once (the
+    /// streaming engine does not eliminate common subexpressions, and a timestamp reads its
+    /// trimmed cell a dozen times).
+    fn request_stages(&self) -> Vec<Vec<Expr>>;
     /// The provider id for one raw provider value (called once per distinct value).
     fn provider(&self, raw: Option<&str>) -> &'static str;
     /// The serving resource of an endpoint and model (called once per distinct pair).
     fn resource(&self, api_base: Option<&str>, model: Option<&str>) -> Option<String>;
 }
 
-/// Expression helpers shared by the request-log formats: each returns the value and whether
-/// the fast path read it exactly.
+/// Expression helpers shared by the request-log formats. Each reading is [`Staged`]: its
+/// `parts` are computed once as columns of their own, then `value` and `ok` (whether the fast
+/// path read the cell exactly) read those columns.
 pub mod expr {
     use polars::prelude::*;
 
@@ -76,46 +86,90 @@ pub mod expr {
         lit(NULL).cast(DataType::String)
     }
 
-    /// The trimmed cell, with the blank spellings (`""`, `null`, `-`) as null, like
-    /// `RowView::get`.
+    /// A value read in two stages.
+    pub struct Staged {
+        /// Columns to add first, each aliased to a name of its own.
+        pub parts: Vec<Expr>,
+        /// The value, reading only raw columns and `parts`.
+        pub value: Expr,
+        /// Whether the fast path read the cell exactly (never null).
+        pub ok: Expr,
+    }
+
+    /// The trimmed cell of a text column, with the blank spellings (`""`, `null`, `-`) as null,
+    /// like `RowView::get`. Computed once per column before the format's stages.
     pub fn text(name: &str) -> Expr {
-        let t = col(name).str().strip_chars(lit(NULL));
+        col(format!("__t_{name}"))
+    }
+
+    /// The trimmed cell (first step of [`text`]); blank-row detection reads it too.
+    pub(super) fn trimmed(name: &str) -> Expr {
+        col(format!("__s_{name}"))
+    }
+
+    pub(super) fn trim_column(name: &str) -> Expr {
+        col(name)
+            .str()
+            .strip_chars(lit(NULL))
+            .alias(format!("__s_{name}"))
+    }
+
+    pub(super) fn text_column(name: &str) -> Expr {
+        let t = trimmed(name);
         when(t.clone().str().contains(lit(r"^(?i:null|-)?$"), true))
             .then(null_str())
             .otherwise(t)
+            .alias(format!("__t_{name}"))
     }
 
     /// A non-negative count; blank is zero (as `RowView::count`).
-    pub fn count(t: Expr) -> (Expr, Expr) {
-        let v = t.clone().cast(DataType::Float64);
-        let ok = t.is_null().or(v
-            .clone()
-            .gt_eq(lit(0.0))
-            .and(v.clone().lt(lit(f64::INFINITY)))
-            .fill_null(lit(false)));
-        (v.fill_null(lit(0.0)), ok)
-    }
-
-    fn int(t: &Expr, offset: i64, len: u64) -> Expr {
-        t.clone()
-            .str()
-            .slice(lit(offset), lit(len))
-            .cast(DataType::Int64)
+    pub fn count(label: &str, t: Expr) -> Staged {
+        let name = format!("__n_{label}");
+        let v = col(name.as_str());
+        Staged {
+            parts: vec![t.clone().cast(DataType::Float64).alias(name.as_str())],
+            value: v.clone().fill_null(lit(0.0)),
+            ok: t.is_null().or(v
+                .clone()
+                .gt_eq(lit(0.0))
+                .and(v.lt(lit(f64::INFINITY)))
+                .fill_null(lit(false))),
+        }
     }
 
     /// `YYYY-MM-DD[T ]HH:MM:SS[.f]` in UTC (no suffix, `Z`, `±00` or `±00:00`) as epoch
     /// milliseconds. Other forms (offsets, Unix seconds, US dates) are left to the row parser.
-    pub fn timestamp_ms(t: Expr) -> (Expr, Expr) {
+    pub fn timestamp_ms(label: &str, t: Expr) -> Staged {
         const ISO_UTC: &str =
             r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]00(:00)?)?$";
-        let form = t
-            .clone()
-            .str()
-            .contains(lit(ISO_UTC), true)
-            .fill_null(lit(false));
-        let (y, m, d) = (int(&t, 0, 4), int(&t, 5, 2), int(&t, 8, 2));
-        let (hh, mm, ss) = (int(&t, 11, 2), int(&t, 14, 2), int(&t, 17, 2));
-        let frac = t.clone().str().extract(lit(r"\.(\d{1,3})"), 1);
+        let part = |what: &str| format!("__ts_{label}_{what}");
+        let int = |what: &str, offset: i64, len: u64| {
+            t.clone()
+                .str()
+                .slice(lit(offset), lit(len))
+                .cast(DataType::Int64)
+                .alias(part(what))
+        };
+        let parts = vec![
+            t.clone()
+                .str()
+                .contains(lit(ISO_UTC), true)
+                .fill_null(lit(false))
+                .alias(part("form")),
+            int("y", 0, 4),
+            int("m", 5, 2),
+            int("d", 8, 2),
+            int("hh", 11, 2),
+            int("mm", 14, 2),
+            int("ss", 17, 2),
+            t.clone()
+                .str()
+                .extract(lit(r"\.(\d{1,3})"), 1)
+                .alias(part("frac")),
+        ];
+        let c = |what: &str| col(part(what));
+        let (y, m, d) = (c("y"), c("m"), c("d"));
+        let frac = c("frac");
         let scale = when(frac.clone().str().len_bytes().eq(lit(1u32)))
             .then(lit(100i64))
             .when(frac.clone().str().len_bytes().eq(lit(2u32)))
@@ -135,10 +189,10 @@ pub mod expr {
             - yoe.floor_div(lit(100i64))
             + doy;
         let days = era * lit(146_097i64) + doe - lit(719_468i64);
-        let ms = days * lit(86_400_000i64)
-            + hh.clone() * lit(3_600_000i64)
-            + mm.clone() * lit(60_000i64)
-            + ss.clone() * lit(1_000i64)
+        let value = days * lit(86_400_000i64)
+            + c("hh") * lit(3_600_000i64)
+            + c("mm") * lit(60_000i64)
+            + c("ss") * lit(1_000i64)
             + frac_ms;
         let leap = (y.clone() % lit(4i64))
             .eq(lit(0i64))
@@ -155,100 +209,140 @@ pub mod expr {
             )
             .then(lit(30i64))
             .otherwise(lit(31i64));
-        let ok = form
+        let ok = c("form")
             .and(m.clone().gt_eq(lit(1i64)).and(m.lt_eq(lit(12i64))))
             .and(d.clone().gt_eq(lit(1i64)).and(d.lt_eq(dim)))
-            .and(hh.lt(lit(24i64)))
-            .and(mm.lt(lit(60i64)))
-            .and(ss.lt(lit(60i64)))
+            .and(c("hh").lt(lit(24i64)))
+            .and(c("mm").lt(lit(60i64)))
+            .and(c("ss").lt(lit(60i64)))
             .fill_null(lit(false));
-        (ms, ok)
+        Staged { parts, value, ok }
     }
 
     /// A plain decimal amount (`0.00042`) in exact nano-units; blank is null. Signs, thousands
-    /// separators, exponents and more than nine decimals are left to the row parser.
-    pub fn nanos(t: Expr) -> (Expr, Expr) {
-        let dot = t.clone().str().find_literal(lit(".")).cast(DataType::Int64);
-        let int_s = when(dot.clone().is_null())
-            .then(t.clone())
-            .otherwise(t.clone().str().slice(lit(0i64), dot.clone()));
-        let frac_s = t.clone().str().slice(dot.clone() + lit(1i64), lit(32u64));
-        let frac_len = frac_s.clone().str().len_bytes().cast(DataType::Int64);
-        // 10^(9 - digits) for one to nine decimals; anything else is null (not read here).
-        let scale = (1..=9i64).fold(lit(NULL).cast(DataType::Int64), |rest, len| {
+    /// separators, exponents and more than nine digits either side of the point are left to
+    /// the row parser.
+    pub fn nanos(label: &str, t: Expr) -> Staged {
+        let part = |what: &str| format!("__d_{label}_{what}");
+        let parts = vec![
+            t.clone()
+                .str()
+                .contains(lit(r"^\d{1,9}(\.\d{1,9})?$"), true)
+                .fill_null(lit(false))
+                .alias(part("form")),
+            t.clone()
+                .str()
+                .extract(lit(r"^(\d{1,9})"), 1)
+                .cast(DataType::Int64)
+                .alias(part("int")),
+            t.clone()
+                .str()
+                .extract(lit(r"\.(\d{1,9})$"), 1)
+                .alias(part("frac")),
+        ];
+        let frac = col(part("frac"));
+        let frac_len = frac.clone().str().len_bytes().cast(DataType::Int64);
+        // 10^(9 - digits) for one to nine decimals.
+        let scale = (1..=9i64).fold(lit(0i64), |rest, len| {
             when(frac_len.clone().eq(lit(len)))
                 .then(lit(10i64.pow((9 - len) as u32)))
                 .otherwise(rest)
         });
-        let int = int_s.clone().cast(DataType::Int64);
-        let frac = frac_s.cast(DataType::Int64) * scale;
-        let value = int.clone() * lit(1_000_000_000i64)
-            + when(dot.clone().is_null())
-                .then(lit(0i64))
-                .otherwise(frac.clone());
-        let signed = t
-            .clone()
-            .str()
-            .starts_with(lit("-"))
-            .or(t.clone().str().starts_with(lit("+")));
-        let ok = t.is_null().or(signed
-            .not()
-            .and(int.is_not_null())
-            .and(int_s.str().len_bytes().lt_eq(lit(9u32)))
-            .and(dot.is_null().or(frac.is_not_null()))
-            .fill_null(lit(false)));
-        (value, ok)
+        let value = when(col(part("form")))
+            .then(
+                col(part("int")) * lit(1_000_000_000i64)
+                    + (frac.cast(DataType::Int64) * scale).fill_null(lit(0i64)),
+            )
+            .otherwise(lit(NULL).cast(DataType::Int64));
+        Staged {
+            parts,
+            value,
+            ok: t.is_null().or(col(part("form"))),
+        }
     }
 
-    /// `"key": "value"` in a JSON text column; an empty string is null. Exact when the key
-    /// occurs at most once, with a string value without escapes, or `null`. One regex pass
-    /// each: the long metadata cell is searched, never copied.
-    pub fn json_str(meta: &Expr, key: &str) -> (Expr, Expr) {
-        let v = meta
+    fn json_part(key: &str) -> String {
+        format!("__j_{key}")
+    }
+
+    /// `"key": "value"` in a JSON text column; an empty string, `null` or a value of another
+    /// type is null (as `Value::as_str`). One regex pass captures the start of the value: a
+    /// whole string without escapes, or the string up to its first backslash (left to the row
+    /// parser), or the first character of any other value. The long metadata cell is searched,
+    /// never copied. Whether the key occurs at most once is [`keys_once`]'s check.
+    pub fn json_str(meta: &Expr, key: &str) -> Staged {
+        let cap = col(json_part(key));
+        let quoted = cap.clone().str().starts_with(lit("\""));
+        let whole = quoted
+            .clone()
+            .and(cap.clone().str().len_bytes().gt_eq(lit(2u32)))
+            .and(cap.clone().str().ends_with(lit("\"")));
+        let inner = cap
             .clone()
             .str()
-            .extract(lit(format!(r#""{key}"\s*:\s*"([^"\\]*)""#)), 1);
-        let value = when(v.clone().eq(lit("")))
-            .then(null_str())
-            .otherwise(v.clone());
-        let is_null = meta
-            .clone()
+            .strip_prefix(lit("\""))
             .str()
-            .contains(lit(format!(r#""{key}"\s*:\s*null"#)), true)
-            .fill_null(lit(false));
-        let once = occurs_at_most_once(meta, key);
-        let ok = once.clone().and(
-            occurrences(meta, key)
-                .eq(lit(0u32))
-                .or(v.is_not_null())
-                .or(is_null),
-        );
-        (value, ok)
+            .strip_suffix(lit("\""));
+        Staged {
+            parts: vec![meta
+                .clone()
+                .str()
+                .extract(
+                    lit(format!(r#""{key}"\s*:\s*("[^"\\]*(?:"|\\)|[\s\S])"#)),
+                    1,
+                )
+                .alias(json_part(key))],
+            value: when(whole.clone().and(inner.clone().neq(lit(""))))
+                .then(inner)
+                .otherwise(null_str()),
+            ok: quoted.and(whole.not()).not().fill_null(lit(true)),
+        }
     }
 
     /// `"key": 123` in a JSON text column, as a number; anything else there (null, a string,
-    /// an object) is null, like `Value::as_f64`. Exact when the key occurs at most once.
-    pub fn json_num(meta: &Expr, key: &str) -> (Expr, Expr) {
-        let value = meta
-            .clone()
-            .str()
-            .extract(
-                lit(format!(r#""{key}"\s*:\s*(-?[0-9][0-9.eE+-]*)\s*[,}}\]]"#)),
-                1,
-            )
-            .cast(DataType::Float64);
-        (value, occurs_at_most_once(meta, key))
+    /// an object) is null, like `Value::as_f64`.
+    pub fn json_num(meta: &Expr, key: &str) -> Staged {
+        let cap = col(json_part(key));
+        Staged {
+            parts: vec![meta
+                .clone()
+                .str()
+                .extract(
+                    lit(format!(
+                        r#""{key}"\s*:\s*(-?[0-9][0-9.eE+-]*\s*[,}}\]]|[\s\S])"#
+                    )),
+                    1,
+                )
+                .alias(json_part(key))],
+            value: cap
+                .str()
+                .extract(lit(r"^(-?[0-9][0-9.eE+-]*)\s*[,}\]]$"), 1)
+                .cast(DataType::Float64),
+            ok: lit(true),
+        }
     }
 
-    fn occurrences(meta: &Expr, key: &str) -> Expr {
-        meta.clone()
-            .str()
-            .count_matches(lit(format!("\"{key}\"")), true)
-            .fill_null(lit(0u32))
-    }
-
-    fn occurs_at_most_once(meta: &Expr, key: &str) -> Expr {
-        occurrences(meta, key).lt_eq(lit(1u32))
+    /// Whether each key occurs at most once in the JSON text, and only as a key: one pass
+    /// counts every quoted key, and the count must equal the number of keys that
+    /// [`json_str`] / [`json_num`] found followed by a colon. A key repeated (at any depth) or
+    /// quoted as a value leaves the row to the row parser.
+    pub fn keys_once(meta: &Expr, keys: &[&str]) -> Staged {
+        let name = "__j_keys";
+        let found = keys
+            .iter()
+            .map(|k| col(json_part(k)).is_not_null().cast(DataType::UInt32))
+            .reduce(|a, b| a + b)
+            .unwrap_or(lit(0u32));
+        Staged {
+            parts: vec![meta
+                .clone()
+                .str()
+                .count_matches(lit(format!("\"(?:{})\"", keys.join("|"))), false)
+                .fill_null(lit(0u32))
+                .alias(name)],
+            value: col(name),
+            ok: col(name).eq(found).fill_null(lit(false)),
+        }
     }
 
     /// Whether every flag is true.
@@ -313,8 +407,63 @@ pub fn band_expr(prompt: Expr, long_context: &[u64]) -> Expr {
         .alias("__band")
 }
 
+/// Partial aggregates of the size-bucket grain; [`fold_groups`] combines them across chunks.
+fn partial_aggs() -> Vec<Expr> {
+    vec![
+        len().cast(DataType::UInt64).alias("__n"),
+        col(cols::INPUT).sum().alias("__sin"),
+        col(cols::CACHED).sum().alias("__scached"),
+        col(cols::OUTPUT).sum().alias("__sout"),
+        col(cols::PROMPT).max().alias("__pmax"),
+        col(cols::REPORTED).sum().alias("__srep"),
+        col(cols::REPORTED)
+            .count()
+            .cast(DataType::UInt64)
+            .alias("__nrep"),
+        col(cols::START).min().alias("__smin"),
+        col(cols::END).max().alias("__emax"),
+        col("__idx").min().alias("__imin"),
+    ]
+}
+
+/// Re-aggregates partial size-bucket groups (from several chunks) into one frame.
+fn fold_groups(parts: Vec<DataFrame>) -> Result<DataFrame> {
+    let mut parts = parts.into_iter();
+    let Some(mut all) = parts.next() else {
+        bail!("no groups to fold");
+    };
+    for p in parts {
+        all.vstack_mut(&p)?;
+    }
+    Ok(all
+        .lazy()
+        .group_by(GROUP_KEYS.iter().map(|k| col(*k)).collect::<Vec<_>>())
+        .agg([
+            col("__n").sum(),
+            col("__sin").sum(),
+            col("__scached").sum(),
+            col("__sout").sum(),
+            col("__pmax").max(),
+            col("__srep").sum(),
+            col("__nrep").sum(),
+            col("__smin").min(),
+            col("__emax").max(),
+            col("__imin").min(),
+        ])
+        .collect()?)
+}
+
+/// Partial groups are folded together once they hold this many rows, so the frames kept
+/// between chunks stay near the size of the grain itself.
+const FOLD_ROWS: usize = 1_000_000;
+
 /// Reads one request-log CSV into aggregated ledger lines: the `sink` gets one line per group
 /// and charge kind, `record` counts rows, `rejects` gets the rows neither path could read.
+///
+/// The file is read in record-aligned chunks ([`CsvChunks`]); each chunk is parsed by polars,
+/// turned into request columns and folded into partial groups, and the rows the expressions
+/// could not read exactly are kept aside for the row parser. Memory is bounded by one chunk
+/// and the grain, not by the file.
 #[allow(clippy::too_many_arguments)]
 pub fn ingest_csv(
     log: &dyn RequestLog,
@@ -330,107 +479,199 @@ pub fn ingest_csv(
     let exact = std::fs::metadata(path)
         .map(|m| m.len() < EXACT_SIZES_BELOW_BYTES)
         .unwrap_or(true);
-    let requests = scan_requests(log, format, path, header)?;
-    let band = band_expr(col(cols::PROMPT), long_context);
-    let bad = when(col(cols::OK))
-        .then(lit(NULL).cast(DataType::UInt32))
-        .otherwise(col("__idx"))
-        .alias("__bad");
-    let keys = GROUP_KEYS;
-    let grouped = requests
-        .clone()
-        .with_columns([
-            bad,
-            col(cols::START)
-                .floor_div(lit(3_600_000i64))
-                .alias("__hour"),
-            band,
-            size_bucket(col(cols::OUTPUT), exact).alias("__out_b"),
-            size_bucket(col(cols::PROMPT), exact).alias("__in_b"),
-        ])
-        .group_by(keys.iter().map(|k| col(*k)).collect::<Vec<_>>())
-        .agg([
-            len().alias("__n"),
-            col(cols::INPUT).sum().alias("__sin"),
-            col(cols::CACHED).sum().alias("__scached"),
-            col(cols::OUTPUT).sum().alias("__sout"),
-            col(cols::PROMPT).max().alias("__pmax"),
-            col(cols::REPORTED).sum().alias("__srep"),
-            col(cols::REPORTED).count().alias("__nrep"),
-            col(cols::START).min().alias("__smin"),
-            col(cols::END).max().alias("__emax"),
-            col("__idx").min().alias("__imin"),
-        ])
-        .sort(
-            keys.iter()
-                .map(|k| PlSmallStr::from(*k))
-                .collect::<Vec<_>>(),
-            SortMultipleOptions::default().with_nulls_last(false),
+    let reader = ChunkReader::new(format, header)?;
+    let mut chunks = CsvChunks::open(path)?;
+    let (mut parts, mut part_rows) = (Vec::new(), 0usize);
+    let mut slow: Option<DataFrame> = None;
+    let mut offset: IdxSize = 0;
+    while let Some(bytes) = chunks.next_chunk()? {
+        let raw = reader
+            .parse(bytes)
+            .with_context(|| format!("could not read `{rel}` as CSV"))?;
+        let height = raw.height() as IdxSize;
+        let requests = request_frame(log, format, reader.select(raw.lazy(), offset)).collect();
+        let requests = in_file(requests, rel, "could not read the requests of")?;
+        offset += height;
+        let part = group_requests(requests.clone().lazy(), exact, long_context).collect();
+        let part = in_file(part, rel, "could not aggregate")?;
+        part_rows += part.height();
+        parts.push(part);
+        if part_rows > FOLD_ROWS && parts.len() > 1 {
+            let folded = fold_groups(std::mem::take(&mut parts))?;
+            part_rows = folded.height();
+            parts.push(folded);
+        }
+        let bad = slow_rows(format, requests.lazy()).collect();
+        let bad = in_file(bad, rel, "could not re-read the unusual rows of")?;
+        if bad.height() > 0 {
+            match slow.as_mut() {
+                Some(s) => {
+                    s.vstack_mut(&bad)?;
+                }
+                None => slow = Some(bad),
+            }
+        }
+    }
+    let grouped = if parts.is_empty() {
+        None
+    } else {
+        let folded = fold_groups(parts)?;
+        Some(
+            folded
+                .lazy()
+                .sort(
+                    GROUP_KEYS
+                        .iter()
+                        .map(|k| PlSmallStr::from(*k))
+                        .collect::<Vec<_>>(),
+                    SortMultipleOptions::default().with_nulls_last(false),
+                )
+                .collect()?,
         )
-        .collect_with_engine(Engine::Streaming)
-        .map(|r| r.unwrap_single());
-    let grouped =
-        anyhow::Context::with_context(grouped, || format!("could not aggregate `{rel}`"))?;
-
-    let slow = grouped.column("__bad")?.u32()?.clone();
-    let slow_rows = slow.len() - slow.null_count();
-    let n = grouped.column("__n")?.cast(&DataType::UInt64)?;
-    let fast_rows = n.u64()?.iter().flatten().sum::<u64>() - slow_rows as u64;
+    };
     // Everything that can fail is read before the first line reaches the sink, so a failure
     // leaves the caller free to read the file another way.
-    let slow = if slow_rows > 0 {
-        Some(collect_slow_rows(format, requests, rel)?)
-    } else {
-        None
+    let slow = match slow {
+        Some(df) => Some(slow_table(df)?),
+        None => None,
     };
-    record.rows += fast_rows;
-    // CSV: the header is line 1 and `__idx` counts data rows from 0.
-    emit_groups(log, &grouped, rel, exact, 2, sink)?;
+    if let Some(grouped) = &grouped {
+        let n = grouped.column("__n")?.cast(&DataType::UInt64)?;
+        record.rows += n.u64()?.iter().flatten().sum::<u64>();
+        // CSV: the header is line 1 and `__idx` counts data rows from 0.
+        emit_groups(log, grouped, rel, exact, 2, sink)?;
+    }
     if let Some(table) = slow {
         parse_slow_rows(format, &table, rel, record, rejects, sink);
     }
     Ok(())
 }
 
-/// The lazy scan of one file with the format's canonical columns, blank lines dropped and the
-/// 0-based data-row index in `__idx` (its line is `__idx + 2`).
-fn scan_requests(
-    log: &dyn RequestLog,
-    format: &dyn Format,
-    path: &Path,
-    header: &[String],
-) -> Result<LazyFrame> {
-    let lf = StrTable::lazy_csv(path, header)?;
-    // Every column the format reads, lower-cased; an absent one is null, as for the row parser.
-    let mut raw: Vec<Expr> = Vec::new();
-    let mut names: Vec<String> = Vec::new();
-    for wanted in format.columns() {
-        let found = header.iter().find(|h| h.to_ascii_lowercase() == *wanted);
-        raw.push(match found {
-            Some(h) => col(h.as_str()).alias(*wanted),
-            None => lit(NULL).cast(DataType::String).alias(*wanted),
-        });
-        if found.is_some() {
-            names.push(wanted.to_string());
+/// A polars result with what failed and the file it failed on.
+fn in_file<T>(r: PolarsResult<T>, rel: &str, what: &str) -> Result<T> {
+    r.map_err(anyhow::Error::from)
+        .with_context(|| format!("{what} `{rel}`"))
+}
+
+/// Parses the chunks of one file with an all-string schema, keeping the format's columns.
+struct ChunkReader {
+    schema: SchemaRef,
+    /// The header's own spelling of each column the format reads, for the projection.
+    projection: Arc<[PlSmallStr]>,
+    /// `__idx` and each of the format's columns under its lower-case name (null if absent).
+    select: Vec<Expr>,
+}
+
+impl ChunkReader {
+    fn new(format: &dyn Format, header: &[String]) -> Result<ChunkReader> {
+        let schema = StrTable::string_schema(header)?;
+        let mut projection = Vec::new();
+        let mut select = vec![col("__idx")];
+        for wanted in format.columns() {
+            let found = header.iter().find(|h| h.to_ascii_lowercase() == *wanted);
+            select.push(match found {
+                Some(h) => {
+                    projection.push(PlSmallStr::from(h.as_str()));
+                    col(h.as_str()).alias(*wanted)
+                }
+                None => lit(NULL).cast(DataType::String).alias(*wanted),
+            });
         }
+        Ok(ChunkReader {
+            schema,
+            projection: projection.into(),
+            select,
+        })
     }
-    let blank = names
+
+    /// One chunk of whole records (no header) as string columns.
+    fn parse(&self, bytes: Vec<u8>) -> Result<DataFrame> {
+        Ok(CsvReadOptions::default()
+            .with_has_header(false)
+            .with_schema(Some(self.schema.clone()))
+            .with_columns(Some(self.projection.clone()))
+            .with_raise_if_empty(false)
+            .map_parse_options(|o| {
+                o.with_missing_is_null(true)
+                    .with_truncate_ragged_lines(true)
+                    .with_encoding(CsvEncoding::LossyUtf8)
+            })
+            .into_reader_with_file_handle(std::io::Cursor::new(bytes))
+            .finish()?)
+    }
+
+    /// The chunk's rows numbered from `offset` (rows before it in the file), with the
+    /// format's columns under their lower-case names.
+    fn select(&self, raw: LazyFrame, offset: IdxSize) -> LazyFrame {
+        raw.with_row_index("__idx", Some(offset))
+            .select(self.select.clone())
+    }
+}
+
+/// The format's canonical request columns over its raw columns and `__idx`, blank rows
+/// dropped: the text columns are trimmed once, then the format's stages run in order.
+fn request_frame(log: &dyn RequestLog, format: &dyn Format, raw: LazyFrame) -> LazyFrame {
+    let texts = log.text_columns();
+    let blank = format
+        .columns()
         .iter()
         .map(|c| {
-            // Anchored, so a long cell (the metadata JSON) fails at its first character
-            // instead of being trimmed and copied.
-            col(c.as_str())
-                .str()
-                .contains(lit(r"^\s*$"), true)
-                .fill_null(lit(true))
+            if texts.contains(c) {
+                let t = expr::trimmed(c);
+                t.clone().is_null().or(t.eq(lit("")))
+            } else {
+                // Anchored, so a long cell (the metadata JSON) fails at its first character
+                // instead of being trimmed and copied.
+                col(*c)
+                    .str()
+                    .contains(lit(r"^\s*$"), true)
+                    .fill_null(lit(true))
+            }
         })
         .reduce(|a, b| a.and(b))
         .unwrap_or(lit(false));
-    Ok(lf
-        .with_row_index("__idx", None)
-        .select(std::iter::once(col("__idx")).chain(raw).collect::<Vec<_>>())
+    let mut lf = raw
+        .with_columns(
+            texts
+                .iter()
+                .map(|c| expr::trim_column(c))
+                .collect::<Vec<_>>(),
+        )
         .filter(blank.not())
-        .with_columns(log.request_columns()))
+        .with_columns(
+            texts
+                .iter()
+                .map(|c| expr::text_column(c))
+                .collect::<Vec<_>>(),
+        );
+    for stage in log.request_stages() {
+        lf = lf.with_columns(stage);
+    }
+    lf
+}
+
+/// The requests the expressions read exactly, folded into partial size-bucket groups.
+fn group_requests(requests: LazyFrame, exact: bool, long_context: &[u64]) -> LazyFrame {
+    requests
+        .filter(col(cols::OK))
+        .with_columns([
+            lit(NULL).cast(DataType::UInt32).alias("__bad"),
+            col(cols::START)
+                .floor_div(lit(3_600_000i64))
+                .alias("__hour"),
+            band_expr(col(cols::PROMPT), long_context),
+            size_bucket(col(cols::OUTPUT), exact).alias("__out_b"),
+            size_bucket(col(cols::PROMPT), exact).alias("__in_b"),
+        ])
+        .group_by(GROUP_KEYS.iter().map(|k| col(*k)).collect::<Vec<_>>())
+        .agg(partial_aggs())
+}
+
+/// The rows the expressions flagged, as their raw strings with `__idx`.
+fn slow_rows(format: &dyn Format, requests: LazyFrame) -> LazyFrame {
+    let mut raw: Vec<Expr> = vec![col("__idx")];
+    raw.extend(format.columns().iter().map(|c| col(*c)));
+    requests.filter(col(cols::OK).not()).select(raw)
 }
 
 /// One ledger-grain group being folded from its size-bucket rows.
@@ -609,18 +850,8 @@ pub fn emit_groups(
     Ok(())
 }
 
-/// The second pass: the rows the expressions flagged, as strings with their own lines.
-fn collect_slow_rows(format: &dyn Format, requests: LazyFrame, rel: &str) -> Result<StrTable> {
-    let mut raw: Vec<Expr> = vec![col("__idx")];
-    raw.extend(format.columns().iter().map(|c| col(*c)));
-    let df = requests
-        .filter(col(cols::OK).not())
-        .select(raw)
-        .sort(["__idx"], SortMultipleOptions::default())
-        .collect();
-    let df = anyhow::Context::with_context(df, || {
-        format!("could not re-read the unusual rows of `{rel}`")
-    })?;
+/// The flagged rows of every chunk (in file order) as a string table with their own lines.
+fn slow_table(df: DataFrame) -> Result<StrTable> {
     let lines: Vec<u32> = df
         .column("__idx")?
         .u32()?

@@ -55,6 +55,20 @@ impl StrTable {
     /// The lazy scan of a CSV with every column of `header` typed as a string, in file order;
     /// a repeated header name refuses the file.
     pub fn lazy_csv(path: &Path, header: &[String]) -> Result<LazyFrame> {
+        Ok(LazyCsvReader::new(PlRefPath::new(path_str(path)?))
+            .with_has_header(true)
+            .with_schema(Some(Self::string_schema(header)?))
+            .with_infer_schema_length(Some(0))
+            .with_missing_is_null(true)
+            .with_truncate_ragged_lines(true)
+            .with_encoding(CsvEncoding::LossyUtf8)
+            .with_raise_if_empty(false)
+            .finish()?)
+    }
+
+    /// Every column of `header` typed as a string, in file order; a repeated header name
+    /// refuses the file.
+    pub fn string_schema(header: &[String]) -> Result<SchemaRef> {
         let mut schema = Schema::with_capacity(header.len());
         for name in header {
             if schema.contains(name.as_str()) {
@@ -62,15 +76,7 @@ impl StrTable {
             }
             schema.with_column(name.as_str().into(), DataType::String);
         }
-        Ok(LazyCsvReader::new(PlRefPath::new(path_str(path)?))
-            .with_has_header(true)
-            .with_schema(Some(Arc::new(schema)))
-            .with_infer_schema_length(Some(0))
-            .with_missing_is_null(true)
-            .with_truncate_ragged_lines(true)
-            .with_encoding(CsvEncoding::LossyUtf8)
-            .with_raise_if_empty(false)
-            .finish()?)
+        Ok(Arc::new(schema))
     }
 
     /// The lazy scan of a Parquet file, every column as the file types it.
