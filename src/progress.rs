@@ -2,13 +2,24 @@
 //! pipeline stage with a spinner that keeps moving while a long stage (a multi-gigabyte log,
 //! the analyses) runs. Hidden when stderr is not a TTY or `--quiet` is set, so cron runs and
 //! pipes see nothing.
+//!
+//! `SPEND_AUDIT_TIMINGS=1` also prints each stage's wall time to stderr (`timing: reading
+//! exports 1.23 s`), with or without a terminal; the benchmark script reads it.
 
 use indicatif::{ProgressBar, ProgressStyle};
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// The run's progress display; every method is a no-op when it is hidden.
 pub struct Progress {
     bar: Option<ProgressBar>,
+    /// The stage being timed and when it started, when timings are on.
+    timing: Option<Mutex<(String, Instant)>>,
+}
+
+/// Whether `SPEND_AUDIT_TIMINGS` asks for stage timings.
+fn timings_on() -> bool {
+    std::env::var_os("SPEND_AUDIT_TIMINGS").is_some_and(|v| !v.is_empty() && v != "0")
 }
 
 impl Progress {
@@ -27,7 +38,18 @@ impl Progress {
             pb.enable_steady_tick(Duration::from_millis(120));
             pb
         });
-        Progress { bar }
+        let timing =
+            timings_on().then(|| Mutex::new(("reading exports".to_string(), Instant::now())));
+        Progress { bar, timing }
+    }
+
+    /// Prints the finished stage's wall time and starts timing `next`.
+    fn lap(&self, next: &str) {
+        if let Some(t) = &self.timing {
+            let mut t = t.lock().unwrap_or_else(|e| e.into_inner());
+            eprintln!("timing: {} {:.2} s", t.0, t.1.elapsed().as_secs_f64());
+            *t = (next.to_string(), Instant::now());
+        }
     }
 
     /// One input file started.
@@ -40,6 +62,7 @@ impl Progress {
 
     /// The file bar is done; from here on a spinner names the current stage.
     pub fn stage(&self, name: &str) {
+        self.lap(name);
         if let Some(pb) = &self.bar {
             if pb.length().is_some() {
                 pb.set_style(
@@ -61,5 +84,6 @@ impl Drop for Progress {
         if let Some(pb) = &self.bar {
             pb.finish_and_clear();
         }
+        self.lap("");
     }
 }

@@ -453,8 +453,9 @@ fn fold_groups(parts: Vec<DataFrame>) -> Result<DataFrame> {
         .collect()?)
 }
 
-/// Partial groups are folded together once they hold this many rows, so the frames kept
-/// between chunks stay near the size of the grain itself.
+/// Partial groups are folded together once they hold this many rows and twice as many as the
+/// last fold left, so the frames kept between chunks stay within a small multiple of the
+/// grain, and a grain larger than this is not folded again after every chunk.
 const FOLD_ROWS: usize = 1_000_000;
 
 /// Reads one request-log CSV into aggregated ledger lines: the `sink` gets one line per group
@@ -481,7 +482,7 @@ pub fn ingest_csv(
         .unwrap_or(true);
     let reader = ChunkReader::new(format, header)?;
     let mut chunks = CsvChunks::open(path)?;
-    let (mut parts, mut part_rows) = (Vec::new(), 0usize);
+    let (mut parts, mut part_rows, mut folded_rows) = (Vec::new(), 0usize, 0usize);
     let mut slow: Option<DataFrame> = None;
     let mut offset: IdxSize = 0;
     while let Some(bytes) = chunks.next_chunk()? {
@@ -496,9 +497,9 @@ pub fn ingest_csv(
         let part = in_file(part, rel, "could not aggregate")?;
         part_rows += part.height();
         parts.push(part);
-        if part_rows > FOLD_ROWS && parts.len() > 1 {
+        if part_rows > FOLD_ROWS.max(2 * folded_rows) && parts.len() > 1 {
             let folded = fold_groups(std::mem::take(&mut parts))?;
-            part_rows = folded.height();
+            (part_rows, folded_rows) = (folded.height(), folded.height());
             parts.push(folded);
         }
         let bad = slow_rows(format, requests.lazy()).collect();

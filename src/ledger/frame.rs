@@ -487,9 +487,41 @@ impl Ledger {
     /// The named columns as strings, row by row (datetimes as epoch milliseconds), in ledger
     /// order; for the FOCUS export.
     pub fn string_rows(&self, columns: &[&str]) -> Result<Vec<Vec<Option<String>>>> {
+        Self::strings_of(&self.df, columns)
+    }
+
+    /// As [`Ledger::string_rows`], for the charges only: billed lines, and the priced lines of
+    /// the providers whose spend is estimated from usage. The filter runs in polars, so the
+    /// gateway and usage quantities behind a bill (most of a large ledger) never become
+    /// strings.
+    pub fn charge_string_rows(
+        &self,
+        columns: &[&str],
+        estimated_providers: &[&str],
+    ) -> Result<Vec<Vec<Option<String>>>> {
+        let estimated = estimated_providers
+            .iter()
+            .map(|p| col("provider").eq(lit(*p)))
+            .reduce(|a, b| a.or(b))
+            .unwrap_or(lit(false));
+        let charges = self
+            .df
+            .clone()
+            .lazy()
+            .filter(
+                col("record_role")
+                    .eq(lit(RecordRole::Billed.as_str()))
+                    .or(estimated.and(col("list_cost_nano").is_not_null()))
+                    .fill_null(lit(false)),
+            )
+            .collect()?;
+        Self::strings_of(&charges, columns)
+    }
+
+    fn strings_of(df: &DataFrame, columns: &[&str]) -> Result<Vec<Vec<Option<String>>>> {
         let mut cols = Vec::new();
         for c in columns {
-            let column = self.df.column(c)?;
+            let column = df.column(c)?;
             // Datetimes come out as epoch milliseconds, so callers format them exactly.
             let column = match column.dtype() {
                 DataType::Datetime(_, _) => column.cast(&DataType::Int64)?,
@@ -498,7 +530,7 @@ impl Ledger {
             let s = column.cast(&DataType::String)?;
             cols.push(s.str()?.clone());
         }
-        Ok((0..self.df.height())
+        Ok((0..df.height())
             .map(|r| cols.iter().map(|c| c.get(r).map(str::to_string)).collect())
             .collect())
     }

@@ -119,7 +119,13 @@ fn provider_names(provider: &str) -> (&'static str, &'static str, &'static str) 
 }
 
 pub fn render(report: &Report, ledger: &Ledger) -> Result<Vec<u8>> {
-    let rows = ledger.string_rows(LEDGER)?;
+    let estimated: Vec<&str> = report
+        .totals
+        .estimated_by_provider
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let rows = ledger.charge_string_rows(LEDGER, &estimated)?;
     let idx = |name: &str| {
         LEDGER
             .iter()
