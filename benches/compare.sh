@@ -33,6 +33,8 @@ measure() {
   log=$(mktemp)
   /usr/bin/time -v "$@" >/dev/null 2>"$log" || { cat "$log" >&2; rm -f "$log"; return 1; }
   local wall rss
+  # The audit's own stage timings (SPEND_AUDIT_TIMINGS): the last run's are kept.
+  if grep -q '^timing:' "$log"; then grep '^timing:' "$log" >"$work/stages.txt"; fi
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log")
   rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
   rm -f "$log"
@@ -45,10 +47,10 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 dir=$(month "$requests")
 log="$dir/gateway/litellm_spend_logs_2026-10.csv"
 size=$(du -m "$log" | cut -f1)
-: >"$work/tool.txt"; : >"$work/duck.txt"
+: >"$work/tool.txt"; : >"$work/duck.txt"; : >"$work/stages.txt"
 for i in $(seq "$pairs"); do
   rm -rf "$work/out"
-  measure "$bin" ingest "$dir" --out "$work/out" --quiet >>"$work/tool.txt"
+  SPEND_AUDIT_TIMINGS=1 measure "$bin" ingest "$dir" --out "$work/out" --quiet >>"$work/tool.txt"
   measure python3 benches/duckdb_gateway.py "$log" >>"$work/duck.txt"
   echo "pair $i: tool $(tail -1 "$work/tool.txt"), duckdb $(tail -1 "$work/duck.txt")" >&2
 done
@@ -78,6 +80,8 @@ if [ -n "$scale_row" ]; then
 | 10× requests: peak RSS ≤ 8 GB | $((big_kb / 1024)) MB | $(verdict "$big_kb" 8388608) |
 | 10× requests: time ≤ 11× | ${growth}× | $(verdict "$growth" 11) |"
 fi
+# Where the audit's time goes, from its last run at the base size.
+stages=$(awk '{ s=$2; for (i=3; i<NF-1; i++) s=s" "$i; printf "| %s | %s s |\n", s, $(NF-1) }' "$work/stages.txt")
 # The hand-written analysis below the notes marker survives a rerun.
 notes=""
 if [ -f BENCHMARKS.md ] && grep -q '^<!-- notes -->' BENCHMARKS.md; then
@@ -105,6 +109,14 @@ usage export and seats.
 ${scale_row}
 
 Reproduce: \`pip install duckdb && benches/compare.sh ${requests} ${pairs}\`.
+
+## Where the audit's time goes
+
+The last ${requests}-request run's stages (\`SPEND_AUDIT_TIMINGS=1\`):
+
+| stage | wall |
+|---|---|
+${stages}
 
 ## Issue 9's targets
 

@@ -114,6 +114,33 @@ impl CsvChunks {
     }
 }
 
+/// Runs `each` on every chunk in order while another thread reads and splits the next one, so
+/// the disk read and the quote scan overlap polars' work on the current chunk. At most one
+/// chunk waits beside the one being worked on.
+pub fn for_each_chunk(
+    mut chunks: CsvChunks,
+    mut each: impl FnMut(Vec<u8>) -> Result<()>,
+) -> Result<()> {
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Option<Vec<u8>>>>(1);
+        scope.spawn(move || loop {
+            let next = chunks.next_chunk();
+            let more = matches!(next, Ok(Some(_)));
+            // A closed channel means the consumer stopped (an error): stop reading.
+            if tx.send(next).is_err() || !more {
+                break;
+            }
+        });
+        for next in rx.iter() {
+            match next? {
+                Some(bytes) => each(bytes)?,
+                None => break,
+            }
+        }
+        Ok(())
+    })
+}
+
 /// The offset just past the last newline outside quotes (or the first, with `first`), counting
 /// quote parity from the start of `buf`.
 fn last_record_end(buf: &[u8], first: bool) -> Option<usize> {
@@ -159,6 +186,32 @@ mod tests {
             assert!(c.ends_with('\n'), "{c:?}");
         }
         assert!(got.iter().all(|c| c != "1,\"x\n"));
+    }
+
+    #[test]
+    fn chunks_read_ahead_arrive_in_order_and_errors_stop_the_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.csv");
+        let body: String = (0..500).map(|i| format!("{i},x\n")).collect();
+        std::fs::write(&path, format!("a,b\n{body}")).unwrap();
+        let mut got = String::new();
+        let chunks = CsvChunks::with_sizes(&path, 64, 1 << 20).unwrap();
+        for_each_chunk(chunks, |c| {
+            got.push_str(std::str::from_utf8(&c).unwrap());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(got, body);
+        let mut seen = 0;
+        let chunks = CsvChunks::with_sizes(&path, 64, 1 << 20).unwrap();
+        let err = for_each_chunk(chunks, |_| {
+            seen += 1;
+            anyhow::ensure!(seen < 3, "stop at the third chunk");
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(seen, 3);
+        assert!(err.to_string().contains("third chunk"));
     }
 
     #[test]

@@ -23,7 +23,7 @@
 //! cliffs cut, and each ledger line carries its group's largest prompt, so the pricer decides
 //! the cliff for the group exactly as it would for each request.
 
-use super::csv_chunks::CsvChunks;
+use super::csv_chunks::{for_each_chunk, CsvChunks};
 use super::{Format, InputRecord, Reject, SourceRef, StrTable};
 use crate::ledger::{ChargeKind, LedgerRow, RecordRole, RequestHist};
 use anyhow::{bail, Context, Result};
@@ -481,11 +481,11 @@ pub fn ingest_csv(
         .map(|m| m.len() < EXACT_SIZES_BELOW_BYTES)
         .unwrap_or(true);
     let reader = ChunkReader::new(format, header)?;
-    let mut chunks = CsvChunks::open(path)?;
+    let chunks = CsvChunks::open(path)?;
     let (mut parts, mut part_rows, mut folded_rows) = (Vec::new(), 0usize, 0usize);
     let mut slow: Option<DataFrame> = None;
     let mut offset: IdxSize = 0;
-    while let Some(bytes) = chunks.next_chunk()? {
+    for_each_chunk(chunks, |bytes| {
         let raw = reader
             .parse(bytes)
             .with_context(|| format!("could not read `{rel}` as CSV"))?;
@@ -512,7 +512,8 @@ pub fn ingest_csv(
                 None => slow = Some(bad),
             }
         }
-    }
+        Ok(())
+    })?;
     let grouped = if parts.is_empty() {
         None
     } else {
