@@ -166,14 +166,11 @@ pub fn ingest(
             int("first_start_ms").alias("__smin"),
             int("last_end_ms").alias("__emax"),
             col("__row").alias("__imin"),
+            when(float("request_output_tokens").gt(lit(0.0)))
+                .then(int("requests"))
+                .otherwise(lit(0i64))
+                .alias("__nout"),
         ])
-        .sort(
-            request_log::GROUP_KEYS
-                .iter()
-                .map(|k| PlSmallStr::from(*k))
-                .collect::<Vec<_>>(),
-            SortMultipleOptions::default().with_nulls_last(false),
-        )
         .collect()
         .map_err(anyhow::Error::from)
         .with_context(|| {
@@ -206,7 +203,17 @@ pub fn ingest(
         }
     }
     // Parquet has no lines: a group's line is its (1-based) row number.
-    request_log::emit_groups(mapping(), &grain, rel, true, 1, sink)?;
+    let (ledger, outputs, prompts) = request_log::grain_of(grain.clone().lazy());
+    let folded = (|| -> PolarsResult<request_log::Grain> {
+        Ok(request_log::Grain {
+            ledger: ledger.collect()?,
+            outputs: outputs.collect()?,
+            prompts: prompts.collect()?,
+        })
+    })()
+    .map_err(anyhow::Error::from)
+    .with_context(|| format!("could not aggregate `{rel}`"))?;
+    request_log::emit_groups(mapping(), &folded, rel, true, 1, sink)?;
     // One reject per row, naming the first rule it breaks.
     bad.sort_by_key(|b| b.0);
     bad.dedup_by_key(|b| b.0);

@@ -381,9 +381,9 @@ fn size_bucket(v: Expr, exact: bool) -> Expr {
     .otherwise(octaves)
 }
 
-/// The keys of the size-bucket frame [`emit_groups`] reads, in its sort order: every ledger
-/// grain key, then the two per-request sizes.
-pub const GROUP_KEYS: [&str; 11] = [
+/// The ledger grain's keys: one ledger line per group and charge kind. `__bad` is null except
+/// on request-grain rows that break its rules (rejected, never emitted).
+pub const LEDGER_KEYS: [&str; 9] = [
     "__bad",
     "__hour",
     cols::PROVIDER,
@@ -393,9 +393,131 @@ pub const GROUP_KEYS: [&str; 11] = [
     cols::TAGS,
     cols::API_BASE,
     "__band",
-    "__out_b",
-    "__in_b",
 ];
+
+/// The keys of the size counts: the UTC day and every key that workload attribution and model
+/// resolution read. The p50/p95 evidence is per workload × model × day, so sizes are counted
+/// per day rather than per hour, and output and prompt sizes separately: the counts grow with
+/// the number of distinct sizes, not with the number of requests.
+pub const SIZE_KEYS: [&str; 7] = [
+    "__day",
+    cols::PROVIDER,
+    cols::TEAM,
+    cols::KEY,
+    cols::MODEL,
+    cols::TAGS,
+    cols::API_BASE,
+];
+
+/// The aggregated grain of a request log: ledger groups, and output and prompt size counts of
+/// the requests that produced output.
+pub struct Grain {
+    pub ledger: DataFrame,
+    pub outputs: DataFrame,
+    pub prompts: DataFrame,
+}
+
+/// Size-bucket rows (the [`LEDGER_KEYS`], `__out_b`, `__in_b` and the measures `__n`,
+/// `__sin`, `__scached`, `__sout`, `__pmax`, `__srep`, `__nrep`, `__smin`, `__emax`, `__imin`,
+/// `__nout`) folded into the grain's three frames. Every aggregate is associative, so the same
+/// functions fold per-request rows, chunk partials and a request-grain file alike.
+pub fn grain_of(rows: LazyFrame) -> (LazyFrame, LazyFrame, LazyFrame) {
+    let sized = rows
+        .clone()
+        .filter(
+            col("__out_b")
+                .gt(lit(0.0))
+                .and(col("__bad").is_null())
+                .fill_null(lit(false)),
+        )
+        .with_columns([col("__hour").floor_div(lit(24i64)).alias("__day")]);
+    (
+        fold_ledger(rows),
+        fold_sizes(sized.clone(), "__out_b"),
+        fold_sizes(sized, "__in_b"),
+    )
+}
+
+fn keys(names: &[&str]) -> Vec<Expr> {
+    names.iter().map(|k| col(*k)).collect()
+}
+
+/// Ledger groups from size-bucket rows or earlier ledger partials.
+fn fold_ledger(rows: LazyFrame) -> LazyFrame {
+    rows.group_by(keys(&LEDGER_KEYS)).agg([
+        col("__n").sum(),
+        col("__sin").sum(),
+        col("__scached").sum(),
+        col("__sout").sum(),
+        col("__pmax").max(),
+        col("__srep").sum(),
+        col("__nrep").sum(),
+        col("__smin").min(),
+        col("__emax").max(),
+        col("__imin").min(),
+        col("__nout").sum(),
+    ])
+}
+
+/// Size counts (requests, largest prompt) per [`SIZE_KEYS`] and size `bucket`.
+fn fold_sizes(rows: LazyFrame, bucket: &str) -> LazyFrame {
+    let mut k = keys(&SIZE_KEYS);
+    k.push(col(bucket));
+    rows.group_by(k)
+        .agg([col("__n").sum(), col("__pmax").max()])
+}
+
+/// Stacks frames of one shape (the partials of several chunks) into one.
+fn stack(frames: Vec<DataFrame>) -> Result<LazyFrame> {
+    let mut frames = frames.into_iter();
+    let Some(mut all) = frames.next() else {
+        bail!("no partial groups to fold");
+    };
+    for f in frames {
+        all.vstack_mut(&f)?;
+    }
+    Ok(all.lazy())
+}
+
+/// Partial grain frames of the chunks read so far, folded together as they grow.
+#[derive(Default)]
+struct Partials {
+    ledger: Vec<DataFrame>,
+    outputs: Vec<DataFrame>,
+    prompts: Vec<DataFrame>,
+    rows: usize,
+    folded_rows: usize,
+}
+
+impl Partials {
+    fn push(
+        &mut self,
+        (ledger, outputs, prompts): (DataFrame, DataFrame, DataFrame),
+    ) -> Result<()> {
+        self.rows += ledger.height() + outputs.height() + prompts.height();
+        self.ledger.push(ledger);
+        self.outputs.push(outputs);
+        self.prompts.push(prompts);
+        if self.rows > FOLD_ROWS.max(2 * self.folded_rows) && self.ledger.len() > 1 {
+            let folded = self.fold()?;
+            self.rows = folded.ledger.height() + folded.outputs.height() + folded.prompts.height();
+            self.folded_rows = self.rows;
+            self.ledger.push(folded.ledger);
+            self.outputs.push(folded.outputs);
+            self.prompts.push(folded.prompts);
+        }
+        Ok(())
+    }
+
+    /// Everything pushed so far as one grain (and nothing left pushed).
+    fn fold(&mut self) -> Result<Grain> {
+        Ok(Grain {
+            ledger: fold_ledger(stack(std::mem::take(&mut self.ledger))?).collect()?,
+            outputs: fold_sizes(stack(std::mem::take(&mut self.outputs))?, "__out_b").collect()?,
+            prompts: fold_sizes(stack(std::mem::take(&mut self.prompts))?, "__in_b").collect()?,
+        })
+    }
+}
 
 /// The long-context band of a prompt size: how many of the catalog's cliffs it is above.
 pub fn band_expr(prompt: Expr, long_context: &[u64]) -> Expr {
@@ -405,52 +527,6 @@ pub fn band_expr(prompt: Expr, long_context: &[u64]) -> Expr {
         .reduce(|a, b| a + b)
         .unwrap_or(lit(0i32))
         .alias("__band")
-}
-
-/// Partial aggregates of the size-bucket grain; [`fold_groups`] combines them across chunks.
-fn partial_aggs() -> Vec<Expr> {
-    vec![
-        len().cast(DataType::UInt64).alias("__n"),
-        col(cols::INPUT).sum().alias("__sin"),
-        col(cols::CACHED).sum().alias("__scached"),
-        col(cols::OUTPUT).sum().alias("__sout"),
-        col(cols::PROMPT).max().alias("__pmax"),
-        col(cols::REPORTED).sum().alias("__srep"),
-        col(cols::REPORTED)
-            .count()
-            .cast(DataType::UInt64)
-            .alias("__nrep"),
-        col(cols::START).min().alias("__smin"),
-        col(cols::END).max().alias("__emax"),
-        col("__idx").min().alias("__imin"),
-    ]
-}
-
-/// Re-aggregates partial size-bucket groups (from several chunks) into one frame.
-fn fold_groups(parts: Vec<DataFrame>) -> Result<DataFrame> {
-    let mut parts = parts.into_iter();
-    let Some(mut all) = parts.next() else {
-        bail!("no groups to fold");
-    };
-    for p in parts {
-        all.vstack_mut(&p)?;
-    }
-    Ok(all
-        .lazy()
-        .group_by(GROUP_KEYS.iter().map(|k| col(*k)).collect::<Vec<_>>())
-        .agg([
-            col("__n").sum(),
-            col("__sin").sum(),
-            col("__scached").sum(),
-            col("__sout").sum(),
-            col("__pmax").max(),
-            col("__srep").sum(),
-            col("__nrep").sum(),
-            col("__smin").min(),
-            col("__emax").max(),
-            col("__imin").min(),
-        ])
-        .collect()?)
 }
 
 /// Partial groups are folded together once they hold this many rows and twice as many as the
@@ -482,7 +558,7 @@ pub fn ingest_csv(
         .unwrap_or(true);
     let reader = ChunkReader::new(format, header)?;
     let chunks = CsvChunks::open(path)?;
-    let (mut parts, mut part_rows, mut folded_rows) = (Vec::new(), 0usize, 0usize);
+    let mut partials = Partials::default();
     let mut slow: Option<DataFrame> = None;
     let mut offset: IdxSize = 0;
     for_each_chunk(chunks, |bytes| {
@@ -493,15 +569,10 @@ pub fn ingest_csv(
         let requests = request_frame(log, format, reader.select(raw.lazy(), offset)).collect();
         let requests = in_file(requests, rel, "could not read the requests of")?;
         offset += height;
-        let part = group_requests(requests.clone().lazy(), exact, long_context).collect();
-        let part = in_file(part, rel, "could not aggregate")?;
-        part_rows += part.height();
-        parts.push(part);
-        if part_rows > FOLD_ROWS.max(2 * folded_rows) && parts.len() > 1 {
-            let folded = fold_groups(std::mem::take(&mut parts))?;
-            (part_rows, folded_rows) = (folded.height(), folded.height());
-            parts.push(folded);
-        }
+        let (ledger, outputs, prompts) =
+            grain_of(size_rows(requests.clone().lazy(), exact, long_context));
+        let part = (|| Ok((ledger.collect()?, outputs.collect()?, prompts.collect()?)))();
+        partials.push(in_file(part, rel, "could not aggregate")?)?;
         let bad = slow_rows(format, requests.lazy()).collect();
         let bad = in_file(bad, rel, "could not re-read the unusual rows of")?;
         if bad.height() > 0 {
@@ -514,22 +585,10 @@ pub fn ingest_csv(
         }
         Ok(())
     })?;
-    let grouped = if parts.is_empty() {
+    let grain = if partials.ledger.is_empty() {
         None
     } else {
-        let folded = fold_groups(parts)?;
-        Some(
-            folded
-                .lazy()
-                .sort(
-                    GROUP_KEYS
-                        .iter()
-                        .map(|k| PlSmallStr::from(*k))
-                        .collect::<Vec<_>>(),
-                    SortMultipleOptions::default().with_nulls_last(false),
-                )
-                .collect()?,
-        )
+        Some(partials.fold()?)
     };
     // Everything that can fail is read before the first line reaches the sink, so a failure
     // leaves the caller free to read the file another way.
@@ -537,11 +596,11 @@ pub fn ingest_csv(
         Some(df) => Some(slow_table(df)?),
         None => None,
     };
-    if let Some(grouped) = &grouped {
-        let n = grouped.column("__n")?.cast(&DataType::UInt64)?;
+    if let Some(grain) = &grain {
+        let n = grain.ledger.column("__n")?.cast(&DataType::UInt64)?;
         record.rows += n.u64()?.iter().flatten().sum::<u64>();
         // CSV: the header is line 1 and `__idx` counts data rows from 0.
-        emit_groups(log, grouped, rel, exact, 2, sink)?;
+        emit_groups(log, grain, rel, exact, 2, sink)?;
     }
     if let Some(table) = slow {
         parse_slow_rows(format, &table, rel, record, rejects, sink);
@@ -652,21 +711,41 @@ fn request_frame(log: &dyn RequestLog, format: &dyn Format, raw: LazyFrame) -> L
     lf
 }
 
-/// The requests the expressions read exactly, folded into partial size-bucket groups.
-fn group_requests(requests: LazyFrame, exact: bool, long_context: &[u64]) -> LazyFrame {
-    requests
-        .filter(col(cols::OK))
-        .with_columns([
-            lit(NULL).cast(DataType::UInt32).alias("__bad"),
-            col(cols::START)
-                .floor_div(lit(3_600_000i64))
-                .alias("__hour"),
-            band_expr(col(cols::PROMPT), long_context),
-            size_bucket(col(cols::OUTPUT), exact).alias("__out_b"),
-            size_bucket(col(cols::PROMPT), exact).alias("__in_b"),
-        ])
-        .group_by(GROUP_KEYS.iter().map(|k| col(*k)).collect::<Vec<_>>())
-        .agg(partial_aggs())
+/// The requests the expressions read exactly, one size-bucket row each (the shape
+/// [`grain_of`] folds).
+fn size_rows(requests: LazyFrame, exact: bool, long_context: &[u64]) -> LazyFrame {
+    requests.filter(col(cols::OK)).select([
+        lit(NULL).cast(DataType::UInt32).alias("__bad"),
+        col(cols::START)
+            .floor_div(lit(3_600_000i64))
+            .alias("__hour"),
+        col(cols::PROVIDER),
+        col(cols::TEAM),
+        col(cols::KEY),
+        col(cols::MODEL),
+        col(cols::TAGS),
+        col(cols::API_BASE),
+        band_expr(col(cols::PROMPT), long_context),
+        size_bucket(col(cols::OUTPUT), exact).alias("__out_b"),
+        size_bucket(col(cols::PROMPT), exact).alias("__in_b"),
+        lit(1u64).alias("__n"),
+        col(cols::INPUT).alias("__sin"),
+        col(cols::CACHED).alias("__scached"),
+        col(cols::OUTPUT).alias("__sout"),
+        col(cols::PROMPT).alias("__pmax"),
+        col(cols::REPORTED).alias("__srep"),
+        col(cols::REPORTED)
+            .is_not_null()
+            .cast(DataType::UInt64)
+            .alias("__nrep"),
+        col(cols::START).alias("__smin"),
+        col(cols::END).alias("__emax"),
+        col("__idx").alias("__imin"),
+        col(cols::OUTPUT)
+            .gt(lit(0.0))
+            .cast(DataType::UInt64)
+            .alias("__nout"),
+    ])
 }
 
 /// The rows the expressions flagged, as their raw strings with `__idx`.
@@ -676,178 +755,210 @@ fn slow_rows(format: &dyn Format, requests: LazyFrame) -> LazyFrame {
     requests.filter(col(cols::OK).not()).select(raw)
 }
 
-/// One ledger-grain group being folded from its size-bucket rows.
-struct Group {
-    start: i64,
-    end: i64,
-    line: u32,
-    requests: u64,
-    input: f64,
-    cached: f64,
-    output: f64,
-    prompt_max: f64,
-    reported: Option<i64>,
-    hist: RequestHist,
+/// The six text keys of row `r`.
+fn at(k: &[StringChunked; 6], r: usize) -> [Option<&str>; 6] {
+    std::array::from_fn(|c| k[c].get(r))
 }
 
-/// Turns the size-bucket rows, sorted by [`GROUP_KEYS`], into ledger lines, one group (all
-/// keys but the two size buckets) at a time. A group's line is its first row's `__imin` plus
-/// `line_offset`.
+/// The day-level size-count key of a ledger group or size row.
+type SizeKey = (i64, [Option<String>; 6]);
+
+fn owned(v: [Option<&str>; 6]) -> [Option<String>; 6] {
+    v.map(|s| s.map(str::to_string))
+}
+
+/// Turns the grain into ledger lines, one ledger group at a time (in [`LEDGER_KEYS`] order). A
+/// group's line is its `__imin` plus `line_offset`. Each day's size counts ride on the output
+/// line of the first group of that day and key that produced output, with the requests per
+/// hour, so the profile gets the same counts as from per-request lines.
 pub fn emit_groups(
     log: &dyn RequestLog,
-    df: &DataFrame,
+    grain: &Grain,
     rel: &str,
     exact: bool,
     line_offset: u32,
     sink: &mut dyn FnMut(LedgerRow),
 ) -> Result<()> {
-    let s = |name: &str| -> Result<StringChunked> { Ok(df.column(name)?.str()?.clone()) };
-    let f = |name: &str| -> Result<Float64Chunked> {
+    let sort = |df: &DataFrame, by: &[&str]| -> Result<DataFrame> {
+        Ok(df
+            .clone()
+            .lazy()
+            .sort(
+                by.iter().map(|k| PlSmallStr::from(*k)).collect::<Vec<_>>(),
+                SortMultipleOptions::default().with_nulls_last(false),
+            )
+            .collect()?)
+    };
+    let df = sort(&grain.ledger, &LEDGER_KEYS)?;
+    let s = |df: &DataFrame, name: &str| -> Result<StringChunked> {
+        Ok(df.column(name)?.str()?.clone())
+    };
+    let f = |df: &DataFrame, name: &str| -> Result<Float64Chunked> {
         Ok(df.column(name)?.cast(&DataType::Float64)?.f64()?.clone())
     };
-    let i = |name: &str| -> Result<Int64Chunked> {
+    let i = |df: &DataFrame, name: &str| -> Result<Int64Chunked> {
         Ok(df.column(name)?.cast(&DataType::Int64)?.i64()?.clone())
     };
-    let (bad, hour, band) = (i("__bad")?, i("__hour")?, i("__band")?);
-    let (provider, team, key, model, tags, base) = (
-        s(cols::PROVIDER)?,
-        s(cols::TEAM)?,
-        s(cols::KEY)?,
-        s(cols::MODEL)?,
-        s(cols::TAGS)?,
-        s(cols::API_BASE)?,
+    let text_keys = |df: &DataFrame| -> Result<[StringChunked; 6]> {
+        Ok([
+            s(df, cols::PROVIDER)?,
+            s(df, cols::TEAM)?,
+            s(df, cols::KEY)?,
+            s(df, cols::MODEL)?,
+            s(df, cols::TAGS)?,
+            s(df, cols::API_BASE)?,
+        ])
+    };
+
+    // Size counts per day and key, from the two size frames.
+    let mut hists: HashMap<SizeKey, RequestHist> = HashMap::new();
+    let new_hist = || RequestHist {
+        approximate: !exact,
+        hourly: Some([0; 24]),
+        ..Default::default()
+    };
+    for (frame, bucket, is_output) in [
+        (&grain.outputs, "__out_b", true),
+        (&grain.prompts, "__in_b", false),
+    ] {
+        let mut by: Vec<&str> = SIZE_KEYS.to_vec();
+        by.push(bucket);
+        let sizes = sort(frame, &by)?;
+        let (day, k) = (i(&sizes, "__day")?, text_keys(&sizes)?);
+        let (size, n, pmax) = (f(&sizes, bucket)?, i(&sizes, "__n")?, f(&sizes, "__pmax")?);
+        let mut current: Option<(i64, [Option<&str>; 6], SizeKey)> = None;
+        for r in 0..sizes.height() {
+            let (d, v) = (day.get(r).unwrap_or(0), at(&k, r));
+            // Sorted by key: a key is allocated once, when it changes.
+            if current
+                .as_ref()
+                .is_none_or(|(cd, cv, _)| *cd != d || *cv != v)
+            {
+                current = Some((d, v, (d, owned(v))));
+            }
+            let key = &current.as_ref().expect("set above").2;
+            let h = match hists.get_mut(key) {
+                Some(h) => h,
+                None => hists.entry(key.clone()).or_insert_with(new_hist),
+            };
+            let (size, n) = (size.get(r).unwrap_or(0.0), n.get(r).unwrap_or(0) as u64);
+            if is_output {
+                h.output.push((size, n));
+                h.requests += n;
+            } else {
+                h.prompt.push((size, n));
+                h.prompt_max = h.prompt_max.max(pmax.get(r).unwrap_or(0.0));
+            }
+        }
+    }
+
+    let (bad, hour) = (i(&df, "__bad")?, i(&df, "__hour")?);
+    let k = text_keys(&df)?;
+    let pmax = f(&df, "__pmax")?;
+    let (sin, scached, sout) = (f(&df, "__sin")?, f(&df, "__scached")?, f(&df, "__sout")?);
+    let (n, srep, nrep, nout) = (
+        i(&df, "__n")?,
+        i(&df, "__srep")?,
+        i(&df, "__nrep")?,
+        i(&df, "__nout")?,
     );
-    let (out_b, in_b, pmax) = (f("__out_b")?, f("__in_b")?, f("__pmax")?);
-    let (sin, scached, sout) = (f("__sin")?, f("__scached")?, f("__sout")?);
-    let (n, srep, nrep, smin, emax, imin) = (
-        i("__n")?,
-        i("__srep")?,
-        i("__nrep")?,
-        i("__smin")?,
-        i("__emax")?,
-        i("__imin")?,
-    );
+    let (smin, emax, imin) = (i(&df, "__smin")?, i(&df, "__emax")?, i(&df, "__imin")?);
+    let size_key =
+        |r: usize| -> SizeKey { (hour.get(r).unwrap_or(0).div_euclid(24), owned(at(&k, r))) };
+    // The requests per hour of each day's counts.
+    for r in 0..df.height() {
+        let answered = nout.get(r).unwrap_or(0);
+        if bad.get(r).is_some() || answered <= 0 {
+            continue;
+        }
+        if let Some(h) = hists.get_mut(&size_key(r)) {
+            if let Some(hourly) = h.hourly.as_mut() {
+                hourly[hour.get(r).unwrap_or(0).rem_euclid(24) as usize] += answered as u64;
+            }
+        }
+    }
+
+    let counted_elsewhere = Arc::new(RequestHist {
+        approximate: !exact,
+        hourly: Some([0; 24]),
+        ..Default::default()
+    });
     let mut providers: HashMap<Option<String>, &'static str> = HashMap::new();
     let mut resources: HashMap<(Option<String>, Option<String>), Option<String>> = HashMap::new();
-    let mut current: Option<(usize, Group)> = None;
-    let same_group = |a: usize, b: usize| {
-        hour.get(a) == hour.get(b)
-            && band.get(a) == band.get(b)
-            && provider.get(a) == provider.get(b)
-            && team.get(a) == team.get(b)
-            && key.get(a) == key.get(b)
-            && model.get(a) == model.get(b)
-            && tags.get(a) == tags.get(b)
-            && base.get(a) == base.get(b)
-    };
-    let mut flush = |first: usize, g: Group, sink: &mut dyn FnMut(LedgerRow)| {
-        let raw_provider = provider.get(first).map(str::to_string);
+    for r in 0..df.height() {
+        if bad.get(r).is_some() {
+            continue; // a rejected grain row
+        }
+        let [provider, team, key, model, tags, base] = at(&k, r);
+        let raw_provider = provider.map(str::to_string);
         let prov = *providers
             .entry(raw_provider.clone())
             .or_insert_with(|| log.provider(raw_provider.as_deref()));
-        let m = model.get(first);
-        let res_key = (base.get(first).map(str::to_string), m.map(str::to_string));
+        let res_key = (base.map(str::to_string), model.map(str::to_string));
         let resource = resources
             .entry(res_key.clone())
             .or_insert_with(|| log.resource(res_key.0.as_deref(), res_key.1.as_deref()))
             .clone();
+        let start = smin.get(r).unwrap_or(i64::MAX);
+        let end = emax.get(r).unwrap_or(i64::MIN);
+        let requests = n.get(r).unwrap_or(0) as u64;
+        let line = imin.get(r).unwrap_or(0) as u32 + line_offset;
         let mut row = LedgerRow::new(
             prov,
             RecordRole::Gateway,
             ChargeKind::Request,
-            g.start,
-            g.end.max(g.start),
+            start,
+            end.max(start),
             rel,
-            g.line,
+            line,
         );
-        row.model_raw = m.map(str::to_string);
-        row.sub_account = team.get(first).map(str::to_string);
-        row.api_key = key.get(first).map(str::to_string);
-        row.tags = tags.get(first).map(str::to_string);
+        row.model_raw = model.map(str::to_string);
+        row.sub_account = team.map(str::to_string);
+        row.api_key = key.map(str::to_string);
+        row.tags = tags.map(str::to_string);
         row.resource = resource;
-        row.prompt_tokens = Some(g.prompt_max);
-        row.source_rows = g.requests as u32;
-        let hist = Arc::new(g.hist);
+        row.prompt_tokens = Some(pmax.get(r).unwrap_or(0.0));
+        row.source_rows = requests as u32;
+        // An estimate, never billed: a sum past i64 saturates rather than failing half-way.
+        let reported = (nrep.get(r).unwrap_or(0) > 0).then(|| srep.get(r).unwrap_or(0));
+        // The day's counts ride on one line; the other output lines of that day carry an
+        // empty count, so the profile never reads them as one request each.
+        let hist = if nout.get(r).unwrap_or(0) > 0 {
+            Some(
+                hists
+                    .remove(&size_key(r))
+                    .map(Arc::new)
+                    .unwrap_or_else(|| counted_elsewhere.clone()),
+            )
+        } else {
+            None
+        };
         let parts = [
-            (ChargeKind::Input, g.input, "tokens"),
-            (ChargeKind::CachedInput, g.cached, "tokens"),
-            (ChargeKind::Output, g.output, "tokens"),
-            (ChargeKind::Request, g.requests as f64, "requests"),
+            (ChargeKind::Input, sin.get(r).unwrap_or(0.0), "tokens"),
+            (
+                ChargeKind::CachedInput,
+                scached.get(r).unwrap_or(0.0),
+                "tokens",
+            ),
+            (ChargeKind::Output, sout.get(r).unwrap_or(0.0), "tokens"),
+            (ChargeKind::Request, requests as f64, "requests"),
         ];
         for (kind, qty, unit) in parts {
             if qty > 0.0 {
-                let mut r = row.clone();
-                r.charge_kind = kind;
-                r.quantity = qty;
-                r.unit = unit;
+                let mut line = row.clone();
+                line.charge_kind = kind;
+                line.quantity = qty;
+                line.unit = unit;
                 // The gateway's own spend figure rides on the request line only.
                 if kind == ChargeKind::Request {
-                    r.source_reported_cost_nano = g.reported;
+                    line.source_reported_cost_nano = reported;
                 }
-                if kind == ChargeKind::Output && hist.requests > 0 {
-                    r.request_hist = Some(hist.clone());
+                if kind == ChargeKind::Output {
+                    line.request_hist = hist.clone();
                 }
-                sink(r);
+                sink(line);
             }
         }
-    };
-    for r in 0..df.height() {
-        if bad.get(r).is_some() {
-            continue; // re-read by the row parser
-        }
-        let requests = n.get(r).unwrap_or(0) as u64;
-        if let Some((first, g)) = current.take() {
-            if same_group(first, r) {
-                current = Some((first, g));
-            } else {
-                flush(first, g, sink);
-            }
-        }
-        let (_, g) = current.get_or_insert_with(|| {
-            (
-                r,
-                Group {
-                    start: i64::MAX,
-                    end: i64::MIN,
-                    line: u32::MAX,
-                    requests: 0,
-                    input: 0.0,
-                    cached: 0.0,
-                    output: 0.0,
-                    prompt_max: 0.0,
-                    reported: None,
-                    hist: RequestHist {
-                        approximate: !exact,
-                        ..Default::default()
-                    },
-                },
-            )
-        });
-        g.start = g.start.min(smin.get(r).unwrap_or(i64::MAX));
-        g.end = g.end.max(emax.get(r).unwrap_or(i64::MIN));
-        g.line = g.line.min(imin.get(r).unwrap_or(0) as u32 + line_offset);
-        g.requests += requests;
-        g.input += sin.get(r).unwrap_or(0.0);
-        g.cached += scached.get(r).unwrap_or(0.0);
-        g.output += sout.get(r).unwrap_or(0.0);
-        let p = pmax.get(r).unwrap_or(0.0);
-        g.prompt_max = g.prompt_max.max(p);
-        if nrep.get(r).unwrap_or(0) > 0 {
-            let add = srep.get(r).unwrap_or(0);
-            // An estimate, never billed: it saturates rather than failing half-way through.
-            g.reported = Some(g.reported.unwrap_or(0).saturating_add(add));
-        }
-        // Per-request statistics count requests that produced output, as the row path does.
-        let out = out_b.get(r).unwrap_or(0.0);
-        if out > 0.0 {
-            g.hist.requests += requests;
-            g.hist.output.push((out, requests));
-            g.hist.prompt.push((in_b.get(r).unwrap_or(0.0), requests));
-            g.hist.prompt_max = g.hist.prompt_max.max(p);
-        }
-    }
-    if let Some((first, g)) = current.take() {
-        flush(first, g, sink);
     }
     Ok(())
 }

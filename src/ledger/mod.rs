@@ -251,6 +251,9 @@ pub struct RequestHist {
     pub prompt_max: f64,
     /// Sizes are log-spaced buckets (within ±1/64), not exact values.
     pub approximate: bool,
+    /// Requests per UTC hour of the line's day, when the counts cover a whole day of the
+    /// line's workload and model; `None` puts them all in the line's own hour.
+    pub hourly: Option<[u64; 24]>,
 }
 
 impl LedgerRow {

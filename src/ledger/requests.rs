@@ -82,7 +82,14 @@ impl RequestProfile {
                 for (v, n) in &g.prompt {
                     *h.prompt.entry(key_of(*v)).or_default() += n;
                 }
-                h.hourly[hour] += g.requests;
+                match &g.hourly {
+                    Some(by_hour) => {
+                        for (total, n) in h.hourly.iter_mut().zip(by_hour) {
+                            *total += n;
+                        }
+                    }
+                    None => h.hourly[hour] += g.requests,
+                }
                 h.requests += g.requests;
                 h.prompt_max = h.prompt_max.max(g.prompt_max);
                 h.approximate |= g.approximate;
@@ -199,6 +206,7 @@ mod tests {
             requests: 10,
             prompt_max: 1009.0,
             approximate: false,
+            hourly: None,
         };
         let mut grouped = RequestProfile::default();
         grouped.add(&output_line(outputs.iter().sum(), 1009.0, Some(hist)));
