@@ -5,17 +5,18 @@
 //! own scan memory-maps the file, and the mapped pages counted as resident memory); each
 //! chunk is parsed by polars with an all-string schema; the format turns its columns into the
 //! canonical request columns with polars expressions, in stages so each intermediate value is
-//! computed once ([`RequestLog::request_stages`]); a group-by folds the requests into the
-//! ledger grain: hour × provider × team × key × model × tags × endpoint × long-context band,
-//! plus per-request output and prompt sizes (exact values, or log-spaced buckets for large
-//! files) so p50/p95 evidence comes from counts. Partial groups from each chunk are folded
-//! together as they accumulate. Rust then runs once per group (provider names, serving
-//! resources, ledger lines), never once per request.
+//! computed once ([`RequestLog::request_stages`]); group-bys fold the requests into the grain
+//! ([`Grain`]): ledger groups at hour × provider × team × key × model × tags × endpoint ×
+//! long-context band, and the day's output and prompt size counts per provider × team × key ×
+//! model × tags × endpoint (exact sizes, or log-spaced buckets for large files) so p50/p95
+//! evidence comes from counts. Partial grains from each chunk are folded together as they
+//! accumulate. Rust then runs once per group (provider names, serving resources, ledger lines)
+//! and once per distinct size, never once per request.
 //!
 //! **Exactness.** The expressions accept only the value forms they read exactly as the format's
 //! row parser does: ISO timestamps in UTC, plain decimals, counts, JSON string fields written
 //! `"key": "value"` without escapes, each key at most once. Any other row is flagged
-//! (`__ok = false`) and re-read by the row parser in a second, filtered pass, so the ledger and
+//! (`__ok = false`), kept aside chunk by chunk and re-read by the row parser, so the ledger and
 //! every reject message are the same as reading each row in Rust; a hostile or unusual file is
 //! slower, never different.
 //!
@@ -381,33 +382,35 @@ fn size_bucket(v: Expr, exact: bool) -> Expr {
     .otherwise(octaves)
 }
 
-/// The ledger grain's keys: one ledger line per group and charge kind. `__bad` is null except
-/// on request-grain rows that break its rules (rejected, never emitted).
-pub const LEDGER_KEYS: [&str; 9] = [
-    "__bad",
-    "__hour",
+/// The text keys of the grain: every key that workload attribution, provider names, serving
+/// resources and model resolution read.
+pub const TEXT_KEYS: [&str; 6] = [
     cols::PROVIDER,
     cols::TEAM,
     cols::KEY,
     cols::MODEL,
     cols::TAGS,
     cols::API_BASE,
-    "__band",
 ];
 
-/// The keys of the size counts: the UTC day and every key that workload attribution and model
-/// resolution read. The p50/p95 evidence is per workload × model × day, so sizes are counted
-/// per day rather than per hour, and output and prompt sizes separately: the counts grow with
-/// the number of distinct sizes, not with the number of requests.
-pub const SIZE_KEYS: [&str; 7] = [
-    "__day",
-    cols::PROVIDER,
-    cols::TEAM,
-    cols::KEY,
-    cols::MODEL,
-    cols::TAGS,
-    cols::API_BASE,
-];
+/// The ledger grain's keys: one ledger line per group and charge kind. `__bad` is null except
+/// on request-grain rows that break its rules (rejected, never emitted).
+pub fn ledger_keys() -> Vec<&'static str> {
+    let mut k = vec!["__bad", "__hour"];
+    k.extend(TEXT_KEYS);
+    k.push("__band");
+    k
+}
+
+/// The keys of the size counts: the UTC day and the [`TEXT_KEYS`]. The p50/p95 evidence is per
+/// workload × model × day, so sizes are counted per day rather than per hour, and output and
+/// prompt sizes separately: the counts grow with the number of distinct sizes, not with the
+/// number of requests.
+pub fn size_keys() -> Vec<&'static str> {
+    let mut k = vec!["__day"];
+    k.extend(TEXT_KEYS);
+    k
+}
 
 /// The aggregated grain of a request log: ledger groups, and output and prompt size counts of
 /// the requests that produced output.
@@ -417,7 +420,7 @@ pub struct Grain {
     pub prompts: DataFrame,
 }
 
-/// Size-bucket rows (the [`LEDGER_KEYS`], `__out_b`, `__in_b` and the measures `__n`,
+/// Size-bucket rows (the [`ledger_keys`], `__out_b`, `__in_b` and the measures `__n`,
 /// `__sin`, `__scached`, `__sout`, `__pmax`, `__srep`, `__nrep`, `__smin`, `__emax`, `__imin`,
 /// `__nout`) folded into the grain's three frames. Every aggregate is associative, so the same
 /// functions fold per-request rows, chunk partials and a request-grain file alike.
@@ -444,7 +447,7 @@ fn keys(names: &[&str]) -> Vec<Expr> {
 
 /// Ledger groups from size-bucket rows or earlier ledger partials.
 fn fold_ledger(rows: LazyFrame) -> LazyFrame {
-    rows.group_by(keys(&LEDGER_KEYS)).agg([
+    rows.group_by(keys(&ledger_keys())).agg([
         col("__n").sum(),
         col("__sin").sum(),
         col("__scached").sum(),
@@ -459,9 +462,9 @@ fn fold_ledger(rows: LazyFrame) -> LazyFrame {
     ])
 }
 
-/// Size counts (requests, largest prompt) per [`SIZE_KEYS`] and size `bucket`.
+/// Size counts (requests, largest prompt) per [`size_keys`] and size `bucket`.
 fn fold_sizes(rows: LazyFrame, bucket: &str) -> LazyFrame {
-    let mut k = keys(&SIZE_KEYS);
+    let mut k = keys(&size_keys());
     k.push(col(bucket));
     rows.group_by(k)
         .agg([col("__n").sum(), col("__pmax").max()])
@@ -767,7 +770,7 @@ fn owned(v: [Option<&str>; 6]) -> [Option<String>; 6] {
     v.map(|s| s.map(str::to_string))
 }
 
-/// Turns the grain into ledger lines, one ledger group at a time (in [`LEDGER_KEYS`] order). A
+/// Turns the grain into ledger lines, one ledger group at a time (in [`ledger_keys`] order). A
 /// group's line is its `__imin` plus `line_offset`. Each day's size counts ride on the output
 /// line of the first group of that day and key that produced output, with the requests per
 /// hour, so the profile gets the same counts as from per-request lines.
@@ -789,7 +792,7 @@ pub fn emit_groups(
             )
             .collect()?)
     };
-    let df = sort(&grain.ledger, &LEDGER_KEYS)?;
+    let df = sort(&grain.ledger, &ledger_keys())?;
     let s = |df: &DataFrame, name: &str| -> Result<StringChunked> {
         Ok(df.column(name)?.str()?.clone())
     };
@@ -800,14 +803,8 @@ pub fn emit_groups(
         Ok(df.column(name)?.cast(&DataType::Int64)?.i64()?.clone())
     };
     let text_keys = |df: &DataFrame| -> Result<[StringChunked; 6]> {
-        Ok([
-            s(df, cols::PROVIDER)?,
-            s(df, cols::TEAM)?,
-            s(df, cols::KEY)?,
-            s(df, cols::MODEL)?,
-            s(df, cols::TAGS)?,
-            s(df, cols::API_BASE)?,
-        ])
+        let [a, b, c, d, e, f] = TEXT_KEYS.map(|k| s(df, k));
+        Ok([a?, b?, c?, d?, e?, f?])
     };
 
     // Size counts per day and key, from the two size frames.
@@ -821,7 +818,7 @@ pub fn emit_groups(
         (&grain.outputs, "__out_b", true),
         (&grain.prompts, "__in_b", false),
     ] {
-        let mut by: Vec<&str> = SIZE_KEYS.to_vec();
+        let mut by = size_keys();
         by.push(bucket);
         let sizes = sort(frame, &by)?;
         let (day, k) = (i(&sizes, "__day")?, text_keys(&sizes)?);

@@ -1,9 +1,10 @@
 //! Per-request statistics without per-request rows: counts per size, per workload × model × day.
 //!
 //! The ledger holds request-log traffic at an hourly grain, so the p50/p95 evidence cannot be
-//! read off its rows. Instead every output line carries the size counts of the requests it
-//! stands for ([`RequestHist`]); once the line has its workload and catalog model, the builder
-//! folds them in here. Memory follows the number of distinct sizes, not of requests. A
+//! read off its rows. Instead output lines carry size counts ([`RequestHist`]): a columnar
+//! request log puts a whole day's counts for one key (with its requests per hour) on one of
+//! that day's output lines and an empty count on the others; once the line has its workload
+//! and catalog model, the builder folds them in here. Memory follows the number of distinct sizes, not of requests. A
 //! row-by-row source (a JSONL payload log, a test ledger) adds its output lines one request at
 //! a time, so both paths give the same statistics.
 
