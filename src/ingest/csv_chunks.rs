@@ -36,12 +36,9 @@ pub struct CsvChunks {
 }
 
 impl CsvChunks {
-    pub fn open(path: &Path) -> Result<CsvChunks> {
-        Self::with_sizes(path, CHUNK_BYTES, MAX_CHUNK_BYTES)
-    }
-
-    /// As [`CsvChunks::open`] with chosen sizes (tests use tiny chunks to cut records at every
-    /// possible place).
+    /// Opens `path` to be read `chunk_bytes` at a time ([`CHUNK_BYTES`] in production; tests
+    /// use tiny chunks to cut records at every possible place), a record growing a chunk to at
+    /// most `max_bytes` ([`MAX_CHUNK_BYTES`]).
     pub fn with_sizes(path: &Path, chunk_bytes: usize, max_bytes: usize) -> Result<CsvChunks> {
         let file =
             File::open(path).with_context(|| format!("could not open `{}`", path.display()))?;
