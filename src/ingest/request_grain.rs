@@ -203,16 +203,10 @@ pub fn ingest(
         }
     }
     // Parquet has no lines: a group's line is its (1-based) row number.
-    let (ledger, outputs, prompts) = request_log::grain_of(grain.clone().lazy());
-    let folded = (|| -> PolarsResult<request_log::Grain> {
-        Ok(request_log::Grain {
-            ledger: ledger.collect()?,
-            outputs: outputs.collect()?,
-            prompts: prompts.collect()?,
-        })
-    })()
-    .map_err(anyhow::Error::from)
-    .with_context(|| format!("could not aggregate `{rel}`"))?;
+    let folded = request_log::grain_of(grain.clone().lazy())
+        .collect()
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("could not aggregate `{rel}`"))?;
     request_log::emit_groups(mapping(), &folded, rel, true, 1, sink)?;
     // One reject per row, naming the first rule it breaks.
     bad.sort_by_key(|b| b.0);

@@ -424,7 +424,7 @@ pub struct Grain {
 /// `__sin`, `__scached`, `__sout`, `__pmax`, `__srep`, `__nrep`, `__smin`, `__emax`, `__imin`,
 /// `__nout`) folded into the grain's three frames. Every aggregate is associative, so the same
 /// functions fold per-request rows, chunk partials and a request-grain file alike.
-pub fn grain_of(rows: LazyFrame) -> (LazyFrame, LazyFrame, LazyFrame) {
+pub fn grain_of(rows: LazyFrame) -> LazyGrain {
     let sized = rows
         .clone()
         .filter(
@@ -434,11 +434,34 @@ pub fn grain_of(rows: LazyFrame) -> (LazyFrame, LazyFrame, LazyFrame) {
                 .fill_null(lit(false)),
         )
         .with_columns([col("__hour").floor_div(lit(24i64)).alias("__day")]);
-    (
-        fold_ledger(rows),
-        fold_sizes(sized.clone(), "__out_b"),
-        fold_sizes(sized, "__in_b"),
-    )
+    LazyGrain {
+        ledger: fold_ledger(rows),
+        outputs: fold_sizes(sized.clone(), "__out_b"),
+        prompts: fold_sizes(sized, "__in_b"),
+    }
+}
+
+/// The query of a [`Grain`], one lazy frame per part.
+pub struct LazyGrain {
+    ledger: LazyFrame,
+    outputs: LazyFrame,
+    prompts: LazyFrame,
+}
+
+impl LazyGrain {
+    pub fn collect(self) -> PolarsResult<Grain> {
+        Ok(Grain {
+            ledger: self.ledger.collect()?,
+            outputs: self.outputs.collect()?,
+            prompts: self.prompts.collect()?,
+        })
+    }
+}
+
+impl Grain {
+    fn height(&self) -> usize {
+        self.ledger.height() + self.outputs.height() + self.prompts.height()
+    }
 }
 
 fn keys(names: &[&str]) -> Vec<Expr> {
@@ -495,32 +518,32 @@ struct Partials {
 }
 
 impl Partials {
-    fn push(
-        &mut self,
-        (ledger, outputs, prompts): (DataFrame, DataFrame, DataFrame),
-    ) -> Result<()> {
-        self.rows += ledger.height() + outputs.height() + prompts.height();
-        self.ledger.push(ledger);
-        self.outputs.push(outputs);
-        self.prompts.push(prompts);
+    fn keep(&mut self, grain: Grain) {
+        self.rows += grain.height();
+        self.ledger.push(grain.ledger);
+        self.outputs.push(grain.outputs);
+        self.prompts.push(grain.prompts);
+    }
+
+    fn push(&mut self, grain: Grain) -> Result<()> {
+        self.keep(grain);
         if self.rows > self.fold_rows.max(2 * self.folded_rows) && self.ledger.len() > 1 {
             let folded = self.fold()?;
-            self.rows = folded.ledger.height() + folded.outputs.height() + folded.prompts.height();
+            self.rows = 0;
+            self.keep(folded);
             self.folded_rows = self.rows;
-            self.ledger.push(folded.ledger);
-            self.outputs.push(folded.outputs);
-            self.prompts.push(folded.prompts);
         }
         Ok(())
     }
 
     /// Everything pushed so far as one grain (and nothing left pushed).
     fn fold(&mut self) -> Result<Grain> {
-        Ok(Grain {
-            ledger: fold_ledger(stack(std::mem::take(&mut self.ledger))?).collect()?,
-            outputs: fold_sizes(stack(std::mem::take(&mut self.outputs))?, "__out_b").collect()?,
-            prompts: fold_sizes(stack(std::mem::take(&mut self.prompts))?, "__in_b").collect()?,
-        })
+        Ok(LazyGrain {
+            ledger: fold_ledger(stack(std::mem::take(&mut self.ledger))?),
+            outputs: fold_sizes(stack(std::mem::take(&mut self.outputs))?, "__out_b"),
+            prompts: fold_sizes(stack(std::mem::take(&mut self.prompts))?, "__in_b"),
+        }
+        .collect()?)
     }
 }
 
@@ -625,9 +648,7 @@ fn ingest_chunked(
         let requests = request_frame(log, format, reader.select(raw.lazy(), offset)).collect();
         let requests = in_file(requests, rel, "could not read the requests of")?;
         offset += height;
-        let (ledger, outputs, prompts) =
-            grain_of(size_rows(requests.clone().lazy(), exact, long_context));
-        let part = (|| Ok((ledger.collect()?, outputs.collect()?, prompts.collect()?)))();
+        let part = grain_of(size_rows(requests.clone().lazy(), exact, long_context)).collect();
         partials.push(in_file(part, rel, "could not aggregate")?)?;
         let bad = slow_rows(format, requests.lazy()).collect();
         let bad = in_file(bad, rel, "could not re-read the unusual rows of")?;
