@@ -7,7 +7,8 @@
 use crate::analysis::{self, AnalysisCtx};
 use crate::charts;
 use crate::ingest::{self, InputStatus};
-use crate::ledger::{LedgerBuilder, RecordRole, RowFilter};
+use crate::ledger::query::ProviderRoleCost;
+use crate::ledger::{LedgerBuilder, RecordRole, SpendBy};
 use crate::pricing::Catalog;
 use crate::pricing::Pricer;
 use crate::report::{
@@ -413,26 +414,13 @@ fn build_report(
     outcome: ingest::IngestOutcome,
     provisioned: Vec<analysis::ProvisionedCapacity>,
 ) -> Result<Report> {
-    let billed = RowFilter {
-        role: Some(RecordRole::Billed),
-        ..Default::default()
-    };
-    let not_billed = RowFilter {
-        roles_not: Some(RecordRole::Billed),
-        ..Default::default()
-    };
     let mut by_provider = BTreeMap::new();
     let mut billed_total: i128 = 0;
     let mut currencies = BTreeSet::new();
-    for r in ledger.aggregate(
-        &billed,
-        &["provider", "currency"],
-        &["billed_cost_nano"],
-        &[],
-    )? {
-        *by_provider.entry(r.key(0).to_string()).or_insert(0) += r.ints[0] as i128;
-        billed_total += r.ints[0] as i128;
-        currencies.insert(r.key(1).to_string());
+    for r in ledger.billed_by_provider_currency()? {
+        *by_provider.entry(r.provider).or_insert(0) += r.billed_cost_nano as i128;
+        billed_total += r.billed_cost_nano as i128;
+        currencies.insert(r.currency);
     }
     if currencies.len() > 1 {
         bail!(
@@ -441,32 +429,26 @@ fn build_report(
         );
     }
     // List cost of usage: from each provider's preferred quantity source (usage export, else gateway).
-    let usage_rows = ledger.aggregate(
-        &not_billed,
-        &["provider", "record_role"],
-        &["list_cost_nano", "contracted_cost_nano"],
-        &[],
-    )?;
-    let with_usage: BTreeSet<&str> = usage_rows
+    let by_role = ledger.cost_by_provider_role()?;
+    let with_usage: BTreeSet<&str> = by_role
         .iter()
-        .filter(|r| r.key(1) == "usage")
-        .map(|r| r.key(0))
+        .filter(|r| r.role == RecordRole::Usage)
+        .map(|r| r.provider.as_str())
         .collect();
     let mut list_by_provider = BTreeMap::new();
     let mut contracted_by_provider = BTreeMap::new();
-    for r in &usage_rows {
-        let preferred = if with_usage.contains(r.key(0)) {
-            "usage"
+    for r in &by_role {
+        let preferred = if with_usage.contains(r.provider.as_str()) {
+            RecordRole::Usage
         } else {
-            "gateway"
+            RecordRole::Gateway
         };
-        if r.key(1) == preferred {
-            *list_by_provider
-                .entry(r.key(0).to_string())
-                .or_insert(0i128) += r.ints[0] as i128;
+        if r.role == preferred {
+            *list_by_provider.entry(r.provider.clone()).or_insert(0i128) +=
+                r.list_cost_nano as i128;
             *contracted_by_provider
-                .entry(r.key(0).to_string())
-                .or_insert(0i128) += r.ints[1] as i128;
+                .entry(r.provider.clone())
+                .or_insert(0i128) += r.contracted_cost_nano as i128;
         }
     }
     let estimated_by_provider: BTreeMap<String, i128> = list_by_provider
@@ -476,27 +458,19 @@ fn build_report(
         .collect();
     let estimated_total: i128 = estimated_by_provider.values().sum();
 
-    let spend_lines = |key: &str| -> Result<Vec<SpendLine>> {
+    let spend_lines = |by: SpendBy| -> Result<Vec<SpendLine>> {
         let mut lines: Vec<SpendLine> = ledger
-            .aggregate(
-                &billed,
-                &["provider", key, "model_raw"],
-                &["billed_cost_nano"],
-                &[],
-            )?
+            .billed_by(by)?
             .into_iter()
             .map(|r| {
-                let name = r.keys[1].clone().or_else(|| {
-                    if key == "model_id" {
-                        r.keys[2].clone().map(|m| format!("{m} (not in catalog)"))
-                    } else {
-                        None
-                    }
+                let name = r.name.or_else(|| match by {
+                    SpendBy::Model => r.model_raw.map(|m| format!("{m} (not in catalog)")),
+                    SpendBy::Workload => None,
                 });
                 SpendLine {
-                    provider: r.key(0).to_string(),
+                    provider: r.provider,
                     name: name.unwrap_or_else(|| "(none)".into()),
-                    billed_cost: r.ints[0] as i128,
+                    billed_cost: r.billed_cost_nano as i128,
                 }
             })
             .fold(BTreeMap::<(String, String), i128>::new(), |mut acc, l| {
@@ -517,38 +491,33 @@ fn build_report(
         });
         Ok(lines)
     };
-    let spend_by_workload = spend_lines("workload")?;
-    let spend_by_model = spend_lines("model_id")?;
+    let spend_by_workload = spend_lines(SpendBy::Workload)?;
+    let spend_by_model = spend_lines(SpendBy::Model)?;
 
-    let unpriced_filter = RowFilter {
-        unpriced_only: true,
-        ..Default::default()
-    };
     let mut unpriced_map: BTreeMap<(String, String, String), Unpriced> = BTreeMap::new();
-    for r in ledger.aggregate(
-        &unpriced_filter,
-        &["provider", "model_raw", "unpriced_reason", "unit"],
-        &["billed_cost_nano"],
-        &["quantity"],
-    )? {
+    for r in ledger.unpriced()? {
         let e = unpriced_map
-            .entry((r.key(0).into(), r.key(1).into(), r.key(2).into()))
+            .entry((
+                r.provider.clone(),
+                r.model_raw.clone().unwrap_or_default(),
+                r.reason.clone(),
+            ))
             .or_insert_with(|| Unpriced {
-                provider: r.key(0).into(),
-                model: r.keys[1].clone().unwrap_or_else(|| "(none)".into()),
-                reason: r.key(2).into(),
+                provider: r.provider.clone(),
+                model: r.model_raw.clone().unwrap_or_else(|| "(none)".into()),
+                reason: r.reason.clone(),
                 rows: 0,
                 tokens: 0.0,
                 billed_cost: 0,
             });
         e.rows += r.rows;
-        if r.key(3) == "tokens" {
-            e.tokens += r.floats[0];
+        if r.unit == "tokens" {
+            e.tokens += r.quantity;
         }
-        e.billed_cost += r.ints[0] as i128;
+        e.billed_cost += r.billed_cost_nano as i128;
     }
 
-    let gateway_allocation = allocate_by_gateway(ledger, &by_provider, &with_usage)?;
+    let gateway_allocation = allocate_by_gateway(ledger, &by_provider, &with_usage, &by_role)?;
     let config_overlay = settings.config.overlay_terms.as_ref();
     let spend = billed_total + estimated_total;
     let headline: Headline = Report::headline_from(&findings, spend);
@@ -601,39 +570,25 @@ fn allocate_by_gateway(
     ledger: &crate::ledger::Ledger,
     billed_by_provider: &BTreeMap<String, i128>,
     with_usage: &BTreeSet<&str>,
+    by_role: &[ProviderRoleCost],
 ) -> Result<Vec<GatewayAllocation>> {
-    let gateway = RowFilter {
-        role: Some(RecordRole::Gateway),
-        ..Default::default()
-    };
     let mut per_provider: BTreeMap<String, Vec<(String, i128)>> = BTreeMap::new();
-    for r in ledger.aggregate(
-        &gateway,
-        &["provider", "workload"],
-        &["list_cost_nano"],
-        &[],
-    )? {
+    for r in ledger.gateway_cost_by_workload()? {
         per_provider
-            .entry(r.key(0).to_string())
+            .entry(r.provider)
             .or_default()
-            .push((r.key(1).to_string(), r.ints[0] as i128));
+            .push((r.workload.unwrap_or_default(), r.list_cost_nano as i128));
     }
     // The provider's whole list cost: its usage export, else the priced lines of its bill.
     let mut whole: BTreeMap<String, i128> = BTreeMap::new();
-    for r in ledger.aggregate(
-        &RowFilter::default(),
-        &["provider", "record_role"],
-        &["list_cost_nano"],
-        &[],
-    )? {
-        let (p, role) = (r.key(0), r.key(1));
-        let preferred = if with_usage.contains(p) {
-            "usage"
+    for r in by_role {
+        let preferred = if with_usage.contains(r.provider.as_str()) {
+            RecordRole::Usage
         } else {
-            "billed"
+            RecordRole::Billed
         };
-        if role == preferred {
-            *whole.entry(p.to_string()).or_default() += r.ints[0] as i128;
+        if r.role == preferred {
+            *whole.entry(r.provider.clone()).or_default() += r.list_cost_nano as i128;
         }
     }
     let mut out = Vec::new();

@@ -8,7 +8,7 @@
 //!   finding per provider.
 
 use super::{Analysis, AnalysisCtx, Confidence, Finding};
-use crate::ledger::{RecordRole, RowFilter};
+use crate::ledger::NameOf;
 use crate::money;
 use anyhow::Result;
 use serde_json::json;
@@ -26,24 +26,13 @@ impl Analysis for Anomaly {
     }
 
     fn run(&self, ctx: &AnalysisCtx) -> Result<Vec<Finding>> {
-        let billed = RowFilter {
-            role: Some(RecordRole::Billed),
-            ..Default::default()
-        };
-        // Day = the first ten characters of the period start (`YYYY-MM-DD`).
         let mut daily: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
-        for r in ctx.ledger.aggregate(
-            &billed,
-            &["provider", "charge_period_start"],
-            &["billed_cost_nano"],
-            &[],
-        )? {
-            let day = r.key(1).chars().take(10).collect::<String>();
+        for r in ctx.ledger.billed_by_day()? {
             *daily
-                .entry(r.key(0).to_string())
+                .entry(r.provider)
                 .or_default()
-                .entry(day)
-                .or_default() += r.ints[0];
+                .entry(r.day)
+                .or_default() += r.billed_cost_nano;
         }
         let mut out = Vec::new();
         for (provider, days) in &daily {
@@ -87,31 +76,19 @@ impl Analysis for Anomaly {
 fn new_this_month(ctx: &AnalysisCtx) -> Result<Vec<Finding>> {
     let first_week_end = ctx.month.start_ms() + 7 * 86_400_000;
     let mut out = Vec::new();
-    for (key, label) in [("model_raw", "model"), ("api_key", "API key")] {
-        // Bills and provider usage exports only: gateway logs often carry one hashed key per
-        // user or request, which would make every key "new".
-        let rows = ctx.ledger.aggregate(
-            &RowFilter {
-                roles_not: Some(RecordRole::Gateway),
-                ..Default::default()
-            },
-            &["provider", key, "charge_period_start"],
-            &["billed_cost_nano"],
-            &[],
-        )?;
+    for (by, label) in [(NameOf::Model, "model"), (NameOf::ApiKey, "API key")] {
         let mut first: BTreeMap<(String, String), (String, i64)> = BTreeMap::new();
-        for r in &rows {
-            let Some(name) = r.keys[1].clone() else {
+        for r in ctx.ledger.billed_by_name_and_day(by)? {
+            let Some(name) = r.name else {
                 continue;
             };
-            let day = r.key(2).chars().take(10).collect::<String>();
             let e = first
-                .entry((r.key(0).to_string(), name))
-                .or_insert((day.clone(), 0));
-            if day < e.0 {
-                e.0 = day;
+                .entry((r.provider, name))
+                .or_insert((r.day.clone(), 0));
+            if r.day < e.0 {
+                e.0 = r.day;
             }
-            e.1 += r.ints[0];
+            e.1 += r.billed_cost_nano;
         }
         let late: Vec<((String, String), (String, i64))> = first
             .into_iter()

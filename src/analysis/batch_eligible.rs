@@ -9,7 +9,7 @@
 //! people waiting on answers (confidence `low`). Saving: the same mix priced at the batch rate.
 
 use super::{price_profile, Analysis, AnalysisCtx, Confidence, Finding};
-use crate::ledger::{RowFilter, ServiceTier};
+use crate::ledger::ServiceTier;
 use crate::money;
 use anyhow::Result;
 use serde_json::json;
@@ -26,13 +26,10 @@ impl Analysis for BatchEligible {
 
     fn run(&self, ctx: &AnalysisCtx) -> Result<Vec<Finding>> {
         let mut tagged: BTreeSet<String> = BTreeSet::new();
-        for r in ctx
-            .ledger
-            .aggregate(&RowFilter::default(), &["workload", "tags"], &[], &[])?
-        {
-            let tags = r.key(1).to_ascii_lowercase();
+        for r in ctx.ledger.workload_tags()? {
+            let tags = r.tags.unwrap_or_default().to_ascii_lowercase();
             if OFFLINE_WORDS.iter().any(|w| tags.contains(w)) {
-                tagged.insert(r.key(0).to_string());
+                tagged.insert(r.workload.unwrap_or_default());
             }
         }
         let at = ctx.reference_ms();

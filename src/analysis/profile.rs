@@ -3,7 +3,7 @@
 //! Quantities come from one source per provider so tokens are never counted twice: the
 //! provider's own usage export when there is one, otherwise gateway logs.
 
-use crate::ledger::{CacheTtl, ChargeKind, Ledger, RecordRole, RowFilter, ServiceTier};
+use crate::ledger::{CacheTtl, ChargeKind, Ledger, RecordRole, ServiceTier, SpendBy};
 use crate::pricing::{cost_nanos, rate_for, Catalog};
 use anyhow::Result;
 use serde::Serialize;
@@ -94,42 +94,29 @@ pub fn price_profile(
 }
 
 pub(super) fn build_profiles(ledger: &Ledger) -> Result<Vec<UsageProfile>> {
-    let filter = RowFilter {
-        roles_not: Some(RecordRole::Billed),
-        ..Default::default()
-    };
-    let rows = ledger.aggregate(
-        &filter,
-        &[
-            "provider",
-            "record_role",
-            "workload",
-            "model_id",
-            "service_tier",
-            "charge_kind",
-            "cache_ttl",
-        ],
-        &["list_cost_nano", "contracted_cost_nano"],
-        &["quantity"],
-    )?;
+    let rows = ledger.usage_groups()?;
     let with_usage: BTreeSet<String> = rows
         .iter()
-        .filter(|r| r.key(1) == "usage")
-        .map(|r| r.key(0).to_string())
+        .filter(|r| r.role == RecordRole::Usage)
+        .map(|r| r.provider.clone())
         .collect();
     let mut profiles: BTreeMap<(String, String, String, String), UsageProfile> = BTreeMap::new();
     for r in &rows {
-        let (provider, role, workload, model, tier) =
-            (r.key(0), r.key(1), r.key(2), r.key(3), r.key(4));
+        let (provider, workload, model, tier) = (
+            r.provider.as_str(),
+            r.workload.as_str(),
+            r.model_id.as_str(),
+            r.service_tier.as_str(),
+        );
         if model.is_empty() {
             continue; // unresolved models are reported as unpriced, not profiled
         }
         let chosen = if with_usage.contains(provider) {
-            "usage"
+            RecordRole::Usage
         } else {
-            "gateway"
+            RecordRole::Gateway
         };
-        if role != chosen {
+        if r.role != chosen {
             continue;
         }
         let Some(service_tier) = ServiceTier::from_export(tier) else {
@@ -142,7 +129,7 @@ pub(super) fn build_profiles(ledger: &Ledger) -> Result<Vec<UsageProfile>> {
                 workload: workload.into(),
                 model_id: model.into(),
                 tier: service_tier,
-                source: if chosen == "usage" {
+                source: if chosen == RecordRole::Usage {
                     "usage"
                 } else {
                     "gateway"
@@ -157,14 +144,14 @@ pub(super) fn build_profiles(ledger: &Ledger) -> Result<Vec<UsageProfile>> {
                 contracted_cost_nano: 0,
                 rows: 0,
             });
-        let qty = r.floats[0];
-        p.list_cost_nano += r.ints[0];
-        p.contracted_cost_nano += r.ints[1];
+        let qty = r.quantity;
+        p.list_cost_nano += r.list_cost_nano;
+        p.contracted_cost_nano += r.contracted_cost_nano;
         p.rows += r.rows;
-        match (ChargeKind::parse(r.key(5)), r.key(6)) {
+        match (ChargeKind::parse(&r.charge_kind), r.cache_ttl.as_deref()) {
             (Some(ChargeKind::Input), _) => p.input += qty,
             (Some(ChargeKind::CachedInput), _) => p.cached_input += qty,
-            (Some(ChargeKind::CacheWrite), "1h") => p.cache_write_1h += qty,
+            (Some(ChargeKind::CacheWrite), Some("1h")) => p.cache_write_1h += qty,
             (Some(ChargeKind::CacheWrite), _) => p.cache_write_5m += qty,
             (Some(ChargeKind::Output), _) => p.output += qty,
             (Some(ChargeKind::Request), _) => *p.requests.get_or_insert(0.0) += qty,
@@ -175,19 +162,10 @@ pub(super) fn build_profiles(ledger: &Ledger) -> Result<Vec<UsageProfile>> {
 }
 
 pub(super) fn billed_by_account(ledger: &Ledger) -> Result<Vec<(String, Option<String>, i64)>> {
-    let filter = RowFilter {
-        role: Some(RecordRole::Billed),
-        ..Default::default()
-    };
     Ok(ledger
-        .aggregate(
-            &filter,
-            &["provider", "billing_account"],
-            &["billed_cost_nano"],
-            &[],
-        )?
+        .billed_by_account()?
         .into_iter()
-        .map(|r| (r.key(0).to_string(), r.keys[1].clone(), r.ints[0]))
+        .map(|r| (r.provider, r.billing_account, r.billed_cost_nano))
         .collect())
 }
 
@@ -195,21 +173,10 @@ pub(super) fn model_money(
     ledger: &Ledger,
     profiles: &[UsageProfile],
 ) -> Result<BTreeMap<(String, String), (i64, i64)>> {
-    let filter = RowFilter {
-        role: Some(RecordRole::Billed),
-        ..Default::default()
-    };
     let mut out: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
-    for r in ledger.aggregate(
-        &filter,
-        &["provider", "model_id"],
-        &["billed_cost_nano"],
-        &[],
-    )? {
-        if let Some(model) = &r.keys[1] {
-            out.entry((r.key(0).to_string(), model.clone()))
-                .or_default()
-                .0 += r.ints[0];
+    for r in ledger.billed_by(SpendBy::Model)? {
+        if let Some(model) = r.name {
+            out.entry((r.provider, model)).or_default().0 += r.billed_cost_nano;
         }
     }
     for p in profiles {
@@ -245,23 +212,11 @@ pub struct ProvisionedCapacity {
 /// gateway traffic linked to it by resource name (or the config's `provisioned_links`): the
 /// hours and money on one side, the tokens it served and their pay-as-you-go list cost on the other.
 pub(super) fn provisioned_capacity(ledger: &Ledger) -> Result<Vec<ProvisionedCapacity>> {
-    let billed = RowFilter {
-        role: Some(RecordRole::Billed),
-        ..Default::default()
-    };
     let mut out: BTreeMap<(String, String), ProvisionedCapacity> = BTreeMap::new();
-    for r in ledger.aggregate(
-        &billed,
-        &["provider", "resource", "charge_kind"],
-        &["billed_cost_nano"],
-        &["quantity"],
-    )? {
-        if r.key(2) != "provisioned_hour" {
-            continue;
-        }
+    for r in ledger.provisioned_hours()? {
         let key = (
-            r.key(0).to_string(),
-            r.keys[1].clone().unwrap_or_else(|| "(unnamed)".into()),
+            r.provider.clone(),
+            r.resource.unwrap_or_else(|| "(unnamed)".into()),
         );
         let e = out
             .entry(key.clone())
@@ -276,28 +231,21 @@ pub(super) fn provisioned_capacity(ledger: &Ledger) -> Result<Vec<ProvisionedCap
                 linked: false,
                 peak_hour_tokens: 0.0,
             });
-        e.hours += r.floats[0];
-        e.billed_cost += r.ints[0] as i128;
+        e.hours += r.hours;
+        e.billed_cost += r.billed_cost_nano as i128;
     }
-    let gateway = RowFilter {
-        role: Some(RecordRole::Gateway),
-        ..Default::default()
-    };
-    for r in ledger.aggregate(
-        &gateway,
-        &["resource", "charge_kind", "unit"],
-        &["list_cost_nano"],
-        &["quantity"],
-    )? {
-        let Some(resource) = &r.keys[0] else { continue };
+    for r in ledger.gateway_traffic_by_resource()? {
+        let Some(resource) = &r.resource else {
+            continue;
+        };
         for cap in out.values_mut().filter(|c| &c.resource == resource) {
             cap.linked = true;
-            match r.key(2) {
-                "tokens" => cap.served_tokens += r.floats[0],
-                "requests" => cap.served_requests += r.floats[0],
+            match r.unit.as_str() {
+                "tokens" => cap.served_tokens += r.quantity,
+                "requests" => cap.served_requests += r.quantity,
                 _ => {}
             }
-            cap.payg_list_cost += r.ints[0] as i128;
+            cap.payg_list_cost += r.list_cost_nano as i128;
         }
     }
     let peaks = ledger.gateway_peak_hour_tokens()?;
@@ -320,42 +268,26 @@ pub struct Seat {
 }
 
 pub(super) fn seats(ledger: &Ledger) -> Result<Vec<Seat>> {
-    let filter = RowFilter {
-        role: Some(RecordRole::Usage),
-        ..Default::default()
-    };
-    let mut out = Vec::new();
-    for r in ledger.aggregate(
-        &filter,
-        &[
-            "provider",
-            "model_raw",
-            "api_key",
-            "tags",
-            "unit",
-            "unpriced_reason",
-        ],
-        &["list_cost_nano"],
-        &[],
-    )? {
-        if r.key(4) != "seats" {
-            continue;
-        }
-        let last = r.keys[3]
-            .as_deref()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
-            .and_then(|v| {
-                v["last_activity_at"]
-                    .as_str()
-                    .and_then(crate::ingest::parse_timestamp_ms)
-            });
-        out.push(Seat {
-            provider: r.key(0).to_string(),
-            plan: r.key(1).to_string(),
-            user: r.key(2).to_string(),
-            price_nano: r.keys[5].is_none().then_some(r.ints[0]),
-            last_activity_ms: last,
-        });
-    }
-    Ok(out)
+    Ok(ledger
+        .seat_lines()?
+        .into_iter()
+        .map(|r| {
+            let last = r
+                .tags
+                .as_deref()
+                .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+                .and_then(|v| {
+                    v["last_activity_at"]
+                        .as_str()
+                        .and_then(crate::ingest::parse_timestamp_ms)
+                });
+            Seat {
+                provider: r.provider,
+                plan: r.plan,
+                user: r.user,
+                price_nano: r.list_cost_nano,
+                last_activity_ms: last,
+            }
+        })
+        .collect())
 }

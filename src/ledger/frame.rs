@@ -1,7 +1,7 @@
 //! The ledger's polars frame: building it, filtering it, aggregating it and writing it.
 //!
 //! This is one of the three files that talk to polars (with `ingest/table.rs` and
-//! `ingest/request_log.rs`), so a polars upgrade touches little else. Callers get plain Rust values ([`AggRow`]) back.
+//! `ingest/request_log.rs`), so a polars upgrade touches little else. Callers query it through the typed functions of `query.rs`.
 
 use super::{CacheTtl, LedgerRow, RecordRole, RequestProfile};
 use anyhow::{Context, Result};
@@ -196,32 +196,6 @@ impl LedgerBuilder {
     }
 }
 
-/// Which rows an aggregation looks at.
-#[derive(Debug, Clone, Default)]
-pub struct RowFilter {
-    pub role: Option<RecordRole>,
-    pub roles_not: Option<RecordRole>,
-    /// Only rows that could not be priced.
-    pub unpriced_only: bool,
-    /// Only token-denominated rows.
-    pub tokens_only: bool,
-}
-
-/// One group of an aggregation: its key values, then the sums in the order asked for.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AggRow {
-    pub keys: Vec<Option<String>>,
-    pub ints: Vec<i64>,
-    pub floats: Vec<f64>,
-    pub rows: u64,
-}
-
-impl AggRow {
-    pub fn key(&self, i: usize) -> &str {
-        self.keys[i].as_deref().unwrap_or("")
-    }
-}
-
 /// Per-request statistics of one workload on one model (see [`Ledger::request_stats`]).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RequestStats {
@@ -242,7 +216,7 @@ pub struct RequestStats {
 /// The collected, priced ledger. Cheap to clone (columns are reference-counted).
 #[derive(Clone)]
 pub struct Ledger {
-    df: DataFrame,
+    pub(super) df: DataFrame,
     /// Request sizes of the per-request logs behind the ledger's rows.
     requests: RequestProfile,
 }
@@ -324,88 +298,6 @@ impl Ledger {
             .collect();
         let requests = self.requests.restrict(start_ms, end_ms);
         Ok((Ledger { df: kept, requests }, out))
-    }
-
-    fn filter_expr(filter: &RowFilter) -> Expr {
-        let mut e = lit(true);
-        if let Some(role) = filter.role {
-            e = e.and(col("record_role").eq(lit(role.as_str())));
-        }
-        if let Some(role) = filter.roles_not {
-            e = e.and(col("record_role").eq(lit(role.as_str())).not());
-        }
-        if filter.unpriced_only {
-            e = e.and(col("unpriced_reason").is_not_null());
-        }
-        if filter.tokens_only {
-            e = e.and(col("unit").eq(lit("tokens")));
-        }
-        e
-    }
-
-    /// Groups the filtered rows by `keys` and sums the integer and float columns asked for.
-    /// Groups come back sorted by their keys (nulls first), so output order never depends on
-    /// hashing or thread scheduling.
-    pub fn aggregate(
-        &self,
-        filter: &RowFilter,
-        keys: &[&str],
-        int_sums: &[&str],
-        float_sums: &[&str],
-    ) -> Result<Vec<AggRow>> {
-        let key_exprs: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
-        let mut aggs: Vec<Expr> = Vec::new();
-        for (i, c) in int_sums.iter().enumerate() {
-            aggs.push(col(*c).sum().cast(DataType::Int64).alias(format!("__i{i}")));
-        }
-        for (i, c) in float_sums.iter().enumerate() {
-            aggs.push(
-                col(*c)
-                    .sum()
-                    .cast(DataType::Float64)
-                    .alias(format!("__f{i}")),
-            );
-        }
-        aggs.push(len().cast(DataType::UInt64).alias("__rows"));
-        let mut lf = self.df.clone().lazy().filter(Self::filter_expr(filter));
-        let out = if keys.is_empty() {
-            lf = lf.select(aggs);
-            lf.collect()?
-        } else {
-            let key_names: Vec<PlSmallStr> = keys.iter().map(|k| (*k).into()).collect();
-            lf.group_by(key_exprs)
-                .agg(aggs)
-                .sort(key_names, SortMultipleOptions::default())
-                .collect()?
-        };
-        let n = out.height();
-        let mut key_cols = Vec::new();
-        for k in keys {
-            let c = out.column(k)?.cast(&DataType::String)?;
-            key_cols.push(c.str()?.clone());
-        }
-        let mut int_cols = Vec::new();
-        for i in 0..int_sums.len() {
-            int_cols.push(out.column(&format!("__i{i}"))?.i64()?.clone());
-        }
-        let mut float_cols = Vec::new();
-        for i in 0..float_sums.len() {
-            float_cols.push(out.column(&format!("__f{i}"))?.f64()?.clone());
-        }
-        let rows = out.column("__rows")?.u64()?.clone();
-        let mut result = Vec::with_capacity(n);
-        for r in 0..n {
-            result.push(AggRow {
-                keys: key_cols
-                    .iter()
-                    .map(|c| c.get(r).map(str::to_string))
-                    .collect(),
-                ints: int_cols.iter().map(|c| c.get(r).unwrap_or(0)).collect(),
-                floats: float_cols.iter().map(|c| c.get(r).unwrap_or(0.0)).collect(),
-                rows: rows.get(r).unwrap_or(0),
-            });
-        }
-        Ok(result)
     }
 
     /// Per-request statistics of every (workload, model) with per-request rows (gateway and

@@ -39,8 +39,10 @@
 //! is the sum of `billed_cost_nano` over `record_role == billed`, nothing else.
 
 mod frame;
+pub mod query;
 
-pub use frame::{AggRow, Ledger, LedgerBuilder, RequestStats, RowFilter};
+pub use frame::{Ledger, LedgerBuilder, RequestStats};
+pub use query::{NameOf, SpendBy};
 pub use requests::RequestProfile;
 
 mod requests;

@@ -2,7 +2,7 @@
 
 use crate::common::*;
 use rust_decimal::Decimal;
-use spend_audit::ledger::{Ledger, RecordRole, RowFilter};
+use spend_audit::ledger::{Ledger, RecordRole};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -112,14 +112,12 @@ fn billed_total_reconciles_to_the_cent_with_a_duplicate_present() {
 
     // ledger.parquet: billed_cost_nano over billed rows is the same money, exactly.
     let ledger = Ledger::read_parquet(&out.path().join("ledger.parquet")).unwrap();
-    let filter = RowFilter {
-        role: Some(RecordRole::Billed),
-        ..Default::default()
-    };
-    let sum = ledger
-        .aggregate(&filter, &[], &["billed_cost_nano"], &[])
-        .unwrap()[0]
-        .ints[0];
+    let by_role = ledger.cost_by_provider_role().unwrap();
+    let sum: i64 = by_role
+        .iter()
+        .filter(|r| r.role == RecordRole::Billed)
+        .map(|r| r.billed_cost_nano)
+        .sum();
     let expected_nanos = expected_total * Decimal::from(1_000_000_000);
     assert_eq!(
         Decimal::from(sum),
@@ -127,15 +125,13 @@ fn billed_total_reconciles_to_the_cent_with_a_duplicate_present() {
         "ledger nano total differs from the inputs"
     );
     // Usage and gateway rows never carry billed money.
-    let not_billed = RowFilter {
-        roles_not: Some(RecordRole::Billed),
-        ..Default::default()
-    };
+    assert!(by_role.iter().any(|r| r.role != RecordRole::Billed));
     assert_eq!(
-        ledger
-            .aggregate(&not_billed, &[], &["billed_cost_nano"], &[])
-            .unwrap()[0]
-            .ints[0],
+        by_role
+            .iter()
+            .filter(|r| r.role != RecordRole::Billed)
+            .map(|r| r.billed_cost_nano)
+            .sum::<i64>(),
         0
     );
 }

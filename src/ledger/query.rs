@@ -1,0 +1,721 @@
+//! Typed queries over the ledger frame.
+//!
+//! Analyses and the report ask the ledger questions ("billed money per provider and
+//! currency", "list cost of gateway traffic per workload") through the functions here, and
+//! get named structs back. Columns are named by the [`Col`] enum and sums by [`Sum`], so a
+//! misspelt column is a compile error rather than a polars error at run time, and no caller
+//! reads a group's values by position.
+//!
+//! Every query groups in polars and returns its groups sorted by their keys (missing values
+//! first), so the order never depends on hashing or thread scheduling.
+
+use super::{Ledger, RecordRole};
+use anyhow::{anyhow, Result};
+use polars::prelude::*;
+
+/// A ledger column a query can group by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Provider,
+    RecordRole,
+    BillingAccount,
+    ApiKey,
+    Workload,
+    ModelRaw,
+    ModelId,
+    ChargeKind,
+    CacheTtl,
+    Unit,
+    Currency,
+    ServiceTier,
+    Resource,
+    Tags,
+    UnpricedReason,
+    /// The UTC day (`YYYY-MM-DD`) the charge period starts on.
+    Day,
+}
+
+impl Col {
+    fn name(self) -> &'static str {
+        match self {
+            Col::Provider => "provider",
+            Col::RecordRole => "record_role",
+            Col::BillingAccount => "billing_account",
+            Col::ApiKey => "api_key",
+            Col::Workload => "workload",
+            Col::ModelRaw => "model_raw",
+            Col::ModelId => "model_id",
+            Col::ChargeKind => "charge_kind",
+            Col::CacheTtl => "cache_ttl",
+            Col::Unit => "unit",
+            Col::Currency => "currency",
+            Col::ServiceTier => "service_tier",
+            Col::Resource => "resource",
+            Col::Tags => "tags",
+            Col::UnpricedReason => "unpriced_reason",
+            Col::Day => "__day",
+        }
+    }
+
+    fn expr(self) -> Expr {
+        match self {
+            // A datetime's string form starts `YYYY-MM-DD`.
+            Col::Day => col("charge_period_start")
+                .cast(DataType::String)
+                .str()
+                .slice(lit(0), lit(10))
+                .alias(self.name()),
+            _ => col(self.name()),
+        }
+    }
+}
+
+/// A measure a query sums per group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sum {
+    BilledCost,
+    ListCost,
+    ContractedCost,
+    Quantity,
+}
+
+impl Sum {
+    fn name(self) -> &'static str {
+        match self {
+            Sum::BilledCost => "billed_cost_nano",
+            Sum::ListCost => "list_cost_nano",
+            Sum::ContractedCost => "contracted_cost_nano",
+            Sum::Quantity => "quantity",
+        }
+    }
+
+    fn expr(self) -> Expr {
+        let c = col(self.name()).sum();
+        match self {
+            Sum::Quantity => c.cast(DataType::Float64),
+            _ => c.cast(DataType::Int64),
+        }
+        .alias(self.name())
+    }
+}
+
+/// Which rows a query looks at.
+#[derive(Debug, Clone, Copy, Default)]
+struct Rows {
+    role: Option<RecordRole>,
+    not_role: Option<RecordRole>,
+    unpriced_only: bool,
+    unit: Option<&'static str>,
+    charge_kind: Option<&'static str>,
+}
+
+impl Rows {
+    fn all() -> Self {
+        Rows::default()
+    }
+
+    fn of(role: RecordRole) -> Self {
+        Rows {
+            role: Some(role),
+            ..Rows::default()
+        }
+    }
+
+    fn except(role: RecordRole) -> Self {
+        Rows {
+            not_role: Some(role),
+            ..Rows::default()
+        }
+    }
+
+    fn expr(&self) -> Expr {
+        let mut e = lit(true);
+        if let Some(role) = self.role {
+            e = e.and(col("record_role").eq(lit(role.as_str())));
+        }
+        if let Some(role) = self.not_role {
+            e = e.and(col("record_role").eq(lit(role.as_str())).not());
+        }
+        if self.unpriced_only {
+            e = e.and(col("unpriced_reason").is_not_null());
+        }
+        if let Some(unit) = self.unit {
+            e = e.and(col("unit").eq(lit(unit)));
+        }
+        if let Some(kind) = self.charge_kind {
+            e = e.and(col("charge_kind").eq(lit(kind)));
+        }
+        e.fill_null(lit(false))
+    }
+}
+
+/// The collected groups of one query, read by column.
+struct Groups {
+    keys: Vec<(Col, StringChunked)>,
+    ints: Vec<(Sum, Int64Chunked)>,
+    floats: Vec<(Sum, Float64Chunked)>,
+    rows: UInt64Chunked,
+}
+
+impl Groups {
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn text(&self, i: usize, key: Col) -> Option<String> {
+        let (_, c) = self.keys.iter().find(|(k, _)| *k == key)?;
+        c.get(i).map(str::to_string)
+    }
+
+    /// A key every row has (provider, role, currency, unit): missing reads as empty.
+    fn name(&self, i: usize, key: Col) -> String {
+        self.text(i, key).unwrap_or_default()
+    }
+
+    fn role(&self, i: usize) -> Result<RecordRole> {
+        let s = self.name(i, Col::RecordRole);
+        RecordRole::parse(&s).ok_or_else(|| anyhow!("the ledger has an unknown record role `{s}`"))
+    }
+
+    fn nanos(&self, i: usize, sum: Sum) -> i64 {
+        self.ints
+            .iter()
+            .find(|(s, _)| *s == sum)
+            .and_then(|(_, c)| c.get(i))
+            .unwrap_or(0)
+    }
+
+    fn quantity(&self, i: usize) -> f64 {
+        self.floats
+            .iter()
+            .find(|(s, _)| *s == Sum::Quantity)
+            .and_then(|(_, c)| c.get(i))
+            .unwrap_or(0.0)
+    }
+
+    fn rows(&self, i: usize) -> u64 {
+        self.rows.get(i).unwrap_or(0)
+    }
+}
+
+impl Ledger {
+    fn group(&self, rows: Rows, keys: &[Col], sums: &[Sum]) -> Result<Groups> {
+        let mut aggs: Vec<Expr> = sums.iter().map(|s| s.expr()).collect();
+        aggs.push(len().cast(DataType::UInt64).alias("__rows"));
+        let lf = self.df.clone().lazy().filter(rows.expr());
+        let out = if keys.is_empty() {
+            lf.select(aggs).collect()?
+        } else {
+            let names: Vec<PlSmallStr> = keys.iter().map(|k| k.name().into()).collect();
+            lf.group_by(keys.iter().map(|k| k.expr()).collect::<Vec<_>>())
+                .agg(aggs)
+                .sort(names, SortMultipleOptions::default())
+                .collect()?
+        };
+        let mut groups = Groups {
+            keys: Vec::with_capacity(keys.len()),
+            ints: Vec::new(),
+            floats: Vec::new(),
+            rows: out.column("__rows")?.u64()?.clone(),
+        };
+        for k in keys {
+            let c = out.column(k.name())?.cast(&DataType::String)?;
+            groups.keys.push((*k, c.str()?.clone()));
+        }
+        for s in sums {
+            let c = out.column(s.name())?;
+            match s {
+                Sum::Quantity => groups.floats.push((*s, c.f64()?.clone())),
+                _ => groups.ints.push((*s, c.i64()?.clone())),
+            }
+        }
+        Ok(groups)
+    }
+
+    /// Billed money per provider and billing currency.
+    pub fn billed_by_provider_currency(&self) -> Result<Vec<ProviderCurrencyCost>> {
+        let g = self.group(
+            Rows::of(RecordRole::Billed),
+            &[Col::Provider, Col::Currency],
+            &[Sum::BilledCost],
+        )?;
+        Ok((0..g.len())
+            .map(|i| ProviderCurrencyCost {
+                provider: g.name(i, Col::Provider),
+                currency: g.name(i, Col::Currency),
+                billed_cost_nano: g.nanos(i, Sum::BilledCost),
+            })
+            .collect())
+    }
+
+    /// Billed, list and contracted money per provider and record role.
+    pub fn cost_by_provider_role(&self) -> Result<Vec<ProviderRoleCost>> {
+        let sums = [Sum::BilledCost, Sum::ListCost, Sum::ContractedCost];
+        let g = self.group(Rows::all(), &[Col::Provider, Col::RecordRole], &sums)?;
+        (0..g.len())
+            .map(|i| {
+                Ok(ProviderRoleCost {
+                    provider: g.name(i, Col::Provider),
+                    role: g.role(i)?,
+                    billed_cost_nano: g.nanos(i, Sum::BilledCost),
+                    list_cost_nano: g.nanos(i, Sum::ListCost),
+                    contracted_cost_nano: g.nanos(i, Sum::ContractedCost),
+                })
+            })
+            .collect()
+    }
+
+    /// Billed money per provider and workload (or catalog model), with the model string as
+    /// exported for the lines the catalog could not resolve.
+    pub fn billed_by(&self, by: SpendBy) -> Result<Vec<NamedCost>> {
+        let key = match by {
+            SpendBy::Workload => Col::Workload,
+            SpendBy::Model => Col::ModelId,
+        };
+        let g = self.group(
+            Rows::of(RecordRole::Billed),
+            &[Col::Provider, key, Col::ModelRaw],
+            &[Sum::BilledCost],
+        )?;
+        Ok((0..g.len())
+            .map(|i| NamedCost {
+                provider: g.name(i, Col::Provider),
+                name: g.text(i, key),
+                model_raw: g.text(i, Col::ModelRaw),
+                billed_cost_nano: g.nanos(i, Sum::BilledCost),
+            })
+            .collect())
+    }
+
+    /// Rows the catalog could not price, per provider, model string, reason and unit.
+    pub fn unpriced(&self) -> Result<Vec<UnpricedGroup>> {
+        let rows = Rows {
+            unpriced_only: true,
+            ..Rows::default()
+        };
+        let keys = [Col::Provider, Col::ModelRaw, Col::UnpricedReason, Col::Unit];
+        let g = self.group(rows, &keys, &[Sum::BilledCost, Sum::Quantity])?;
+        Ok((0..g.len())
+            .map(|i| UnpricedGroup {
+                provider: g.name(i, Col::Provider),
+                model_raw: g.text(i, Col::ModelRaw),
+                reason: g.name(i, Col::UnpricedReason),
+                unit: g.name(i, Col::Unit),
+                billed_cost_nano: g.nanos(i, Sum::BilledCost),
+                quantity: g.quantity(i),
+                rows: g.rows(i),
+            })
+            .collect())
+    }
+
+    /// List cost of gateway traffic per provider and workload.
+    pub fn gateway_cost_by_workload(&self) -> Result<Vec<WorkloadCost>> {
+        let g = self.group(
+            Rows::of(RecordRole::Gateway),
+            &[Col::Provider, Col::Workload],
+            &[Sum::ListCost],
+        )?;
+        Ok((0..g.len())
+            .map(|i| WorkloadCost {
+                provider: g.name(i, Col::Provider),
+                workload: g.text(i, Col::Workload),
+                list_cost_nano: g.nanos(i, Sum::ListCost),
+            })
+            .collect())
+    }
+
+    /// Quantities and list cost of everything that is not a bill (usage exports, gateway and
+    /// observability logs, seat reports), per provider, role, workload, model, tier, charge
+    /// kind and cache lifetime.
+    pub fn usage_groups(&self) -> Result<Vec<UsageGroup>> {
+        let keys = [
+            Col::Provider,
+            Col::RecordRole,
+            Col::Workload,
+            Col::ModelId,
+            Col::ServiceTier,
+            Col::ChargeKind,
+            Col::CacheTtl,
+        ];
+        let sums = [Sum::ListCost, Sum::ContractedCost, Sum::Quantity];
+        let g = self.group(Rows::except(RecordRole::Billed), &keys, &sums)?;
+        (0..g.len())
+            .map(|i| {
+                Ok(UsageGroup {
+                    provider: g.name(i, Col::Provider),
+                    role: g.role(i)?,
+                    workload: g.name(i, Col::Workload),
+                    model_id: g.name(i, Col::ModelId),
+                    service_tier: g.name(i, Col::ServiceTier),
+                    charge_kind: g.name(i, Col::ChargeKind),
+                    cache_ttl: g.text(i, Col::CacheTtl),
+                    list_cost_nano: g.nanos(i, Sum::ListCost),
+                    contracted_cost_nano: g.nanos(i, Sum::ContractedCost),
+                    quantity: g.quantity(i),
+                    rows: g.rows(i),
+                })
+            })
+            .collect()
+    }
+
+    /// Billed money per provider and billing account.
+    pub fn billed_by_account(&self) -> Result<Vec<AccountCost>> {
+        let g = self.group(
+            Rows::of(RecordRole::Billed),
+            &[Col::Provider, Col::BillingAccount],
+            &[Sum::BilledCost],
+        )?;
+        Ok((0..g.len())
+            .map(|i| AccountCost {
+                provider: g.name(i, Col::Provider),
+                billing_account: g.text(i, Col::BillingAccount),
+                billed_cost_nano: g.nanos(i, Sum::BilledCost),
+            })
+            .collect())
+    }
+
+    /// Billed provisioned-capacity hours (PTU, Provisioned Throughput) per provider and
+    /// resource.
+    pub fn provisioned_hours(&self) -> Result<Vec<ResourceHours>> {
+        let rows = Rows {
+            charge_kind: Some("provisioned_hour"),
+            ..Rows::of(RecordRole::Billed)
+        };
+        let g = self.group(
+            rows,
+            &[Col::Provider, Col::Resource],
+            &[Sum::BilledCost, Sum::Quantity],
+        )?;
+        Ok((0..g.len())
+            .map(|i| ResourceHours {
+                provider: g.name(i, Col::Provider),
+                resource: g.text(i, Col::Resource),
+                hours: g.quantity(i),
+                billed_cost_nano: g.nanos(i, Sum::BilledCost),
+            })
+            .collect())
+    }
+
+    /// Gateway traffic per serving resource, charge kind and unit: quantity and list cost.
+    pub fn gateway_traffic_by_resource(&self) -> Result<Vec<ResourceTraffic>> {
+        let g = self.group(
+            Rows::of(RecordRole::Gateway),
+            &[Col::Resource, Col::ChargeKind, Col::Unit],
+            &[Sum::ListCost, Sum::Quantity],
+        )?;
+        Ok((0..g.len())
+            .map(|i| ResourceTraffic {
+                resource: g.text(i, Col::Resource),
+                unit: g.name(i, Col::Unit),
+                quantity: g.quantity(i),
+                list_cost_nano: g.nanos(i, Sum::ListCost),
+            })
+            .collect())
+    }
+
+    /// The seat lines of seat reports: one per provider, plan, user, activity and pricing.
+    pub fn seat_lines(&self) -> Result<Vec<SeatLine>> {
+        let rows = Rows {
+            unit: Some("seats"),
+            ..Rows::of(RecordRole::Usage)
+        };
+        let keys = [
+            Col::Provider,
+            Col::ModelRaw,
+            Col::ApiKey,
+            Col::Tags,
+            Col::UnpricedReason,
+        ];
+        let g = self.group(rows, &keys, &[Sum::ListCost])?;
+        Ok((0..g.len())
+            .map(|i| SeatLine {
+                provider: g.name(i, Col::Provider),
+                plan: g.name(i, Col::ModelRaw),
+                user: g.name(i, Col::ApiKey),
+                tags: g.text(i, Col::Tags),
+                list_cost_nano: g
+                    .text(i, Col::UnpricedReason)
+                    .is_none()
+                    .then(|| g.nanos(i, Sum::ListCost)),
+            })
+            .collect())
+    }
+
+    /// The distinct (workload, tags) pairs of every row.
+    pub fn workload_tags(&self) -> Result<Vec<WorkloadTags>> {
+        let g = self.group(Rows::all(), &[Col::Workload, Col::Tags], &[])?;
+        Ok((0..g.len())
+            .map(|i| WorkloadTags {
+                workload: g.text(i, Col::Workload),
+                tags: g.text(i, Col::Tags),
+            })
+            .collect())
+    }
+
+    /// Billed money per provider and UTC day.
+    pub fn billed_by_day(&self) -> Result<Vec<DayCost>> {
+        let g = self.group(
+            Rows::of(RecordRole::Billed),
+            &[Col::Provider, Col::Day],
+            &[Sum::BilledCost],
+        )?;
+        Ok((0..g.len())
+            .map(|i| DayCost {
+                provider: g.name(i, Col::Provider),
+                name: None,
+                day: g.name(i, Col::Day),
+                billed_cost_nano: g.nanos(i, Sum::BilledCost),
+            })
+            .collect())
+    }
+
+    /// Billed money per provider, model string (or API key) and UTC day, from bills and
+    /// provider usage exports only: gateway logs often carry one hashed key per user or
+    /// request.
+    pub fn billed_by_name_and_day(&self, by: NameOf) -> Result<Vec<DayCost>> {
+        let key = match by {
+            NameOf::Model => Col::ModelRaw,
+            NameOf::ApiKey => Col::ApiKey,
+        };
+        let g = self.group(
+            Rows::except(RecordRole::Gateway),
+            &[Col::Provider, key, Col::Day],
+            &[Sum::BilledCost],
+        )?;
+        Ok((0..g.len())
+            .map(|i| DayCost {
+                provider: g.name(i, Col::Provider),
+                name: g.text(i, key),
+                day: g.name(i, Col::Day),
+                billed_cost_nano: g.nanos(i, Sum::BilledCost),
+            })
+            .collect())
+    }
+}
+
+/// What [`Ledger::billed_by`] names each line by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpendBy {
+    Workload,
+    Model,
+}
+
+/// What [`Ledger::billed_by_name_and_day`] names each line by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameOf {
+    Model,
+    ApiKey,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderCurrencyCost {
+    pub provider: String,
+    pub currency: String,
+    pub billed_cost_nano: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderRoleCost {
+    pub provider: String,
+    pub role: RecordRole,
+    pub billed_cost_nano: i64,
+    pub list_cost_nano: i64,
+    pub contracted_cost_nano: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedCost {
+    pub provider: String,
+    /// The workload or catalog model; `None` when the lines have none.
+    pub name: Option<String>,
+    pub model_raw: Option<String>,
+    pub billed_cost_nano: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnpricedGroup {
+    pub provider: String,
+    pub model_raw: Option<String>,
+    pub reason: String,
+    pub unit: String,
+    pub billed_cost_nano: i64,
+    pub quantity: f64,
+    pub rows: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkloadCost {
+    pub provider: String,
+    pub workload: Option<String>,
+    pub list_cost_nano: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UsageGroup {
+    pub provider: String,
+    pub role: RecordRole,
+    pub workload: String,
+    /// Empty when the catalog did not resolve the model.
+    pub model_id: String,
+    pub service_tier: String,
+    pub charge_kind: String,
+    pub cache_ttl: Option<String>,
+    pub list_cost_nano: i64,
+    pub contracted_cost_nano: i64,
+    pub quantity: f64,
+    pub rows: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountCost {
+    pub provider: String,
+    pub billing_account: Option<String>,
+    pub billed_cost_nano: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceHours {
+    pub provider: String,
+    pub resource: Option<String>,
+    pub hours: f64,
+    pub billed_cost_nano: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceTraffic {
+    pub resource: Option<String>,
+    pub unit: String,
+    pub quantity: f64,
+    pub list_cost_nano: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeatLine {
+    pub provider: String,
+    pub plan: String,
+    pub user: String,
+    pub tags: Option<String>,
+    /// The seat's list price this month, when the config gives one.
+    pub list_cost_nano: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkloadTags {
+    pub workload: Option<String>,
+    pub tags: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayCost {
+    pub provider: String,
+    /// The model string or API key, for [`Ledger::billed_by_name_and_day`].
+    pub name: Option<String>,
+    /// `YYYY-MM-DD`, UTC.
+    pub day: String,
+    pub billed_cost_nano: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::{ChargeKind, LedgerBuilder, LedgerRow};
+
+    const DAY: i64 = 86_400_000;
+    const OCT_1: i64 = 1_790_812_800_000;
+
+    fn row(provider: &'static str, role: RecordRole, day: i64, billed: Option<i64>) -> LedgerRow {
+        let start = OCT_1 + day * DAY;
+        let mut r = LedgerRow::new(
+            provider,
+            role,
+            ChargeKind::Output,
+            start,
+            start + DAY,
+            "f.csv",
+            2,
+        );
+        r.billed_cost_nano = billed;
+        r.list_cost_nano = Some(7);
+        r.contracted_cost_nano = Some(5);
+        r.currency = "USD".into();
+        r
+    }
+
+    fn ledger(rows: &[LedgerRow]) -> Ledger {
+        let mut b = LedgerBuilder::new(rows.len());
+        for r in rows {
+            b.push(r);
+        }
+        b.finish().unwrap()
+    }
+
+    #[test]
+    fn sums_per_provider_and_role_are_sorted_and_exact() {
+        let l = ledger(&[
+            row("openai", RecordRole::Billed, 0, Some(1_000_000_001)),
+            row("anthropic", RecordRole::Billed, 0, Some(3)),
+            row("openai", RecordRole::Billed, 1, Some(2)),
+            row("openai", RecordRole::Gateway, 1, None),
+        ]);
+        let got = l.cost_by_provider_role().unwrap();
+        let keys: Vec<(&str, RecordRole)> =
+            got.iter().map(|r| (r.provider.as_str(), r.role)).collect();
+        assert_eq!(
+            keys,
+            [
+                ("anthropic", RecordRole::Billed),
+                ("openai", RecordRole::Billed),
+                ("openai", RecordRole::Gateway)
+            ]
+        );
+        assert_eq!(got[1].billed_cost_nano, 1_000_000_003);
+        assert_eq!(got[1].list_cost_nano, 14);
+        assert_eq!(got[1].contracted_cost_nano, 10);
+        assert_eq!(
+            got[2].billed_cost_nano, 0,
+            "a gateway row carries no billed money"
+        );
+    }
+
+    #[test]
+    fn billed_by_day_reads_the_utc_day_of_the_period_start() {
+        let l = ledger(&[
+            row("openai", RecordRole::Billed, 0, Some(1)),
+            row("openai", RecordRole::Billed, 0, Some(2)),
+            row("openai", RecordRole::Billed, 30, Some(4)),
+            row("openai", RecordRole::Usage, 1, None),
+        ]);
+        let days: Vec<(String, i64)> = l
+            .billed_by_day()
+            .unwrap()
+            .into_iter()
+            .map(|d| (d.day, d.billed_cost_nano))
+            .collect();
+        assert_eq!(
+            days,
+            [("2026-10-01".to_string(), 3), ("2026-10-31".to_string(), 4)]
+        );
+    }
+
+    #[test]
+    fn seat_lines_carry_a_price_only_when_priced() {
+        let mut priced = row("github", RecordRole::Usage, 0, None);
+        priced.unit = "seats";
+        priced.api_key = Some("octocat".into());
+        priced.model_raw = Some("business".into());
+        let mut unpriced = priced.clone();
+        unpriced.api_key = Some("hubot".into());
+        unpriced.unpriced_reason = Some("no seat price in the config".into());
+        let l = ledger(&[priced, unpriced, row("openai", RecordRole::Usage, 0, None)]);
+        let seats = l.seat_lines().unwrap();
+        assert_eq!(seats.len(), 2, "only seat rows: {seats:?}");
+        assert_eq!(
+            (seats[0].user.as_str(), seats[0].list_cost_nano),
+            ("hubot", None)
+        );
+        assert_eq!(
+            (seats[1].user.as_str(), seats[1].list_cost_nano),
+            ("octocat", Some(7))
+        );
+    }
+}
