@@ -357,7 +357,7 @@ mod tests {
         r.quantity = 1.0;
         r.unit = "seats";
         r.list_cost_nano = Some(19_000_000_000);
-        r.tags = Some(serde_json::json!({ "last_activity_at": last }).to_string());
+        r.last_activity_ms = last.and_then(crate::ingest::parse_timestamp_ms);
         r
     }
 

@@ -271,23 +271,12 @@ pub(super) fn seats(ledger: &Ledger) -> Result<Vec<Seat>> {
     Ok(ledger
         .seat_lines()?
         .into_iter()
-        .map(|r| {
-            let last = r
-                .tags
-                .as_deref()
-                .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
-                .and_then(|v| {
-                    v["last_activity_at"]
-                        .as_str()
-                        .and_then(crate::ingest::parse_timestamp_ms)
-                });
-            Seat {
-                provider: r.provider,
-                plan: r.plan,
-                user: r.user,
-                price_nano: r.list_cost_nano,
-                last_activity_ms: last,
-            }
+        .map(|r| Seat {
+            provider: r.provider,
+            plan: r.plan,
+            user: r.user,
+            price_nano: r.list_cost_nano,
+            last_activity_ms: r.last_activity_ms,
         })
         .collect())
 }

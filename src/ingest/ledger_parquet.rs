@@ -130,6 +130,7 @@ pub fn ingest(
         int("effective_cost_nano")?,
     );
     let rows = int("source_rows")?;
+    let last_activity = int("last_activity_at")?;
     for i in 0..df.height() {
         let line = (i + 1) as u32;
         record.rows += 1;
@@ -196,6 +197,7 @@ pub fn ingest(
         r.region = s(&region, i);
         r.resource = s(&resource, i);
         r.tags = s(&tags, i);
+        r.last_activity_ms = n(&last_activity, i);
         r.price_ref = s(&price_ref, i);
         r.unpriced_reason = s(&unpriced, i);
         r.source_rows = n(&rows, i).map_or(1, |v| v.clamp(1, u32::MAX as i64) as u32);

@@ -4,7 +4,7 @@
 //!
 //! Seats are not token traffic: each seat becomes one `seat` line for the month (quantity 1,
 //! unit `seats`) whose `model_raw` is the plan (`copilot_business`, `chatgpt_enterprise`, …)
-//! and whose `tags` carry the activity the idle-seat analysis needs (`last_activity_at`). The
+//! and whose `last_activity_at` column carries the activity the idle-seat analysis needs. The
 //! seat price comes from the config's `[seats]` table (the catalog's seat plans are a later
 //! issue); without one the seat is listed as unpriced. Seat products bill apart from the APIs,
 //! so they have their own provider ids: `github`, `chatgpt`, `claude`.
@@ -15,7 +15,7 @@
 use super::json::text;
 use super::{Format, RowError, RowFate, RowView, SourceRef};
 use crate::ledger::{ChargeKind, LedgerRow, RecordRole};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 pub struct CopilotActivityCsv;
 pub struct CopilotSeatsJson;
@@ -32,7 +32,7 @@ fn seat(
     user: Option<String>,
     org: Option<String>,
     at: i64,
-    activity: Value,
+    last_activity: Option<&str>,
     src: SourceRef,
 ) -> LedgerRow {
     let mut r = LedgerRow::new(
@@ -49,7 +49,9 @@ fn seat(
     r.sub_account = org;
     r.quantity = 1.0;
     r.unit = "seats";
-    r.tags = Some(activity.to_string());
+    // A value that is not a time reads as no activity, as a never-active seat does: the
+    // idle-seat finding counts such seats apart as undated.
+    r.last_activity_ms = last_activity.and_then(super::parse_timestamp_ms);
     r
 }
 
@@ -80,11 +82,7 @@ impl Format for CopilotActivityCsv {
         out: &mut Vec<LedgerRow>,
     ) -> Result<RowFate, RowError> {
         let report = row.timestamp("report time")?;
-        let activity = json!({
-            "last_activity_at": row.get("last activity at"),
-            "last_authenticated_at": row.get("last authenticated at"),
-            "last_surface_used": row.get("last surface used"),
-        });
+        let activity = row.get("last activity at");
         // The activity report does not name the plan; `[seats] copilot` prices it.
         out.push(seat(
             "github",
@@ -124,13 +122,7 @@ impl Format for CopilotSeatsJson {
             "copilot_{}",
             text(r, "plan_type").unwrap_or_else(|| "business".into())
         );
-        let activity = json!({
-            "last_activity_at": r.get("last_activity_at"),
-            "last_authenticated_at": r.get("last_authenticated_at"),
-            "last_activity_editor": r.get("last_activity_editor"),
-            "pending_cancellation_date": r.get("pending_cancellation_date"),
-            "created_at": r.get("created_at"),
-        });
+        let activity = r["last_activity_at"].as_str();
         let login = r["assignee"]["login"].as_str().map(str::to_string);
         let team = r["assigning_team"]["slug"].as_str().map(str::to_string);
         let mut row = seat("github", plan, login, team, created, activity, src);
@@ -174,12 +166,7 @@ impl Format for ChatGptUsersCsv {
         out: &mut Vec<LedgerRow>,
     ) -> Result<RowFate, RowError> {
         let start = row.timestamp("period_start")?;
-        let activity = json!({
-            "last_activity_at": row.get("last_day_active"),
-            "is_active": row.get("is_active"),
-            "messages": row.get("messages"),
-            "user_status": row.get("user_status"),
-        });
+        let activity = row.get("last_day_active");
         out.push(seat(
             "chatgpt",
             "chatgpt_enterprise".into(),
@@ -289,11 +276,7 @@ impl Format for ClaudeAnalyticsUsersJson {
                 .or_else(|| text(v, "email"))
                 .or_else(|| text(v, "id")),
         };
-        let activity = json!({
-            "last_activity_at": r.get("last_activity_date"),
-            "chat_metrics": r.get("chat_metrics"),
-            "claude_code_metrics": r.get("claude_code_metrics"),
-        });
+        let activity = r["last_activity_date"].as_str();
         out.push(seat(
             "claude",
             "claude_enterprise".into(),

@@ -36,6 +36,7 @@ pub struct LedgerBuilder {
     region: StringChunkedBuilder,
     resource: StringChunkedBuilder,
     tags: StringChunkedBuilder,
+    last_activity: PrimitiveChunkedBuilder<Int64Type>,
     price_ref: StringChunkedBuilder,
     unpriced: StringChunkedBuilder,
     source_file: StringChunkedBuilder,
@@ -80,6 +81,7 @@ impl LedgerBuilder {
             region: s("region"),
             resource: s("resource"),
             tags: s("tags"),
+            last_activity: i("last_activity_at"),
             price_ref: s("price_ref"),
             unpriced: s("unpriced_reason"),
             source_file: s("source_file"),
@@ -135,6 +137,7 @@ impl LedgerBuilder {
         self.region.append_option(r.region.as_deref());
         self.resource.append_option(r.resource.as_deref());
         self.tags.append_option(r.tags.as_deref());
+        self.last_activity.append_option(r.last_activity_ms);
         self.price_ref.append_option(r.price_ref.as_deref());
         self.unpriced.append_option(r.unpriced_reason.as_deref());
         self.source_file.append_value(&r.source_file);
@@ -183,6 +186,7 @@ impl LedgerBuilder {
             self.region.finish().into_column(),
             self.resource.finish().into_column(),
             self.tags.finish().into_column(),
+            self.last_activity.finish().into_column().cast(&dt)?,
             self.price_ref.finish().into_column(),
             self.unpriced.finish().into_column(),
             self.source_file.finish().into_column(),

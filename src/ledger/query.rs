@@ -31,6 +31,7 @@ enum Col {
     Resource,
     Tags,
     UnpricedReason,
+    LastActivity,
     /// The UTC day (`YYYY-MM-DD`) the charge period starts on.
     Day,
 }
@@ -53,6 +54,7 @@ impl Col {
             Col::Resource => "resource",
             Col::Tags => "tags",
             Col::UnpricedReason => "unpriced_reason",
+            Col::LastActivity => "last_activity_at",
             Col::Day => "__day",
         }
     }
@@ -65,6 +67,7 @@ impl Col {
                 .str()
                 .slice(lit(0), lit(10))
                 .alias(self.name()),
+            Col::LastActivity => col(self.name()).cast(DataType::Int64),
             _ => col(self.name()),
         }
     }
@@ -152,6 +155,8 @@ impl Rows {
 /// The collected groups of one query, read by column.
 struct Groups {
     keys: Vec<(Col, StringChunked)>,
+    /// Keys that are times, as epoch milliseconds.
+    times: Vec<(Col, Int64Chunked)>,
     ints: Vec<(Sum, Int64Chunked)>,
     floats: Vec<(Sum, Float64Chunked)>,
     rows: UInt64Chunked,
@@ -160,6 +165,11 @@ struct Groups {
 impl Groups {
     fn len(&self) -> usize {
         self.rows.len()
+    }
+
+    fn time(&self, i: usize, key: Col) -> Option<i64> {
+        let (_, c) = self.times.iter().find(|(k, _)| *k == key)?;
+        c.get(i)
     }
 
     fn text(&self, i: usize, key: Col) -> Option<String> {
@@ -214,13 +224,20 @@ impl Ledger {
         };
         let mut groups = Groups {
             keys: Vec::with_capacity(keys.len()),
+            times: Vec::new(),
             ints: Vec::new(),
             floats: Vec::new(),
             rows: out.column("__rows")?.u64()?.clone(),
         };
         for k in keys {
-            let c = out.column(k.name())?.cast(&DataType::String)?;
-            groups.keys.push((*k, c.str()?.clone()));
+            let c = out.column(k.name())?;
+            if *k == Col::LastActivity {
+                groups.times.push((*k, c.cast(&DataType::Int64)?.i64()?.clone()));
+            } else {
+                groups
+                    .keys
+                    .push((*k, c.cast(&DataType::String)?.str()?.clone()));
+            }
         }
         for s in sums {
             let c = out.column(s.name())?;
@@ -413,7 +430,7 @@ impl Ledger {
             .collect())
     }
 
-    /// The seat lines of seat reports: one per provider, plan, user, activity and pricing.
+    /// The seat lines of seat reports: one per provider, plan, user, last activity and pricing.
     pub fn seat_lines(&self) -> Result<Vec<SeatLine>> {
         let rows = Rows {
             unit: Some("seats"),
@@ -423,7 +440,7 @@ impl Ledger {
             Col::Provider,
             Col::ModelRaw,
             Col::ApiKey,
-            Col::Tags,
+            Col::LastActivity,
             Col::UnpricedReason,
         ];
         let g = self.group(rows, &keys, &[Sum::ListCost])?;
@@ -432,7 +449,7 @@ impl Ledger {
                 provider: g.name(i, Col::Provider),
                 plan: g.name(i, Col::ModelRaw),
                 user: g.name(i, Col::ApiKey),
-                tags: g.text(i, Col::Tags),
+                last_activity_ms: g.time(i, Col::LastActivity),
                 list_cost_nano: g
                     .text(i, Col::UnpricedReason)
                     .is_none()
@@ -594,7 +611,8 @@ pub struct SeatLine {
     pub provider: String,
     pub plan: String,
     pub user: String,
-    pub tags: Option<String>,
+    /// Last activity as the seat report states it (`None`: never active or not reported).
+    pub last_activity_ms: Option<i64>,
     /// The seat's list price this month, when the config gives one.
     pub list_cost_nano: Option<i64>,
 }

@@ -57,11 +57,9 @@ fn copilot_activity_report_seats_are_estimated_from_the_config_price() {
     assert!(rows
         .iter()
         .all(|r| r.charge_kind == ChargeKind::Seat && r.unit == "seats" && r.provider == "github"));
-    assert!(rows[1]
-        .tags
-        .as_deref()
-        .unwrap()
-        .contains("\"last_activity_at\":\"2026-06-30T10:00:00Z\""));
+    // 2026-06-30T10:00:00Z, in its own column; the activity is not in `tags`.
+    assert_eq!(rows[1].last_activity_ms, Some(1_782_813_600_000));
+    assert_eq!(rows[1].tags, None);
 }
 
 #[test]
@@ -157,9 +155,7 @@ fn claude_analytics_users_dump_gives_seats_with_last_activity() {
         (rows[1].provider, rows[1].api_key.as_deref()),
         ("claude", Some("bob@acme.test"))
     );
-    assert!(rows[1]
-        .tags
-        .as_deref()
-        .unwrap()
-        .contains("\"last_activity_at\":\"2026-08-01\""));
+    // 2026-08-01, in its own column; per-user metrics are not copied into `tags`.
+    assert_eq!(rows[1].last_activity_ms, Some(1_785_542_400_000));
+    assert_eq!(rows[1].tags, None);
 }
