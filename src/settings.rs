@@ -149,6 +149,26 @@ impl Config {
         Ok(config)
     }
 
+    /// Attributes a line: gateway endpoints the names cannot link are linked through
+    /// `provisioned_links`, and the workload is the config mapping's (see [`Config::workload_for`]).
+    pub fn attribute(&self, row: &mut crate::ledger::LedgerRow) {
+        if let Some(target) = row
+            .resource
+            .as_deref()
+            .and_then(|r| self.provisioned_links.get(r))
+        {
+            row.resource = Some(target.to_ascii_lowercase());
+        }
+        // A parser may have read a workload from tags or labels; the config mapping wins.
+        let hint = row.workload.take();
+        row.workload = self.workload_for(
+            row.provider,
+            row.sub_account.as_deref(),
+            row.api_key.as_deref(),
+            hint,
+        );
+    }
+
     /// The workload for a row: the config mapping of its sub-account, else of its key, else
     /// what the source's tags or labels name (`tag_hint`, mapped if the config maps it), else
     /// the sub-account itself, else the key.

@@ -285,6 +285,23 @@ pub fn workloads_of(f: &Finding) -> Vec<&str> {
     w
 }
 
+/// Names each finding's owner from the config's workload owners; a finding over several
+/// workloads lists all their owners.
+pub fn assign_owners(
+    findings: &mut [Finding],
+    owners: &std::collections::BTreeMap<String, String>,
+) {
+    for f in findings {
+        let named: std::collections::BTreeSet<&str> = workloads_of(f)
+            .into_iter()
+            .filter_map(|w| owners.get(w).map(String::as_str))
+            .collect();
+        if !named.is_empty() {
+            f.owner = Some(named.into_iter().collect::<Vec<_>>().join(", "));
+        }
+    }
+}
+
 /// Every analysis, in report order.
 pub fn registry() -> Vec<Box<dyn Analysis>> {
     vec![

@@ -12,6 +12,7 @@ mod anthropic_usage;
 mod aws_cur;
 mod azure_cost;
 mod csv_chunks;
+pub mod dedup;
 mod deepseek;
 mod detect;
 mod focus;

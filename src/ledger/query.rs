@@ -232,7 +232,9 @@ impl Ledger {
         for k in keys {
             let c = out.column(k.name())?;
             if *k == Col::LastActivity {
-                groups.times.push((*k, c.cast(&DataType::Int64)?.i64()?.clone()));
+                groups
+                    .times
+                    .push((*k, c.cast(&DataType::Int64)?.i64()?.clone()));
             } else {
                 groups
                     .keys

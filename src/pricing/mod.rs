@@ -12,6 +12,7 @@ mod catalog;
 pub mod check;
 pub mod diff;
 pub mod fixed;
+pub mod line;
 pub mod overlay;
 
 pub use catalog::{

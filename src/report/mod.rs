@@ -6,6 +6,7 @@
 //! Nothing here reads a clock or a path outside the report, so reports are byte-identical for
 //! the same inputs and catalog.
 
+pub mod build;
 pub mod focus;
 mod json;
 mod markdown;

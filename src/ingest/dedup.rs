@@ -1,0 +1,90 @@
+//! Cross-file de-duplication of billed charges: the same charge exported twice (a cost CSV and
+//! an API dump of the same days, or two downloads with overlapping date ranges) is counted once.
+//! Identical files are caught earlier, by their hash (`ingest/mod.rs`); this guard catches
+//! repeats between files that differ.
+
+use super::InputRecord;
+use crate::ledger::{LedgerRow, RecordRole};
+use std::collections::{BTreeMap, HashMap};
+
+/// The same charge exported twice in different files (a cost CSV and an API dump of the same
+/// days, or two downloads with overlapping date ranges) is counted once. A billed row repeats
+/// another when provider, project, period, model, charge kind, tier, resource, currency and
+/// amount are all equal; repeats inside one file are real and kept, and a later file's copies
+/// are dropped only up to the number the first file had.
+#[derive(Default)]
+pub struct OverlapGuard {
+    /// Charge key → (first file, rows of it in that file).
+    first: HashMap<String, (String, u64)>,
+    /// (charge key, later file) → rows of it seen there so far.
+    later: HashMap<(String, String), u64>,
+    /// Later file → (rows dropped, the first file they repeat).
+    dropped: BTreeMap<String, (u64, String)>,
+}
+
+impl OverlapGuard {
+    /// Whether `row` repeats a charge an earlier file already had (and is to be dropped).
+    pub fn is_repeat(&mut self, row: &LedgerRow) -> bool {
+        if row.role != RecordRole::Billed || row.billed_cost_nano.is_none() {
+            return false;
+        }
+        let key = format!(
+            "{}\u{1f}{:?}\u{1f}{}\u{1f}{}\u{1f}{:?}\u{1f}{}\u{1f}{}\u{1f}{:?}\u{1f}{:?}\u{1f}{}\u{1f}{:?}\u{1f}{:?}",
+            row.provider,
+            row.sub_account,
+            row.period_start_ms,
+            row.period_end_ms,
+            row.model_raw,
+            row.charge_kind.as_str(),
+            row.service_tier.as_str(),
+            row.cache_ttl,
+            row.resource,
+            row.currency.to_ascii_uppercase(),
+            row.billed_cost_nano,
+            row.region,
+        );
+        match self.first.get_mut(&key) {
+            None => {
+                self.first.insert(key, (row.source_file.clone(), 1));
+                false
+            }
+            Some((file, n)) if *file == row.source_file => {
+                *n += 1;
+                false
+            }
+            Some((file, n)) => {
+                let seen = self
+                    .later
+                    .entry((key, row.source_file.clone()))
+                    .or_insert(0);
+                *seen += 1;
+                if *seen > *n {
+                    return false;
+                }
+                let e = self
+                    .dropped
+                    .entry(row.source_file.clone())
+                    .or_insert((0, file.clone()));
+                e.0 += 1;
+                true
+            }
+        }
+    }
+}
+
+impl OverlapGuard {
+    /// Notes, on each later file, how many of its billed rows repeated an earlier file's.
+    pub fn annotate(&self, inputs: &mut [InputRecord]) {
+        for input in inputs {
+            if let Some((rows, first)) = self.dropped.get(&input.path) {
+                input.overlapping_rows = *rows;
+                let note =
+                    format!("{rows} billed rows repeat charges already in `{first}`; counted once");
+                input.reason = Some(match input.reason.take() {
+                    Some(r) => format!("{r}; {note}"),
+                    None => note,
+                });
+            }
+        }
+    }
+}
