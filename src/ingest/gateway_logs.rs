@@ -9,15 +9,33 @@
 //! Whether Helicone's `prompt_tokens` includes `prompt_cache_read_tokens` is unconfirmed; the
 //! cached count is split out only when it fits inside `prompt_tokens`. A Helicone CSV has no
 //! provider column: the provider is then taken from the catalog vendor of the model.
+//!
+//! The Helicone CSV is also a [`RequestLog`]: a large export is aggregated as it is read
+//! (`request_log.rs`), with the same lines as its row parser (a property test checks this).
 
 use super::azure_cost::workload_tag;
 use super::json::{count, text, timestamp};
 use super::litellm_spend::provider_of;
+use super::request_log::{cols, expr, RequestLog};
 use super::{push_parts, Format, RowError, RowFate, RowView, SourceRef};
 use crate::ledger::{ChargeKind, LedgerRow, RecordRole};
+use polars::prelude::{lit, DataType, Expr, NULL};
 use serde_json::Value;
 
 pub struct LiteLlmPayloadJsonl;
+
+/// The Helicone CSV columns read (`provider` is not in the CLI export but is read if present).
+const HELICONE_COLUMNS: &[&str] = &[
+    "response_id",
+    "request_created_at",
+    "request_properties",
+    "request_user_id",
+    "model",
+    "prompt_tokens",
+    "completion_tokens",
+    "cost",
+    "provider",
+];
 pub struct HeliconeCsv;
 pub struct HeliconeJson;
 
@@ -126,9 +144,70 @@ impl Format for LiteLlmPayloadJsonl {
     }
 }
 
+/// The same reading as [`HeliconeCsv::parse_row`], as column expressions: a large Helicone
+/// export is aggregated as it is read, like a LiteLLM spend log.
+impl RequestLog for HeliconeCsv {
+    fn text_columns(&self) -> &'static [&'static str] {
+        // Every column the row parser reads but the response id.
+        &HELICONE_COLUMNS[1..]
+    }
+
+    fn request_stages(&self) -> Vec<Vec<Expr>> {
+        let start = expr::timestamp_ms("start", expr::text("request_created_at"));
+        let prompt = expr::count("prompt", expr::text("prompt_tokens"));
+        let completion = expr::count("completion", expr::text("completion_tokens"));
+        let reported = expr::nanos("cost", expr::text("cost"));
+        let mut parts = Vec::new();
+        for s in [&start, &prompt, &completion, &reported] {
+            parts.extend(s.parts.iter().cloned());
+        }
+        let none = || lit(NULL).cast(DataType::String);
+        let model = expr::text("model");
+        let last = vec![
+            start.value.clone().alias(cols::START),
+            start.value.alias(cols::END),
+            expr::text("provider").alias(cols::PROVIDER),
+            none().alias(cols::TEAM),
+            expr::text("request_user_id").alias(cols::KEY),
+            model.clone().alias(cols::MODEL),
+            expr::text("request_properties").alias(cols::TAGS),
+            none().alias(cols::API_BASE),
+            prompt.value.clone().alias(cols::INPUT),
+            lit(0.0).alias(cols::CACHED),
+            completion.value.alias(cols::OUTPUT),
+            prompt.value.alias(cols::PROMPT),
+            reported.value.alias(cols::REPORTED),
+            expr::all(vec![
+                start.ok,
+                prompt.ok,
+                completion.ok,
+                reported.ok,
+                model.is_not_null(),
+            ])
+            .alias(cols::OK),
+        ];
+        vec![parts, last]
+    }
+
+    fn provider(&self, raw: Option<&str>) -> &'static str {
+        provider_of(raw.unwrap_or(""))
+    }
+
+    fn resource(&self, _: Option<&str>, _: Option<&str>) -> Option<String> {
+        None
+    }
+
+    fn workload(&self, tags: Option<&str>) -> Option<String> {
+        workload_tag(tags)
+    }
+}
+
 impl Format for HeliconeCsv {
     fn id(&self) -> &'static str {
         "helicone_csv"
+    }
+    fn request_log(&self) -> Option<&dyn RequestLog> {
+        Some(self)
     }
     fn role(&self) -> RecordRole {
         RecordRole::Gateway
@@ -143,17 +222,7 @@ impl Format for HeliconeCsv {
         ]
     }
     fn columns(&self) -> &'static [&'static str] {
-        &[
-            "response_id",
-            "request_created_at",
-            "request_properties",
-            "request_user_id",
-            "model",
-            "prompt_tokens",
-            "completion_tokens",
-            "cost",
-            "provider",
-        ]
+        HELICONE_COLUMNS
     }
 
     fn parse_row(

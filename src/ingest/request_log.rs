@@ -1,4 +1,7 @@
-//! The columnar path for per-request logs (gateway and observability exports).
+//! The columnar path for per-request logs (gateway and observability exports). The formats
+//! read this way implement [`RequestLog`]: the LiteLLM spend log (`litellm_spend.rs`) and the
+//! Helicone CSV export (`gateway_logs.rs`). The other per-request formats (LiteLLM payload
+//! JSONL, Helicone JSON, Langfuse, OpenRouter) are still read row by row.
 //!
 //! A month of gateway traffic is millions of rows, and none of them becomes a Rust value. The
 //! file is read in record-aligned chunks through a buffered reader ([`CsvChunks`]; polars'
@@ -75,6 +78,11 @@ pub trait RequestLog: Sync {
     fn provider(&self, raw: Option<&str>) -> &'static str;
     /// The serving resource of an endpoint and model (called once per distinct pair).
     fn resource(&self, api_base: Option<&str>, model: Option<&str>) -> Option<String>;
+    /// The workload a request's tags name, if the format reads one from them (called once per
+    /// distinct tags value); the config mapping still wins.
+    fn workload(&self, _tags: Option<&str>) -> Option<String> {
+        None
+    }
 }
 
 /// Expression helpers shared by the request-log formats. Each reading is [`Staged`]: its
@@ -956,6 +964,7 @@ pub fn emit_groups(
     });
     let mut providers: HashMap<Option<String>, &'static str> = HashMap::new();
     let mut resources: HashMap<(Option<String>, Option<String>), Option<String>> = HashMap::new();
+    let mut workloads: HashMap<Option<String>, Option<String>> = HashMap::new();
     for r in 0..df.height() {
         if bad.get(r).is_some() {
             continue; // a rejected grain row
@@ -987,6 +996,10 @@ pub fn emit_groups(
         row.sub_account = team.map(str::to_string);
         row.api_key = key.map(str::to_string);
         row.tags = tags.map(str::to_string);
+        row.workload = workloads
+            .entry(row.tags.clone())
+            .or_insert_with(|| log.workload(tags))
+            .clone();
         row.resource = resource;
         row.prompt_tokens = Some(pmax.get(r).unwrap_or(0.0));
         row.source_rows = requests as u32;
@@ -1131,6 +1144,14 @@ mod tests {
 
     /// The row parser over every row: the reference.
     fn by_rows(path: &std::path::Path, text: &str) -> (Vec<LedgerRow>, Vec<u32>) {
+        by_rows_of(&LiteLlmSpendCsv, path, text)
+    }
+
+    fn by_rows_of(
+        f: &dyn Format,
+        path: &std::path::Path,
+        text: &str,
+    ) -> (Vec<LedgerRow>, Vec<u32>) {
         let header: Vec<String> = text
             .lines()
             .next()
@@ -1138,7 +1159,6 @@ mod tests {
             .split(',')
             .map(String::from)
             .collect();
-        let f = LiteLlmSpendCsv;
         let table = StrTable::scan_csv(path, &header, &|c| f.wants_column(c)).unwrap();
         let (mut rows, mut rejected) = (Vec::new(), Vec::new());
         for index in 0..table.height() {
@@ -1258,6 +1278,120 @@ mod tests {
             prop_assert_eq!(rep3, rep2);
             prop_assert_eq!(list3, list2);
             prop_assert_eq!(stats(&chunked), stats(&aggregated));
+        }
+    }
+
+    /// One random Helicone export request (`@helicone/export` CSV column order); a few use
+    /// forms only the row parser reads, or are rejects.
+    fn helicone_line(i: usize, r: &(u64, usize, u64, u64, u8, usize)) -> String {
+        let (offset_s, model, prompt, completion, form, workload) = *r;
+        let models = [
+            "gpt-4o-mini",
+            "claude-sonnet-4-5-20250929",
+            "gpt-4.1-2025-04-14",
+            "not-a-model",
+        ];
+        let secs = 1_790_812_800 + offset_s as i64;
+        let dt =
+            chrono::DateTime::from_timestamp(secs, (offset_s % 1000) as u32 * 1_000_000).unwrap();
+        let created = match form {
+            0 => dt.format("%Y-%m-%d %H:%M:%S%.6f+00").to_string(),
+            1 => (dt + chrono::Duration::hours(-5))
+                .format("%Y-%m-%dT%H:%M:%S-05:00")
+                .to_string(), // an offset: the row parser's
+            2 => "not a time".to_string(), // a reject
+            _ => dt.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        };
+        let cost = match form {
+            3 => String::new(),
+            4 => "3.4e-04".to_string(),
+            _ => format!("0.{:06}", (prompt + completion) % 1_000_000),
+        };
+        let completion_cell = if form == 5 {
+            "-1".to_string() // a negative count: a reject
+        } else {
+            completion.to_string()
+        };
+        let properties = match workload % 3 {
+            0 => String::new(),
+            1 => format!("\"{{\"\"workload\"\":\"\"w{workload}\"\"}}\""),
+            _ => "\"{\"\"environment\"\":\"\"prod\"\"}\"".to_string(),
+        };
+        format!(
+            "resp-{i},{created},200,{created},\"{{\"\"messages\"\":[\"\"a, b\nc\"\"]}}\",{properties},u-{},{},{prompt},{completion_cell},1100,{cost}",
+            workload % 2,
+            models[model % models.len()]
+        )
+    }
+
+    /// Token quantities per charge kind and workload.
+    fn by_workload(rows: &[LedgerRow]) -> BTreeMap<(&'static str, Option<String>), f64> {
+        let mut out = BTreeMap::new();
+        for r in rows {
+            *out.entry((r.charge_kind.as_str(), r.workload.clone()))
+                .or_insert(0.0) += r.quantity;
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(16))]
+        #[test]
+        fn aggregated_helicone_export_equals_the_row_by_row_reading(
+            reqs in proptest::collection::vec(
+                (0u64..2_678_400, 0usize..4, 0u64..300_000, 0u64..5_000, 0u8..16, 0usize..6),
+                1..100,
+            ),
+        ) {
+            const HELICONE: &str = "response_id,response_created_at,response_status,request_created_at,request_body,request_properties,request_user_id,model,prompt_tokens,completion_tokens,latency,cost";
+            let dir = tempfile::tempdir().unwrap();
+            let mut text = format!("{HELICONE}\n");
+            for (i, r) in reqs.iter().enumerate() {
+                text.push_str(&helicone_line(i, r));
+                text.push('\n');
+            }
+            let path = dir.path().join("helicone.csv");
+            std::fs::write(&path, &text).unwrap();
+            let catalog = Catalog::embedded().unwrap();
+
+            let (mut reference, ref_rejects) =
+                by_rows_of(&super::super::gateway_logs::HeliconeCsv, &path, &text);
+            let mut aggregated = Vec::new();
+            let files = walk(dir.path(), None).unwrap();
+            let outcome = ingest_dir(dir.path(), &files, &mut |r| aggregated.push(r), &mut |_| {});
+            let input = &outcome.inputs[0];
+            prop_assert_eq!(input.format.as_deref(), Some("helicone_csv"));
+            prop_assert_eq!(input.rows as usize, reqs.len());
+            let lines: Vec<u32> = outcome.rejects.iter().map(|r| r.line).collect();
+            prop_assert_eq!(lines, ref_rejects);
+            // Aggregated: fewer lines than requests whenever requests share a group.
+            prop_assert!(aggregated.len() <= reference.len());
+            prop_assert_eq!(by_workload(&reference), by_workload(&aggregated));
+            let (q1, list1, rep1) = summary(&mut reference, &catalog);
+            let (q2, list2, rep2) = summary(&mut aggregated, &catalog);
+            prop_assert_eq!(&q1, &q2);
+            prop_assert_eq!(rep1, rep2);
+            prop_assert!((list1 - list2).abs() <= reqs.len() as i64, "{} vs {}", list1, list2);
+
+            // The columnar reading itself (not a fallback to the row parser) gives these lines.
+            let header: Vec<String> = HELICONE.split(',').map(String::from).collect();
+            let file = super::CsvFile { path: &path, header: &header, rel: "helicone.csv" };
+            let mut record = outcome.inputs[0].clone();
+            record.rows = 0;
+            let (mut chunked, mut chunk_rejects) = (Vec::new(), Vec::new());
+            super::ingest_chunked(
+                &super::super::gateway_logs::HeliconeCsv,
+                &super::super::gateway_logs::HeliconeCsv,
+                &file,
+                super::Chunking { chunk_bytes: 4_000, fold_rows: 3 },
+                &catalog.long_context_thresholds(),
+                &mut record,
+                &mut chunk_rejects,
+                &mut |r| chunked.push(r),
+            )
+            .unwrap();
+            prop_assert_eq!(chunk_rejects.len(), outcome.rejects.len());
+            prop_assert_eq!(by_workload(&chunked), by_workload(&aggregated));
         }
     }
 }
