@@ -8,9 +8,12 @@
 //! scaled to tokens. `line_item_iam_principal` and resource tags attribute the spend.
 
 use super::azure_cost::workload_tag;
+use super::bill_chunks::{BillScope, COST, OUT};
 use super::meters::{bedrock_usage_type, region_label, scale_quantity, set_billed_quantity};
+use super::request_log::expr;
 use super::{Format, RowError, RowFate, RowView, SourceRef};
 use crate::ledger::{LedgerRow, RecordRole};
+use polars::prelude::{col, lit, when, Expr};
 
 /// Column names of one CUR generation.
 struct Cols {
@@ -147,9 +150,69 @@ fn parse(
 pub struct AwsCurLegacyCsv;
 pub struct AwsCur2Csv;
 
+/// The rows [`parse`] surely counts out of scope: a plain-decimal cost, a product code that
+/// is not Bedrock's, and no product name (column, or CUR 2.0 `product` map) that could name
+/// Bedrock. A product map with an escape is left to the row parser, which decodes it.
+fn scope_stages(cols: &Cols, has: &dyn Fn(&str) -> bool) -> Vec<Vec<Expr>> {
+    if !has(cols.cost) {
+        return vec![vec![lit(false).alias(OUT), lit(0i64).alias(COST)]];
+    }
+    let cost = expr::money("cost", expr::text(cols.cost));
+    let code_ok = if has(cols.product_code) {
+        let code = expr::text(cols.product_code);
+        code.clone()
+            .is_null()
+            .or(code.str().contains(lit("^(?i:amazonbedrock)"), true).not())
+    } else {
+        lit(true)
+    };
+    let map_ok = if has("product") {
+        let map = col("product");
+        map.clone().is_null().or(map
+            .clone()
+            .str()
+            .contains_literal(lit("Amazon Bedrock"))
+            .not()
+            .and(map.str().contains_literal(lit("\\")).not()))
+    } else {
+        lit(true)
+    };
+    let name_ok = if has(cols.product_name) {
+        let name = expr::text(cols.product_name);
+        when(name.clone().is_null())
+            .then(map_ok)
+            .otherwise(name.str().contains_literal(lit("Amazon Bedrock")).not())
+    } else {
+        map_ok
+    };
+    let out = expr::all(vec![cost.value.clone().is_not_null(), code_ok, name_ok]);
+    vec![cost.parts, vec![out.alias(OUT), cost.value.alias(COST)]]
+}
+
+impl BillScope for AwsCurLegacyCsv {
+    fn text_columns(&self) -> &'static [&'static str] {
+        &[LEGACY.cost, LEGACY.product_code, LEGACY.product_name]
+    }
+    fn scope_stages(&self, has: &dyn Fn(&str) -> bool) -> Vec<Vec<Expr>> {
+        scope_stages(&LEGACY, has)
+    }
+}
+
+impl BillScope for AwsCur2Csv {
+    fn text_columns(&self) -> &'static [&'static str] {
+        &[CUR2.cost, CUR2.product_code, CUR2.product_name]
+    }
+    fn scope_stages(&self, has: &dyn Fn(&str) -> bool) -> Vec<Vec<Expr>> {
+        scope_stages(&CUR2, has)
+    }
+}
+
 impl Format for AwsCurLegacyCsv {
     fn id(&self) -> &'static str {
         "aws_cur_legacy_csv"
+    }
+    fn bill_scope(&self) -> Option<&dyn BillScope> {
+        Some(self)
     }
     fn role(&self) -> RecordRole {
         RecordRole::Billed
@@ -194,6 +257,9 @@ impl Format for AwsCurLegacyCsv {
 impl Format for AwsCur2Csv {
     fn id(&self) -> &'static str {
         "aws_cur2_csv"
+    }
+    fn bill_scope(&self) -> Option<&dyn BillScope> {
+        Some(self)
     }
     fn role(&self) -> RecordRole {
         RecordRole::Billed

@@ -11,6 +11,7 @@ mod anthropic_cost;
 mod anthropic_usage;
 mod aws_cur;
 mod azure_cost;
+pub mod bill_chunks;
 mod csv_chunks;
 pub mod dedup;
 mod deepseek;
@@ -121,6 +122,12 @@ pub trait Format: Sync {
         None
     }
 
+    /// Large bills whose out-of-scope rows (most of a cloud bill) are recognised and summed by
+    /// column expressions, so only the AI lines reach the row parser.
+    fn bill_scope(&self) -> Option<&dyn bill_chunks::BillScope> {
+        None
+    }
+
     /// Formats read from Parquet as a whole frame by their own reader, not row by row.
     fn frame_reader(&self) -> Option<FrameReader> {
         None
@@ -226,6 +233,25 @@ pub struct InputRecord {
         rename = "out_of_scope_cost"
     )]
     pub out_of_scope_cost_nano: i128,
+}
+
+impl InputRecord {
+    /// A file not read yet: no format, nothing counted, skipped until a reader takes it.
+    pub fn new(rel: &str) -> Self {
+        InputRecord {
+            path: rel.to_string(),
+            format: None,
+            rows: 0,
+            status: InputStatus::Skipped,
+            reason: None,
+            sha256: String::new(),
+            rejected_rows: 0,
+            out_of_period_rows: 0,
+            overlapping_rows: 0,
+            out_of_scope_rows: 0,
+            out_of_scope_cost_nano: 0,
+        }
+    }
 }
 
 /// A row that could not be parsed.
@@ -482,19 +508,7 @@ fn ingest_file(
     sink: &mut dyn FnMut(LedgerRow),
     rejects: &mut Vec<Reject>,
 ) -> InputRecord {
-    let mut record = InputRecord {
-        path: rel.to_string(),
-        format: None,
-        rows: 0,
-        status: InputStatus::Skipped,
-        reason: None,
-        sha256: String::new(),
-        rejected_rows: 0,
-        out_of_period_rows: 0,
-        overlapping_rows: 0,
-        out_of_scope_rows: 0,
-        out_of_scope_cost_nano: 0,
-    };
+    let mut record = InputRecord::new(rel);
     match sha256_file(path) {
         Ok(h) => record.sha256 = h,
         Err(e) => {
@@ -630,6 +644,30 @@ fn ingest_file(
             }
         }
     }
+    if let (Some(scope), false) = (format.bill_scope(), parquet) {
+        let start = (record.rows, record.rejected_rows, rejects.len());
+        match bill_chunks::ingest_csv(
+            *format,
+            scope,
+            path,
+            &header,
+            rel,
+            bill_chunks::BillChunking::default(),
+            &mut record,
+            rejects,
+            sink,
+        ) {
+            Ok(()) => {
+                record.status = InputStatus::Ingested;
+                return record;
+            }
+            // Nothing was counted (an unbalanced quote the chunks cannot cut): the row path
+            // below reads the file, leniently.
+            Err(_) => {
+                debug_assert_eq!(start, (record.rows, record.rejected_rows, rejects.len()));
+            }
+        }
+    }
     let wanted = |c: &str| format.wants_column(c);
     let scanned = if parquet {
         StrTable::scan_parquet(path, &header, &wanted)
@@ -661,6 +699,20 @@ fn ingest_file(
         }
     };
     record.status = InputStatus::Ingested;
+    parse_rows(*format, &table, rel, parquet, &mut record, rejects, sink);
+    record
+}
+
+/// Runs the row parser over every row of `table` and books each row's fate.
+fn parse_rows(
+    format: &dyn Format,
+    table: &StrTable,
+    rel: &str,
+    parquet: bool,
+    record: &mut InputRecord,
+    rejects: &mut Vec<Reject>,
+    sink: &mut dyn FnMut(LedgerRow),
+) {
     let mut out = Vec::with_capacity(8);
     for index in 0..table.height() {
         // CSV: the header is line 1. Parquet has no lines: the row number (1-based) stands in.
@@ -673,15 +725,11 @@ fn ingest_file(
             continue; // an empty line (some exports put one after every CRLF record), not a data row
         }
         record.rows += 1;
-        let row = RowView {
-            table: &table,
-            index,
-        };
+        let row = RowView { table, index };
         out.clear();
         let fate = format.parse_row(&row, SourceRef { file: rel, line }, &mut out);
-        settle(fate, line, &mut out, &mut record, rejects, sink);
+        settle(fate, line, &mut out, record, rejects, sink);
     }
-    record
 }
 
 /// Reads a JSON / JSONL API dump: the first result record decides the format; each result

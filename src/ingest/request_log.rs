@@ -112,18 +112,18 @@ pub mod expr {
     }
 
     /// The trimmed cell (first step of [`text`]); blank-row detection reads it too.
-    pub(super) fn trimmed(name: &str) -> Expr {
+    pub(in crate::ingest) fn trimmed(name: &str) -> Expr {
         col(format!("__s_{name}"))
     }
 
-    pub(super) fn trim_column(name: &str) -> Expr {
+    pub(in crate::ingest) fn trim_column(name: &str) -> Expr {
         col(name)
             .str()
             .strip_chars(lit(NULL))
             .alias(format!("__s_{name}"))
     }
 
-    pub(super) fn text_column(name: &str) -> Expr {
+    pub(in crate::ingest) fn text_column(name: &str) -> Expr {
         let t = trimmed(name);
         when(t.clone().str().contains(lit(r"^(?i:null|-)?$"), true))
             .then(null_str())
@@ -261,6 +261,67 @@ pub mod expr {
             .then(
                 col(part("int")) * lit(1_000_000_000i64)
                     + (frac.cast(DataType::Int64) * scale).fill_null(lit(0i64)),
+            )
+            .otherwise(lit(NULL).cast(DataType::Int64));
+        Staged {
+            parts,
+            value,
+            ok: t.is_null().or(col(part("form"))),
+        }
+    }
+
+    /// A signed amount as nano-units, as `money::parse_nanos` reads it: `-?D.F` with at most
+    /// nine integer digits (under a billion, so a sum of a chunk's lines cannot overflow) and
+    /// up to eighteen decimals, rounded half away from zero at the nano. Other forms
+    /// (thousands separators, currency signs, exponents) are left to the row parser.
+    pub fn money(label: &str, t: Expr) -> Staged {
+        let part = |what: &str| format!("__m_{label}_{what}");
+        let parts = vec![
+            t.clone()
+                .str()
+                .contains(lit(r"^-?\d{1,9}(\.\d{1,18})?$"), true)
+                .fill_null(lit(false))
+                .alias(part("form")),
+            t.clone()
+                .str()
+                .extract(lit(r"^-?(\d{1,9})"), 1)
+                .cast(DataType::Int64)
+                .alias(part("int")),
+            t.clone()
+                .str()
+                .extract(lit(r"\.(\d{1,18})$"), 1)
+                .alias(part("frac")),
+            t.clone()
+                .str()
+                .starts_with(lit("-"))
+                .fill_null(lit(false))
+                .alias(part("neg")),
+        ];
+        let frac = col(part("frac"));
+        let nine = frac.clone().str().slice(lit(0), lit(9));
+        let nine_len = nine.clone().str().len_bytes().cast(DataType::Int64);
+        // 10^(9 - digits) for one to nine decimals.
+        let scale = (1..=9i64).fold(lit(0i64), |rest, len| {
+            when(nine_len.clone().eq(lit(len)))
+                .then(lit(10i64.pow((9 - len) as u32)))
+                .otherwise(rest)
+        });
+        // The tenth decimal decides the rounding: 5 or more rounds the magnitude up.
+        let up = frac
+            .str()
+            .slice(lit(9), lit(1))
+            .cast(DataType::Int64)
+            .gt_eq(lit(5i64))
+            .fill_null(lit(false))
+            .cast(DataType::Int64);
+        let magnitude = col(part("int")) * lit(1_000_000_000i64)
+            + (nine.cast(DataType::Int64) * scale).fill_null(lit(0i64))
+            + up;
+        let value = when(col(part("form")))
+            .then(
+                when(col(part("neg")))
+                    .then(lit(0i64) - magnitude.clone())
+                    .otherwise(magnitude),
             )
             .otherwise(lit(NULL).cast(DataType::Int64));
         Staged {
@@ -700,7 +761,7 @@ fn in_file<T>(r: PolarsResult<T>, rel: &str, what: &str) -> Result<T> {
 }
 
 /// Parses the chunks of one file with an all-string schema, keeping the format's columns.
-struct ChunkReader {
+pub(super) struct ChunkReader {
     schema: SchemaRef,
     /// The header's own spelling of each column the format reads, for the projection.
     projection: Arc<[PlSmallStr]>,
@@ -709,6 +770,26 @@ struct ChunkReader {
 }
 
 impl ChunkReader {
+    /// Reads the header's columns that `wanted` names (by lower-case name), each under its
+    /// lower-case name; absent columns stay absent, as in [`StrTable::scan_csv`].
+    pub(super) fn present(header: &[String], wanted: &dyn Fn(&str) -> bool) -> Result<ChunkReader> {
+        let schema = StrTable::string_schema(header)?;
+        let mut projection = Vec::new();
+        let mut select = vec![col("__idx")];
+        for h in header {
+            let lower = h.to_ascii_lowercase();
+            if wanted(&lower) {
+                projection.push(PlSmallStr::from(h.as_str()));
+                select.push(col(h.as_str()).alias(lower));
+            }
+        }
+        Ok(ChunkReader {
+            schema,
+            projection: projection.into(),
+            select,
+        })
+    }
+
     fn new(format: &dyn Format, header: &[String]) -> Result<ChunkReader> {
         let schema = StrTable::string_schema(header)?;
         let mut projection = Vec::new();
@@ -731,7 +812,7 @@ impl ChunkReader {
     }
 
     /// One chunk of whole records (no header) as string columns.
-    fn parse(&self, bytes: Vec<u8>) -> Result<DataFrame> {
+    pub(super) fn parse(&self, bytes: Vec<u8>) -> Result<DataFrame> {
         Ok(CsvReadOptions::default()
             .with_has_header(false)
             .with_schema(Some(self.schema.clone()))
@@ -748,7 +829,7 @@ impl ChunkReader {
 
     /// The chunk's rows numbered from `offset` (rows before it in the file), with the
     /// format's columns under their lower-case names.
-    fn select(&self, raw: LazyFrame, offset: IdxSize) -> LazyFrame {
+    pub(super) fn select(&self, raw: LazyFrame, offset: IdxSize) -> LazyFrame {
         raw.with_row_index("__idx", Some(offset))
             .select(self.select.clone())
     }

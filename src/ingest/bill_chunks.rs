@@ -1,0 +1,353 @@
+//! Large cloud bills read in chunks, their non-AI lines counted in polars.
+//!
+//! A cloud bill (AWS CUR, Azure cost export, GCP billing export, FOCUS) has a line per
+//! resource and hour for everything the company runs, and the AI lines are a small share of
+//! it. A format that implements [`BillScope`] says, as column expressions, which rows its row
+//! parser would surely count as out of scope, and their cost. Such a bill is read like a
+//! request log ([`CsvChunks`], record-aligned chunks parsed by polars with an all-string
+//! schema): per chunk, the surely-out-of-scope rows are counted and their cost summed in polars,
+//! and only the remaining rows (the AI lines, and any row in a form the expressions do not read
+//! exactly) go to the row parser. Resident memory is then bounded by the chunk and the AI
+//! lines, not by the bill.
+//!
+//! **Exactness.** The expressions claim a row only when the row parser would read it the same
+//! way: the cost must be a plain decimal (`money::parse_nanos`' value, rounded the same way)
+//! and every column that decides the scope must be read exactly. Anything else goes to the row
+//! parser, so the counts, the out-of-scope cost, the ledger lines and the rejects equal a
+//! row-by-row reading (a property test checks this).
+
+use super::csv_chunks::{for_each_chunk, CsvChunks, CHUNK_BYTES, MAX_CHUNK_BYTES};
+use super::request_log::{expr, ChunkReader};
+use super::{parse_rows, Format, InputRecord, Reject, StrTable};
+use crate::ledger::LedgerRow;
+use anyhow::{Context, Result};
+use polars::prelude::*;
+use std::path::Path;
+
+/// Column the scope expressions set: the row is surely out of scope (never null).
+pub const OUT: &str = "__out";
+/// Column the scope expressions set: the cost of a surely-out-of-scope row, nano-units (Int64).
+pub const COST: &str = "__cost";
+
+/// A bill format whose out-of-scope rows can be recognised by column expressions.
+pub trait BillScope: Sync {
+    /// The lower-case columns the expressions read as trimmed text ([`expr::text`]); those
+    /// the file lacks are skipped.
+    fn text_columns(&self) -> &'static [&'static str];
+    /// Expressions in stages (one `with_columns` each) whose last stage sets [`OUT`] and
+    /// [`COST`]. `has` tells which lower-case columns the file has; an expression may only read
+    /// those.
+    fn scope_stages(&self, has: &dyn Fn(&str) -> bool) -> Vec<Vec<Expr>>;
+}
+
+/// How a file is cut: tests use tiny chunks so every record boundary is exercised.
+#[derive(Clone, Copy)]
+pub struct BillChunking {
+    pub chunk_bytes: usize,
+}
+
+impl Default for BillChunking {
+    fn default() -> Self {
+        BillChunking {
+            chunk_bytes: CHUNK_BYTES,
+        }
+    }
+}
+
+/// Reads a CSV bill in chunks. Ledger lines, rejects and counts reach the caller only once the
+/// whole file is read, so on an error (an unbalanced quote that the chunk reader cannot cut)
+/// the caller can read the file another way, with nothing counted twice.
+#[allow(clippy::too_many_arguments)]
+pub fn ingest_csv(
+    format: &dyn Format,
+    scope: &dyn BillScope,
+    path: &Path,
+    header: &[String],
+    rel: &str,
+    sizes: BillChunking,
+    record: &mut InputRecord,
+    rejects: &mut Vec<Reject>,
+    sink: &mut dyn FnMut(LedgerRow),
+) -> Result<()> {
+    let lower: Vec<String> = header
+        .iter()
+        .map(|h| h.to_ascii_lowercase())
+        .filter(|h| format.wants_column(h))
+        .collect();
+    let has = |c: &str| lower.iter().any(|h| h == c);
+    let reader = ChunkReader::present(header, &|c| format.wants_column(c))?;
+    let texts: Vec<&str> = scope
+        .text_columns()
+        .iter()
+        .copied()
+        .filter(|c| has(c))
+        .collect();
+    let stages = scope.scope_stages(&has);
+    let chunks = CsvChunks::with_sizes(
+        path,
+        sizes.chunk_bytes,
+        MAX_CHUNK_BYTES.max(8 * sizes.chunk_bytes),
+    )?;
+
+    let mut local = record.clone();
+    let mut local_rejects = Vec::new();
+    let mut lines = Vec::new();
+    let mut offset: IdxSize = 0;
+    for_each_chunk(chunks, |bytes| {
+        let raw = reader
+            .parse(bytes)
+            .with_context(|| format!("could not read `{rel}` as CSV"))?;
+        let height = raw.height() as IdxSize;
+        let mut lf = reader.select(raw.lazy(), offset);
+        offset += height;
+        lf = lf
+            .with_columns(
+                texts
+                    .iter()
+                    .map(|c| expr::trim_column(c))
+                    .collect::<Vec<_>>(),
+            )
+            .with_columns(
+                texts
+                    .iter()
+                    .map(|c| expr::text_column(c))
+                    .collect::<Vec<_>>(),
+            );
+        for stage in &stages {
+            lf = lf.with_columns(stage.clone());
+        }
+        let df = in_file(lf.collect(), "could not read the lines of", rel)?;
+        let sure = df.column(OUT)?.bool()?.clone();
+
+        // Whole units and the nano remainder are summed apart, so no chunk sum overflows.
+        let billion = lit(1_000_000_000i64);
+        let counted = df
+            .clone()
+            .lazy()
+            .filter(col(OUT))
+            .select([
+                len().cast(DataType::UInt64).alias("rows"),
+                col(COST).floor_div(billion.clone()).sum().alias("units"),
+                (col(COST) - col(COST).floor_div(billion.clone()) * billion)
+                    .sum()
+                    .alias("nanos"),
+            ])
+            .collect();
+        let counted = in_file(counted, "could not sum the out-of-scope lines of", rel)?;
+        let rows = counted.column("rows")?.u64()?.get(0).unwrap_or(0);
+        let units = counted.column("units")?.i64()?.get(0).unwrap_or(0) as i128;
+        let nanos = counted.column("nanos")?.i64()?.get(0).unwrap_or(0) as i128;
+        local.rows += rows;
+        local.out_of_scope_rows += rows;
+        local.out_of_scope_cost_nano += units * 1_000_000_000 + nanos;
+
+        // The other rows, under their own columns, to the row parser in file order.
+        let mut keep: Vec<Expr> = vec![col("__idx")];
+        keep.extend(lower.iter().map(|c| col(c.as_str())));
+        let rest = df.filter(&!&sure)?.lazy().select(keep).collect();
+        let rest = in_file(rest, "could not read the lines of", rel)?;
+        let idx: Vec<u32> = rest
+            .column("__idx")?
+            .u32()?
+            .iter()
+            .map(|i| i.unwrap_or(0) + 2)
+            .collect();
+        let table = StrTable::from_frame_with_lines(rest.drop("__idx")?, idx)?;
+        parse_rows(
+            format,
+            &table,
+            rel,
+            false,
+            &mut local,
+            &mut local_rejects,
+            &mut |r| lines.push(r),
+        );
+        Ok(())
+    })?;
+    *record = local;
+    rejects.extend(local_rejects);
+    lines.into_iter().for_each(sink);
+    Ok(())
+}
+
+/// A polars result with what failed and the file it failed on.
+fn in_file<T>(r: PolarsResult<T>, what: &str, rel: &str) -> Result<T> {
+    r.map_err(anyhow::Error::from)
+        .with_context(|| format!("{what} `{rel}`"))
+}
+
+#[cfg(test)]
+mod tests {
+    //! The chunked bill reading against the row parser on random CUR 2.0 bills: the same
+    //! counts, out-of-scope cost, ledger lines and rejects.
+    use super::super::aws_cur::AwsCur2Csv;
+    use super::super::InputStatus;
+    use super::*;
+    use proptest::prelude::*;
+
+    const HEADER: &str = "identity_line_item_id,bill_payer_account_id,line_item_usage_account_id,line_item_line_item_type,line_item_usage_start_date,line_item_usage_end_date,line_item_product_code,line_item_usage_type,line_item_operation,line_item_resource_id,line_item_usage_amount,pricing_unit,line_item_currency_code,line_item_unblended_cost,line_item_iam_principal,product,resource_tags";
+
+    fn record() -> InputRecord {
+        InputRecord {
+            format: Some("aws_cur2_csv".into()),
+            status: InputStatus::Ingested,
+            ..InputRecord::new("cur.csv")
+        }
+    }
+
+    /// One random CUR 2.0 line; some are Bedrock, some use forms only the row parser reads.
+    fn line(i: usize, r: &(usize, usize, usize, u8)) -> String {
+        let (code, name, cost, form) = *r;
+        let codes = [
+            "AmazonEC2",
+            "AmazonBedrock",
+            "AmazonS3",
+            "amazonbedrockfoundationmodels",
+            "",
+            " AmazonEC2 ",
+        ];
+        let names = [
+            r#""{""product_name"": ""Amazon Elastic Compute Cloud""}""#,
+            r#""{""product_name"": ""Claude Sonnet 4.5 (Amazon Bedrock Edition)""}""#,
+            r#""{""product_name"": ""Amazon\u0020Bedrock""}""#,
+            "",
+            "{}",
+        ];
+        let costs = [
+            "0.123",
+            "-1.5",
+            "12",
+            "0.00000000149",
+            "0.0000000015",
+            "-0.0000000015",
+            "1.2E-5",
+            "\"$1,234.50\"",
+            "",
+            "abc",
+            "1234567890.5",
+            "0.1234567891234567891",
+            "999999999.9999999995",
+            "007.25",
+        ];
+        let start = if form == 0 {
+            "yesterday"
+        } else {
+            "2026-10-04T00:00:00Z"
+        };
+        let tags = if form == 1 {
+            "\"{\"\"user_team\"\": \"\"a\nb\"\"}\""
+        } else {
+            "{}"
+        };
+        format!(
+            "c{i},111122223333,444455556666,Usage,{start},2026-10-05T00:00:00Z,{},USE1-Claude3Haiku-input-tokens,InvokeModel,,12.0,1K tokens,USD,{},arn:aws:iam::1:role/x,{},{tags}",
+            codes[code % codes.len()],
+            costs[cost % costs.len()],
+            names[name % names.len()],
+        )
+    }
+
+    /// The row parser over the whole file, as the scan path reads it.
+    fn by_rows(path: &Path, header: &[String]) -> (InputRecord, Vec<Reject>, Vec<String>) {
+        let f = AwsCur2Csv;
+        let table = StrTable::scan_csv(path, header, &|c| f.wants_column(c)).unwrap();
+        let (mut rec, mut rejects, mut lines) = (record(), Vec::new(), Vec::new());
+        parse_rows(
+            &f,
+            &table,
+            "cur.csv",
+            false,
+            &mut rec,
+            &mut rejects,
+            &mut |r| lines.push(format!("{r:?}")),
+        );
+        (rec, rejects, lines)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+        #[test]
+        fn chunked_bill_equals_the_row_by_row_reading(
+            rows in proptest::collection::vec((0usize..6, 0usize..5, 0usize..14, 0u8..12), 1..150),
+            blank_every in 3usize..40,
+            chunk_bytes in 1_000usize..12_000,
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut text = format!("{HEADER}\n");
+            for (i, r) in rows.iter().enumerate() {
+                text.push_str(&line(i, r));
+                text.push('\n');
+                if i % blank_every == 0 {
+                    text.push('\n');
+                }
+            }
+            let path = dir.path().join("cur.csv");
+            std::fs::write(&path, &text).unwrap();
+            let header: Vec<String> = HEADER.split(',').map(String::from).collect();
+            let (want, want_rejects, want_lines) = by_rows(&path, &header);
+
+            let (mut rec, mut rejects, mut lines) = (record(), Vec::new(), Vec::new());
+            ingest_csv(
+                &AwsCur2Csv,
+                &AwsCur2Csv,
+                &path,
+                &header,
+                "cur.csv",
+                BillChunking { chunk_bytes },
+                &mut rec,
+                &mut rejects,
+                &mut |r| lines.push(format!("{r:?}")),
+            )
+            .unwrap();
+            prop_assert_eq!(rec.rows, want.rows);
+            prop_assert_eq!(rec.out_of_scope_rows, want.out_of_scope_rows);
+            prop_assert_eq!(rec.out_of_scope_cost_nano, want.out_of_scope_cost_nano);
+            prop_assert_eq!(rec.rejected_rows, want.rejected_rows);
+            prop_assert_eq!(rejects, want_rejects);
+            prop_assert_eq!(lines, want_lines);
+        }
+    }
+
+    /// Most of a bill never reaches the row parser: plain non-AI lines are summed in polars.
+    #[test]
+    fn plain_non_ai_lines_are_counted_without_the_row_parser() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = format!("{HEADER}\n");
+        for i in 0..50 {
+            text.push_str(&line(i, &(0, 0, 0, 5)));
+            text.push('\n');
+        }
+        let path = dir.path().join("cur.csv");
+        std::fs::write(&path, &text).unwrap();
+        let header: Vec<String> = HEADER.split(',').map(String::from).collect();
+        let (mut rec, mut rejects) = (record(), Vec::new());
+        // A format whose row parser fails every row: only rows it is asked about fail.
+        struct Refuses;
+        impl Format for Refuses {
+            fn id(&self) -> &'static str {
+                "refuses"
+            }
+            fn role(&self) -> crate::ledger::RecordRole {
+                crate::ledger::RecordRole::Billed
+            }
+            fn columns(&self) -> &'static [&'static str] {
+                AwsCur2Csv.columns()
+            }
+        }
+        ingest_csv(
+            &Refuses,
+            &AwsCur2Csv,
+            &path,
+            &header,
+            "cur.csv",
+            BillChunking { chunk_bytes: 2_000 },
+            &mut rec,
+            &mut rejects,
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(rejects, Vec::new());
+        assert_eq!((rec.rows, rec.out_of_scope_rows), (50, 50));
+        assert_eq!(rec.out_of_scope_cost_nano, 50 * 123_000_000);
+    }
+}
