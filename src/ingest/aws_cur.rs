@@ -8,7 +8,7 @@
 //! scaled to tokens. `line_item_iam_principal` and resource tags attribute the spend.
 
 use super::azure_cost::workload_tag;
-use super::bill_chunks::{BillScope, COST, OUT};
+use super::bill_chunks::{no_fast_path, out_of_scope_when, surely_not, BillScope};
 use super::meters::{bedrock_usage_type, region_label, scale_quantity, set_billed_quantity};
 use super::request_log::expr;
 use super::{Format, RowError, RowFate, RowView, SourceRef};
@@ -155,38 +155,28 @@ pub struct AwsCur2Csv;
 /// Bedrock. A product map with an escape is left to the row parser, which decodes it.
 fn scope_stages(cols: &Cols, has: &dyn Fn(&str) -> bool) -> Vec<Vec<Expr>> {
     if !has(cols.cost) {
-        return vec![vec![lit(false).alias(OUT), lit(0i64).alias(COST)]];
+        return no_fast_path();
     }
     let cost = expr::money("cost", expr::text(cols.cost));
-    let code_ok = if has(cols.product_code) {
-        let code = expr::text(cols.product_code);
-        code.clone()
-            .is_null()
-            .or(code.str().contains(lit("^(?i:amazonbedrock)"), true).not())
-    } else {
-        lit(true)
-    };
+    let mut conditions = Vec::new();
+    if has(cols.product_code) {
+        conditions.push(surely_not(expr::text(cols.product_code), "^amazonbedrock"));
+    }
     let map_ok = if has("product") {
-        let map = col("product");
-        map.clone().is_null().or(map
-            .clone()
-            .str()
-            .contains_literal(lit("Amazon Bedrock"))
-            .not()
-            .and(map.str().contains_literal(lit("\\")).not()))
+        // Raw, untrimmed: a match anywhere in the cell, or an escape, goes to the parser.
+        surely_not(col("product"), "Amazon Bedrock|\\\\")
     } else {
         lit(true)
     };
-    let name_ok = if has(cols.product_name) {
+    conditions.push(if has(cols.product_name) {
         let name = expr::text(cols.product_name);
         when(name.clone().is_null())
             .then(map_ok)
-            .otherwise(name.str().contains_literal(lit("Amazon Bedrock")).not())
+            .otherwise(surely_not(name, "Amazon Bedrock"))
     } else {
         map_ok
-    };
-    let out = expr::all(vec![cost.value.clone().is_not_null(), code_ok, name_ok]);
-    vec![cost.parts, vec![out.alias(OUT), cost.value.alias(COST)]]
+    });
+    out_of_scope_when(cost, conditions)
 }
 
 impl BillScope for AwsCurLegacyCsv {

@@ -10,9 +10,12 @@
 //! `UnitOfMeasure`. Provisioned Throughput Units (`Provisioned Managed … Unit`, hourly) become
 //! `provisioned_hour` lines. Every other meter category is out of scope.
 
+use super::bill_chunks::{any_of, no_fast_path, out_of_scope_when, surely_not, BillScope};
 use super::meters::{azure_openai_meter, region_label, scale_quantity, set_billed_quantity};
+use super::request_log::expr;
 use super::{Format, RowError, RowFate, RowView, SourceRef};
 use crate::ledger::{LedgerRow, RecordRole};
+use polars::prelude::Expr;
 
 pub struct AzureCostCsv;
 
@@ -71,9 +74,43 @@ pub fn cognitive_account(resource_id: &str) -> Option<String> {
     Some(name.split('/').next().unwrap_or(name).to_string())
 }
 
+/// The cost columns, in the order the row parser picks the first the file has.
+const COST_COLUMNS: [&str; 3] = ["costinbillingcurrency", "pretaxcost", "cost"];
+
+/// The rows the row parser surely counts out of scope: a plain-decimal cost, a meter category
+/// that is not an AI one and a subcategory that does not name OpenAI.
+impl BillScope for AzureCostCsv {
+    fn text_columns(&self) -> &'static [&'static str] {
+        &[
+            "costinbillingcurrency",
+            "pretaxcost",
+            "cost",
+            "metercategory",
+            "metersubcategory",
+        ]
+    }
+    fn scope_stages(&self, has: &dyn Fn(&str) -> bool) -> Vec<Vec<Expr>> {
+        let Some(cost_col) = COST_COLUMNS.into_iter().find(|c| has(c)) else {
+            return no_fast_path();
+        };
+        let mut conditions = Vec::new();
+        if has("metercategory") {
+            let categories = format!("^{}$", any_of(AI_CATEGORIES));
+            conditions.push(surely_not(expr::text("metercategory"), &categories));
+        }
+        if has("metersubcategory") {
+            conditions.push(surely_not(expr::text("metersubcategory"), "openai"));
+        }
+        out_of_scope_when(expr::money("cost", expr::text(cost_col)), conditions)
+    }
+}
+
 impl Format for AzureCostCsv {
     fn id(&self) -> &'static str {
         "azure_cost_csv"
+    }
+    fn bill_scope(&self) -> Option<&dyn BillScope> {
+        Some(self)
     }
     fn role(&self) -> RecordRole {
         RecordRole::Billed
@@ -116,7 +153,7 @@ impl Format for AzureCostCsv {
         src: SourceRef,
         out: &mut Vec<LedgerRow>,
     ) -> Result<RowFate, RowError> {
-        let cost_col = ["costinbillingcurrency", "pretaxcost", "cost"]
+        let cost_col = COST_COLUMNS
             .into_iter()
             .find(|c| row.table.has_column(c))
             .ok_or_else(|| {

@@ -6,11 +6,14 @@
 //! Older column names are accepted (`AmortizedCost`, `ChargeType`, `UsageQuantity`, `Region`).
 //! Producers write `NULL`, `YYYY-MM-DD HH:MM:SS` and `5/1/25`; all are read.
 
+use super::bill_chunks::{any_of, out_of_scope_when, surely_not, BillScope};
 use super::meters::{
     azure_openai_meter, bedrock_usage_type, region_label, scale_quantity, set_billed_quantity,
 };
+use super::request_log::expr;
 use super::{Format, RowError, RowFate, RowView, SourceRef};
 use crate::ledger::{ChargeKind, LedgerRow, RecordRole};
+use polars::prelude::Expr;
 
 pub struct FocusCsv;
 
@@ -50,9 +53,35 @@ pub fn provider_id(name: &str) -> &'static str {
     }
 }
 
+/// The rows the row parser surely counts out of scope: a plain-decimal `BilledCost`, a
+/// service category other than AI and Machine Learning, and a service name that is not an AI
+/// service (alone or followed by a space).
+impl BillScope for FocusCsv {
+    fn text_columns(&self) -> &'static [&'static str] {
+        &["billedcost", "servicecategory", "servicename"]
+    }
+    fn scope_stages(&self, has: &dyn Fn(&str) -> bool) -> Vec<Vec<Expr>> {
+        let mut conditions = Vec::new();
+        if has("servicecategory") {
+            conditions.push(surely_not(
+                expr::text("servicecategory"),
+                "^AI and Machine Learning$",
+            ));
+        }
+        if has("servicename") {
+            let services = format!("^{}(?: |$)", any_of(AI_SERVICES));
+            conditions.push(surely_not(expr::text("servicename"), &services));
+        }
+        out_of_scope_when(expr::money("cost", expr::text("billedcost")), conditions)
+    }
+}
+
 impl Format for FocusCsv {
     fn id(&self) -> &'static str {
         "focus_csv"
+    }
+    fn bill_scope(&self) -> Option<&dyn BillScope> {
+        Some(self)
     }
     fn role(&self) -> RecordRole {
         RecordRole::Billed

@@ -9,10 +9,13 @@
 //! unconfirmed, so quantities are kept only when the unit says tokens or count.
 
 use super::azure_cost::workload_tag;
+use super::bill_chunks::{any_of, no_fast_path, out_of_scope_when, surely_not, BillScope};
 use super::json::{text, timestamp};
 use super::meters::set_billed_quantity;
+use super::request_log::expr;
 use super::{Format, RowError, RowFate, RowView, SourceRef};
 use crate::ledger::{ChargeKind, LedgerRow, RecordRole, ServiceTier};
+use polars::prelude::{when, Expr};
 use serde_json::Value;
 
 pub struct GcpBillingJson;
@@ -184,9 +187,39 @@ impl Format for GcpBillingJson {
     }
 }
 
+/// The rows the row parser surely counts out of scope: a plain-decimal cost (the unrounded
+/// one when the row has it) and a service that is not an AI one.
+impl BillScope for GcpBillingCsv {
+    fn text_columns(&self) -> &'static [&'static str] {
+        &["unrounded cost ($)", "cost ($)", "service description"]
+    }
+    fn scope_stages(&self, has: &dyn Fn(&str) -> bool) -> Vec<Vec<Expr>> {
+        if !has("cost ($)") {
+            return no_fast_path();
+        }
+        let cost = if has("unrounded cost ($)") {
+            let unrounded = expr::text("unrounded cost ($)");
+            when(unrounded.clone().is_not_null())
+                .then(unrounded)
+                .otherwise(expr::text("cost ($)"))
+        } else {
+            expr::text("cost ($)")
+        };
+        let mut conditions = Vec::new();
+        if has("service description") {
+            let services = format!("^{}$", any_of(AI_SERVICES));
+            conditions.push(surely_not(expr::text("service description"), &services));
+        }
+        out_of_scope_when(expr::money("cost", cost), conditions)
+    }
+}
+
 impl Format for GcpBillingCsv {
     fn id(&self) -> &'static str {
         "gcp_billing_csv"
+    }
+    fn bill_scope(&self) -> Option<&dyn BillScope> {
+        Some(self)
     }
     fn role(&self) -> RecordRole {
         RecordRole::Billed
