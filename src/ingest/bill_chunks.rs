@@ -17,7 +17,7 @@
 //! row-by-row reading (a property test checks this).
 
 use super::csv_chunks::{for_each_chunk, CsvChunks, CHUNK_BYTES, MAX_CHUNK_BYTES};
-use super::request_log::{expr, ChunkReader};
+use super::request_log::{collect_streaming, expr, ChunkReader};
 use super::{parse_rows, Format, InputRecord, Reject, StrTable};
 use crate::ledger::LedgerRow;
 use anyhow::{Context, Result};
@@ -161,7 +161,7 @@ pub fn ingest_csv(
         for stage in &stages {
             lf = lf.with_columns(stage.clone());
         }
-        let df = in_file(lf.collect(), "could not read the lines of", rel)?;
+        let df = in_file(collect_streaming(lf), "could not read the lines of", rel)?;
         let sure = df.column(OUT)?.bool()?.clone();
 
         // Whole units and the nano remainder are summed apart, so no chunk sum overflows.

