@@ -311,6 +311,10 @@ pub fn relative(root: &Path, path: &Path) -> String {
 }
 
 fn sha256_file(path: &Path) -> Result<String> {
+    crate::progress::time_part("hash files", || sha256_of(path))
+}
+
+fn sha256_of(path: &Path) -> Result<String> {
     let mut file = std::fs::File::open(path)
         .with_context(|| format!("could not open `{}`", path.display()))?;
     let mut hasher = Sha256::new();

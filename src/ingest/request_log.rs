@@ -30,6 +30,7 @@
 use super::csv_chunks::{for_each_chunk, CsvChunks};
 use super::{Format, InputRecord, Reject, SourceRef, StrTable};
 use crate::ledger::{ChargeKind, LedgerRow, RecordRole, RequestHist};
+use crate::progress::time_part;
 use anyhow::{bail, Context, Result};
 use polars::prelude::*;
 use std::collections::HashMap;
@@ -710,20 +711,26 @@ fn ingest_chunked(
     let mut slow: Option<DataFrame> = None;
     let mut offset: IdxSize = 0;
     for_each_chunk(chunks, |bytes| {
-        let raw = reader
-            .parse(bytes)
+        let raw = time_part("parse CSV chunks", || reader.parse(bytes))
             .with_context(|| format!("could not read `{rel}` as CSV"))?;
         let height = raw.height() as IdxSize;
-        let requests = collect_streaming(request_frame(
-            log,
-            format,
-            reader.select(raw.lazy(), offset),
-        ));
+        let requests = time_part("request expressions", || {
+            collect_streaming(request_frame(
+                log,
+                format,
+                reader.select(raw.lazy(), offset),
+            ))
+        });
         let requests = in_file(requests, rel, "could not read the requests of")?;
         offset += height;
-        let part = grain_of(size_rows(requests.clone().lazy(), exact, long_context)).collect();
-        partials.push(in_file(part, rel, "could not aggregate")?)?;
-        let bad = slow_rows(format, requests.lazy()).collect();
+        let part = time_part("group into the grain", || {
+            grain_of(size_rows(requests.clone().lazy(), exact, long_context)).collect()
+        });
+        let part = in_file(part, rel, "could not aggregate")?;
+        time_part("fold the grains", || partials.push(part))?;
+        let bad = time_part("set aside unusual rows", || {
+            slow_rows(format, requests.lazy()).collect()
+        });
         let bad = in_file(bad, rel, "could not re-read the unusual rows of")?;
         if bad.height() > 0 {
             match slow.as_mut() {
@@ -738,7 +745,7 @@ fn ingest_chunked(
     let grain = if partials.ledger.is_empty() {
         None
     } else {
-        Some(partials.fold()?)
+        Some(time_part("fold the grains", || partials.fold())?)
     };
     // Everything that can fail is read before the first line reaches the sink, so a failure
     // leaves the caller free to read the file another way.
@@ -750,7 +757,9 @@ fn ingest_chunked(
         let n = grain.ledger.column("__n")?.cast(&DataType::UInt64)?;
         record.rows += n.u64()?.iter().flatten().sum::<u64>();
         // CSV: the header is line 1 and `__idx` counts data rows from 0.
-        emit_groups(log, grain, rel, exact, 2, sink)?;
+        time_part("ledger lines (emit, price, build)", || {
+            emit_groups(log, grain, rel, exact, 2, sink)
+        })?;
     }
     if let Some(table) = slow {
         parse_slow_rows(format, &table, rel, record, rejects, sink);
