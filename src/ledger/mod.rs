@@ -1,8 +1,11 @@
 //! The canonical ledger: one schema for every source.
 //!
-//! Every parser turns its export into [`LedgerRow`]s; the pricer fills in the catalog model and
-//! list cost; [`LedgerBuilder`] appends them straight into polars column builders (no per-row
-//! allocation, so a 1M-row gateway log stays cheap). The frame is FOCUS-aligned in spirit:
+//! Every reader turns its export into [`LedgerRow`]s: one per charge of a row for the row
+//! formats, one per group for the request logs aggregated in polars (`ingest/request_log.rs`),
+//! and none for the non-AI lines of a large bill (`ingest/bill_chunks.rs` counts them). The
+//! pricer fills in the catalog model and list cost; [`LedgerBuilder`] appends the lines into
+//! polars column builders, and [`query`] reads the frame back through typed queries. The frame
+//! is FOCUS-aligned in spirit:
 //!
 //! | column | type | meaning |
 //! |---|---|---|
