@@ -154,7 +154,7 @@ impl<'a> AnalysisCtx<'a> {
         let billed_by_account = profile::billed_by_account(ledger)?;
         let model_money = profile::model_money(ledger, &profiles)?;
         let provisioned = profile::provisioned_capacity(ledger)?;
-        let seats = profile::seats(ledger)?;
+        let seats = ledger.seat_lines()?;
         let request_stats = ledger.request_stats()?;
         Ok(AnalysisCtx {
             settings,

@@ -255,28 +255,5 @@ pub(super) fn provisioned_capacity(ledger: &Ledger) -> Result<Vec<ProvisionedCap
     Ok(out.into_values().collect())
 }
 
-/// One seat of a seat report.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Seat {
-    pub provider: String,
-    pub plan: String,
-    pub user: String,
-    /// Seat price this month (list, from the config), when known.
-    pub price_nano: Option<i64>,
-    /// Last activity as the report states it (`None`: never active or not reported).
-    pub last_activity_ms: Option<i64>,
-}
-
-pub(super) fn seats(ledger: &Ledger) -> Result<Vec<Seat>> {
-    Ok(ledger
-        .seat_lines()?
-        .into_iter()
-        .map(|r| Seat {
-            provider: r.provider,
-            plan: r.plan,
-            user: r.user,
-            price_nano: r.list_cost_nano,
-            last_activity_ms: r.last_activity_ms,
-        })
-        .collect())
-}
+/// One seat of a seat report, as the ledger's seat lines give it.
+pub type Seat = crate::ledger::query::SeatLine;

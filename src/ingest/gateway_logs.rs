@@ -156,7 +156,7 @@ impl RequestLog for HeliconeCsv {
         let start = expr::timestamp_ms("start", expr::text("request_created_at"));
         let prompt = expr::count("prompt", expr::text("prompt_tokens"));
         let completion = expr::count("completion", expr::text("completion_tokens"));
-        let reported = expr::nanos("cost", expr::text("cost"));
+        let reported = expr::money("cost", expr::text("cost"));
         let mut parts = Vec::new();
         for s in [&start, &prompt, &completion, &reported] {
             parts.extend(s.parts.iter().cloned());

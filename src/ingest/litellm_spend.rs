@@ -76,7 +76,7 @@ impl RequestLog for LiteLlmSpendCsv {
         let end = expr::timestamp_ms("end", end_text.clone());
         let prompt = expr::count("prompt", expr::text("prompt_tokens"));
         let completion = expr::count("completion", expr::text("completion_tokens"));
-        let reported = expr::nanos("spend", expr::text("spend"));
+        let reported = expr::money("spend", expr::text("spend"));
         // The raw cell: the long metadata JSON is searched in place, never trimmed or copied.
         let meta = col("metadata");
         let team = expr::json_str(&meta, TEAM);

@@ -229,48 +229,6 @@ pub mod expr {
         Staged { parts, value, ok }
     }
 
-    /// A plain decimal amount (`0.00042`) in exact nano-units; blank is null. Signs, thousands
-    /// separators, exponents and more than nine digits either side of the point are left to
-    /// the row parser.
-    pub fn nanos(label: &str, t: Expr) -> Staged {
-        let part = |what: &str| format!("__d_{label}_{what}");
-        let parts = vec![
-            t.clone()
-                .str()
-                .contains(lit(r"^\d{1,9}(\.\d{1,9})?$"), true)
-                .fill_null(lit(false))
-                .alias(part("form")),
-            t.clone()
-                .str()
-                .extract(lit(r"^(\d{1,9})"), 1)
-                .cast(DataType::Int64)
-                .alias(part("int")),
-            t.clone()
-                .str()
-                .extract(lit(r"\.(\d{1,9})$"), 1)
-                .alias(part("frac")),
-        ];
-        let frac = col(part("frac"));
-        let frac_len = frac.clone().str().len_bytes().cast(DataType::Int64);
-        // 10^(9 - digits) for one to nine decimals.
-        let scale = (1..=9i64).fold(lit(0i64), |rest, len| {
-            when(frac_len.clone().eq(lit(len)))
-                .then(lit(10i64.pow((9 - len) as u32)))
-                .otherwise(rest)
-        });
-        let value = when(col(part("form")))
-            .then(
-                col(part("int")) * lit(1_000_000_000i64)
-                    + (frac.cast(DataType::Int64) * scale).fill_null(lit(0i64)),
-            )
-            .otherwise(lit(NULL).cast(DataType::Int64));
-        Staged {
-            parts,
-            value,
-            ok: t.is_null().or(col(part("form"))),
-        }
-    }
-
     /// A signed amount as nano-units, as `money::parse_nanos` reads it: `-?D.F` with at most
     /// nine integer digits (under a billion, so a sum of a chunk's lines cannot overflow) and
     /// up to eighteen decimals, rounded half away from zero at the nano. Other forms
@@ -768,7 +726,7 @@ fn ingest_chunked(
 }
 
 /// A polars result with what failed and the file it failed on.
-fn in_file<T>(r: PolarsResult<T>, rel: &str, what: &str) -> Result<T> {
+pub(super) fn in_file<T>(r: PolarsResult<T>, rel: &str, what: &str) -> Result<T> {
     r.map_err(anyhow::Error::from)
         .with_context(|| format!("{what} `{rel}`"))
 }

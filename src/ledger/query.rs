@@ -452,7 +452,7 @@ impl Ledger {
                 plan: g.name(i, Col::ModelRaw),
                 user: g.name(i, Col::ApiKey),
                 last_activity_ms: g.time(i, Col::LastActivity),
-                list_cost_nano: g
+                price_nano: g
                     .text(i, Col::UnpricedReason)
                     .is_none()
                     .then(|| g.nanos(i, Sum::ListCost)),
@@ -615,8 +615,8 @@ pub struct SeatLine {
     pub user: String,
     /// Last activity as the seat report states it (`None`: never active or not reported).
     pub last_activity_ms: Option<i64>,
-    /// The seat's list price this month, when the config gives one.
-    pub list_cost_nano: Option<i64>,
+    /// The seat's price this month (the config's, else the catalog's list), when known.
+    pub price_nano: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -730,11 +730,11 @@ mod tests {
         let seats = l.seat_lines().unwrap();
         assert_eq!(seats.len(), 2, "only seat rows: {seats:?}");
         assert_eq!(
-            (seats[0].user.as_str(), seats[0].list_cost_nano),
+            (seats[0].user.as_str(), seats[0].price_nano),
             ("hubot", None)
         );
         assert_eq!(
-            (seats[1].user.as_str(), seats[1].list_cost_nano),
+            (seats[1].user.as_str(), seats[1].price_nano),
             ("octocat", Some(7))
         );
     }
