@@ -29,7 +29,10 @@ fn main() -> anyhow::Result<()> {
             Field::new(h.into(), dtype)
         })
         .collect();
-    let day = col("startTime").str().slice(lit(0i64), lit(10u64)).alias("day");
+    let day = col("startTime")
+        .str()
+        .slice(lit(0i64), lit(10u64))
+        .alias("day");
     let df = LazyCsvReader::new(PlRefPath::new(path.as_str()))
         .with_has_header(true)
         .with_schema(Some(Arc::new(schema)))

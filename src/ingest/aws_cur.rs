@@ -30,6 +30,8 @@ struct Cols {
     resource: &'static str,
     product_name: &'static str,
     region: &'static str,
+    operation: &'static str,
+    description: &'static str,
 }
 
 const LEGACY: Cols = Cols {
@@ -46,6 +48,8 @@ const LEGACY: Cols = Cols {
     resource: "lineitem/resourceid",
     product_name: "product/productname",
     region: "product/region",
+    operation: "lineitem/operation",
+    description: "lineitem/lineitemdescription",
 };
 
 const CUR2: Cols = Cols {
@@ -62,6 +66,8 @@ const CUR2: Cols = Cols {
     resource: "line_item_resource_id",
     product_name: "product_product_name",
     region: "product_region_code",
+    operation: "line_item_operation",
+    description: "line_item_line_item_description",
 };
 
 fn is_bedrock(code: &str, product_name: Option<&str>) -> bool {
@@ -110,6 +116,13 @@ fn parse(
         src.line,
     );
     r.billed_cost_nano = Some(billed);
+    r.identity = row.identity(&[
+        cols.product_code,
+        cols.usage_type,
+        cols.operation,
+        cols.description,
+        cols.resource,
+    ]);
     r.currency = row.get(cols.currency).unwrap_or("USD").to_ascii_uppercase();
     r.billing_account = row.text(cols.payer);
     r.sub_account = row.text(cols.account);
@@ -229,6 +242,8 @@ impl Format for AwsCurLegacyCsv {
             "lineitem/resourceid",
             "product/productname",
             "product/region",
+            "lineitem/operation",
+            "lineitem/lineitemdescription",
         ]
     }
     fn wants_column(&self, column: &str) -> bool {
@@ -279,6 +294,8 @@ impl Format for AwsCur2Csv {
             "product",
             "resource_tags",
             "line_item_iam_principal",
+            "line_item_operation",
+            "line_item_line_item_description",
         ]
     }
     fn parse_row(

@@ -144,6 +144,9 @@ impl Format for AzureCostCsv {
             "chargetype",
             "pricingmodel",
             "productname",
+            "meterid",
+            "product",
+            "consumedservice",
         ]
     }
 
@@ -188,6 +191,18 @@ impl Format for AzureCostCsv {
             src.line,
         );
         r.billed_cost_nano = Some(billed);
+        r.identity = row.identity(&[
+            "chargetype",
+            "consumedservice",
+            "metercategory",
+            "metersubcategory",
+            "meterid",
+            "metername",
+            "productname",
+            "product",
+            "resourceid",
+            "instanceid",
+        ]);
         r.currency = row
             .get("billingcurrencycode")
             .or(row.get("billingcurrency"))

@@ -9,8 +9,10 @@ use std::collections::{BTreeMap, HashMap};
 
 /// The same charge exported twice in different files (a cost CSV and an API dump of the same
 /// days, or two downloads with overlapping date ranges) is counted once. A billed row repeats
-/// another when provider, project, period, model, charge kind, tier, resource, currency and
-/// amount are all equal; repeats inside one file are real and kept, and a later file's copies
+/// another when provider, project, period, model, charge kind, tier,
+/// resource, region, currency, amount and the source's identifying columns
+/// (`LedgerRow::identity`: SKU, meter, description, service, publisher, resource id) are all
+/// equal, and the row has some identifying detail at all; repeats inside one file are real and kept, and a later file's copies
 /// are dropped only up to the number the first file had.
 #[derive(Default)]
 pub struct OverlapGuard {
@@ -28,8 +30,13 @@ impl OverlapGuard {
         if row.role != RecordRole::Billed || row.billed_cost_nano.is_none() {
             return false;
         }
+        // Without a model, a resource or the source's own identifying columns, two equal
+        // amounts may be two different charges: never take such a row for a repeat.
+        if row.model_raw.is_none() && row.resource.is_none() && row.identity.is_none() {
+            return false;
+        }
         let key = format!(
-            "{}\u{1f}{:?}\u{1f}{}\u{1f}{}\u{1f}{:?}\u{1f}{}\u{1f}{}\u{1f}{:?}\u{1f}{:?}\u{1f}{}\u{1f}{:?}\u{1f}{:?}",
+            "{}\u{1f}{:?}\u{1f}{}\u{1f}{}\u{1f}{:?}\u{1f}{}\u{1f}{}\u{1f}{:?}\u{1f}{:?}\u{1f}{}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}",
             row.provider,
             row.sub_account,
             row.period_start_ms,
@@ -42,6 +49,7 @@ impl OverlapGuard {
             row.currency.to_ascii_uppercase(),
             row.billed_cost_nano,
             row.region,
+            row.identity,
         );
         match self.first.get_mut(&key) {
             None => {
@@ -86,5 +94,54 @@ impl OverlapGuard {
                 });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::ChargeKind;
+
+    fn billed(file: &str, identity: Option<&str>, model: Option<&str>) -> LedgerRow {
+        let mut r = LedgerRow::new(
+            "other",
+            RecordRole::Billed,
+            ChargeKind::Other,
+            0,
+            86_400_000,
+            file,
+            2,
+        );
+        r.sub_account = Some("acct-1".into());
+        r.billed_cost_nano = Some(12_340_000_000);
+        r.identity = identity.map(str::to_string);
+        r.model_raw = model.map(str::to_string);
+        r
+    }
+
+    #[test]
+    fn the_same_charge_in_a_second_file_is_a_repeat() {
+        let mut g = OverlapGuard::default();
+        let sku = Some("skuid=A\u{1f}publishername=Anthropic");
+        assert!(!g.is_repeat(&billed("a.csv", sku, None)));
+        assert!(g.is_repeat(&billed("b.csv", sku, None)));
+    }
+
+    #[test]
+    fn equal_amounts_with_different_identifying_columns_both_count() {
+        let mut g = OverlapGuard::default();
+        assert!(!g.is_repeat(&billed("a.csv", Some("skuid=A"), None)));
+        assert!(!g.is_repeat(&billed("b.csv", Some("skuid=B"), None)));
+        assert!(!g.is_repeat(&billed("b.csv", Some("skuid=A"), Some("m"))));
+    }
+
+    #[test]
+    fn a_row_with_no_identifying_detail_is_never_a_repeat() {
+        let mut g = OverlapGuard::default();
+        assert!(!g.is_repeat(&billed("a.csv", None, None)));
+        assert!(!g.is_repeat(&billed("b.csv", None, None)));
+        // The same row with a model does repeat.
+        assert!(!g.is_repeat(&billed("a.csv", None, Some("gpt-4.1"))));
+        assert!(g.is_repeat(&billed("b.csv", None, Some("gpt-4.1"))));
     }
 }

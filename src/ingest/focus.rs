@@ -122,6 +122,10 @@ impl Format for FocusCsv {
             "region",
             "tags",
             "chargedescription",
+            "skuid",
+            "skupriceid",
+            "publishername",
+            "x_skudescription",
         ]
     }
 
@@ -189,6 +193,19 @@ impl Format for FocusCsv {
                 .to_ascii_lowercase()
         });
         r.tags = row.text("tags");
+        r.identity = row.identity(&[
+            "chargecategory",
+            "servicename",
+            "publishername",
+            "skuid",
+            "skupriceid",
+            "skumeter",
+            "x_skumetername",
+            "x_skudescription",
+            "x_usagetype",
+            "chargedescription",
+            "resourceid",
+        ]);
         r.unit = "none";
         if let Some(m) = meter {
             r.model_raw = m.model;

@@ -120,7 +120,15 @@ impl Format for GcpBillingJson {
         };
         let service = r["service"]["description"].as_str().unwrap_or("");
         if !is_ai(service) {
-            let net = cost + credits.iter().map(|(a, _)| a).sum::<i64>();
+            let net = credits
+                .iter()
+                .try_fold(cost, |sum, (a, _)| sum.checked_add(*a))
+                .ok_or_else(|| {
+                    RowError::new(
+                        Some("credits"),
+                        "the cost and its credits add up past what this tool sums exactly",
+                    )
+                })?;
             return Ok(RowFate::OutOfScope { cost_nano: net });
         }
         let start = timestamp(r, "usage_start_time")?;
@@ -240,6 +248,7 @@ impl Format for GcpBillingCsv {
             "usage unit",
             "unrounded cost ($)",
             "cost ($)",
+            "sku id",
         ]
     }
 
@@ -275,6 +284,7 @@ impl Format for GcpBillingCsv {
             src.line,
         );
         r.billed_cost_nano = Some(cost);
+        r.identity = row.identity(&["service description", "sku description", "sku id"]);
         r.billing_account = row.text("billing account id");
         r.sub_account = row.text("project id").or_else(|| row.text("project name"));
         r.model_raw = model;

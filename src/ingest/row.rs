@@ -101,6 +101,16 @@ impl<'a> RowView<'a> {
         })
     }
 
+    /// The row's identifying detail: `column=value` for each of `columns` that has a value,
+    /// `None` when none has (see `LedgerRow::identity`).
+    pub fn identity(&self, columns: &[&str]) -> Option<String> {
+        let parts: Vec<String> = columns
+            .iter()
+            .filter_map(|c| self.get(c).map(|v| format!("{c}={v}")))
+            .collect();
+        (!parts.is_empty()).then(|| parts.join("\u{1f}"))
+    }
+
     pub fn bool(&self, column: &str) -> Result<bool, RowError> {
         match self.get(column).map(str::to_ascii_lowercase).as_deref() {
             None | Some("false") | Some("0") | Some("no") => Ok(false),

@@ -225,6 +225,11 @@ pub struct LedgerRow {
     /// models included), or for gateway rows the account their endpoint names. Lower-case.
     pub resource: Option<String>,
     pub tags: Option<String>,
+    /// The source's own identifying detail of a billed charge (its SKU, meter, description,
+    /// service, publisher and resource columns, as `column=value` pairs), so that two distinct
+    /// charges with equal amounts are never taken for one exported twice. `None` where the
+    /// format has no such columns, or the row leaves them all blank.
+    pub identity: Option<String>,
     /// A seat's last activity as its report states it (seat lines only; `None`: never active
     /// or not reported).
     pub last_activity_ms: Option<i64>,
@@ -301,6 +306,7 @@ impl LedgerRow {
             region: None,
             resource: None,
             tags: None,
+            identity: None,
             last_activity_ms: None,
             region_class: None,
             prompt_tokens: None,

@@ -80,3 +80,17 @@ pub fn qty(rows: &[LedgerRow], kind: spend_audit::ledger::ChargeKind) -> f64 {
         .map(|r| r.quantity)
         .sum()
 }
+
+/// Runs `ingest` on `input`, checks that it exits 0 (stderr shown if not), and returns the
+/// output folder with its `findings.json`.
+pub fn audit_ok(input: &Path, extra: &[&str]) -> (tempfile::TempDir, serde_json::Value) {
+    let (out, o) = run_ingest(input, extra);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let json = read_json(&out.path().join("findings.json"));
+    (out, json)
+}

@@ -5,14 +5,7 @@ use crate::common::*;
 
 #[test]
 fn mixed_folder_reconciles_per_provider_and_accounts_for_every_row() {
-    let (out, o) = run_ingest(&repo().join("fixtures/mixed"), &["--month", "2026-10"]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let json = read_json(&out.path().join("findings.json"));
+    let (out, json) = audit_ok(&repo().join("fixtures/mixed"), &["--month", "2026-10"]);
     let by = &json["totals"]["by_provider"];
     for (provider, amount) in [
         ("openai", "21.2289"),

@@ -1,7 +1,7 @@
 //! The customer overlay: contracted cost beside list and billed, commitment shortfalls, overlay
 //! credits, and FX conversion that lets two billing currencies be audited together.
 
-use crate::common::{cents, read_json, repo, run_ingest};
+use crate::common::{audit_ok, cents, repo, run_ingest};
 use std::path::Path;
 
 /// A copy of the demo config that names `overlay.toml` (written beside it).
@@ -18,14 +18,7 @@ fn config_with_overlay(dir: &Path, overlay: &str) -> std::path::PathBuf {
 fn audit_with_overlay(input: &Path, overlay: &str) -> (tempfile::TempDir, serde_json::Value) {
     let cfg = tempfile::tempdir().unwrap();
     let config = config_with_overlay(cfg.path(), overlay);
-    let (out, o) = run_ingest(input, &["--config", config.to_str().unwrap()]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let json = read_json(&out.path().join("findings.json"));
+    let (out, json) = audit_ok(input, &["--config", config.to_str().unwrap()]);
     (out, json)
 }
 

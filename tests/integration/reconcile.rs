@@ -66,14 +66,7 @@ fn the_same_charges_in_a_cost_csv_and_an_api_dump_count_once() {
         "b_api/costs.json",
         r#"{"object":"page","data":[{"object":"bucket","start_time":1790812800,"end_time":1790899200,"results":[{"object":"organization.costs.result","amount":{"value":3.21,"currency":"usd"},"line_item":"gpt-4o-2024-08-06, output","project_id":"proj_b","api_key_id":null},{"object":"organization.costs.result","amount":{"value":0.5,"currency":"usd"},"line_item":"gpt-4o-2024-08-06, input","project_id":"proj_b","api_key_id":null}]}],"has_more":false,"next_page":null}"#,
     );
-    let (out, o) = run_ingest(dir.path(), &["--month", "2026-10"]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let json = read_json(&out.path().join("findings.json"));
+    let (_out, json) = audit_ok(dir.path(), &["--month", "2026-10"]);
     assert_eq!(cents(&json["totals"]["billed_cost"]), 321 + 100 + 50);
     let api = json["inputs"]
         .as_array()
@@ -117,4 +110,72 @@ fn overlapping_downloads_count_each_charge_once_and_repeats_within_a_file_stay()
         100 + 150 + 200 + 200 + 400
     );
     assert_eq!(json["inputs"][1]["overlapping_rows"], 2);
+}
+
+/// FOCUS 1.2 columns in the spec's order (the subset these tests fill).
+const FOCUS_HEADER: &str = "BilledCost,BillingAccountId,BillingCurrency,ChargeCategory,ChargeDescription,ChargePeriodEnd,ChargePeriodStart,ConsumedQuantity,ConsumedUnit,ProviderName,PublisherName,ServiceCategory,ServiceName,SkuId,SkuPriceId,SubAccountId";
+
+fn focus_line(publisher: &str, service: &str, sku: &str, description: &str) -> String {
+    format!(
+        "12.34,ba-1,USD,Usage,{description},2026-11-01T00:00:00Z,2026-10-01T00:00:00Z,1000,Tokens,{publisher},{publisher},AI and Machine Learning,{service},{sku},{sku}-p,sub-1\n"
+    )
+}
+
+#[test]
+fn equal_amounts_in_two_focus_files_with_different_skus_or_vendors_both_count() {
+    let dir = tempfile::tempdir().unwrap();
+    // Same account, month and amount; different vendor, service and SKU.
+    write(
+        dir.path(),
+        "a/focus.csv",
+        &format!(
+            "{FOCUS_HEADER}\n{}",
+            focus_line("Anthropic", "Claude", "sku-a", "Claude tokens")
+        ),
+    );
+    write(
+        dir.path(),
+        "b/focus.csv",
+        &format!(
+            "{FOCUS_HEADER}\n{}{}",
+            focus_line("Mistral AI", "Mistral", "sku-b", "Mistral tokens"),
+            // The first file's charge again: a real repeat, dropped.
+            focus_line("Anthropic", "Claude", "sku-a", "Claude tokens")
+        ),
+    );
+    let (out, o) = run_ingest(dir.path(), &["--month", "2026-10"]);
+    assert_eq!(o.status.code(), Some(0));
+    let json = read_json(&out.path().join("findings.json"));
+    assert_eq!(cents(&json["totals"]["billed_cost"]), 2 * 1234);
+    let overlapping: Vec<_> = json["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let n = i["overlapping_rows"].as_u64().unwrap_or(0);
+            (i["path"].as_str().unwrap(), n)
+        })
+        .collect();
+    assert_eq!(overlapping, [("a/focus.csv", 0), ("b/focus.csv", 1)]);
+}
+
+#[test]
+fn equal_amounts_without_any_identifying_column_both_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let header =
+        "BilledCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,ServiceCategory,SubAccountId";
+    let line =
+        "12.34,USD,2026-10-01T00:00:00Z,2026-11-01T00:00:00Z,AI and Machine Learning,sub-1\n";
+    write(dir.path(), "a/focus.csv", &format!("{header}\n{line}"));
+    // Not byte-identical (an extra storage line), so only the charge-level guard could drop it.
+    let storage = "1.00,USD,2026-10-01T00:00:00Z,2026-11-01T00:00:00Z,Storage,sub-1\n";
+    write(
+        dir.path(),
+        "b/focus_copy.csv",
+        &format!("{header}\n{storage}{line}"),
+    );
+    let (out, o) = run_ingest(dir.path(), &["--month", "2026-10"]);
+    assert_eq!(o.status.code(), Some(0));
+    let json = read_json(&out.path().join("findings.json"));
+    assert_eq!(cents(&json["totals"]["billed_cost"]), 2 * 1234);
 }
