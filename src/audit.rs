@@ -8,7 +8,12 @@
 
 use crate::analysis::{self, AnalysisCtx};
 use crate::charts;
-use crate::ingest::{self, dedup::OverlapGuard, InputStatus};
+use crate::ingest::{
+    self,
+    bounds::{PlausibleDates, SumBound},
+    dedup::OverlapGuard,
+    InputStatus,
+};
 use crate::ledger::{Ledger, LedgerBuilder, LedgerRow};
 use crate::pricing::{line::LinePricer, Catalog};
 use crate::report::{self, build::ReportInputs, Report};
@@ -49,16 +54,25 @@ pub fn ingest_and_price(
     let mut builder = LedgerBuilder::new(1024);
     let mut pricer = LinePricer::new(catalog, &config.seat_prices, config.overlay_terms.as_ref());
     let mut overlaps = OverlapGuard::default();
+    let mut bound = SumBound::default();
+    let mut dates = PlausibleDates::until_a_year_after(PlausibleDates::newest_modified_ms(files));
     let mut sink = |mut row: LedgerRow| {
-        if overlaps.is_repeat(&row) {
+        if !dates.admits(&row) || overlaps.is_repeat(&row) {
             return;
         }
         config.attribute(&mut row);
         pricer.price(&mut row);
-        builder.push(&row);
+        if bound.admits(&row) {
+            builder.push(&row);
+        }
     };
     let mut outcome = ingest::ingest_dir(root, files, &mut sink, on_file);
     overlaps.annotate(&mut outcome.inputs);
+    bound.annotate(&mut outcome.inputs, &mut outcome.rejects);
+    dates.annotate(&mut outcome.inputs, &mut outcome.rejects);
+    outcome
+        .rejects
+        .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     outcome.fx_applied = pricer.fx_applied();
     (builder, outcome)
 }
@@ -75,7 +89,8 @@ pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
         &mut |name: &str| progress.file(name),
     );
     progress.stage("building the ledger");
-    let (month, complete) = audited_month(&builder, settings.month);
+    let newest_file_ms = PlausibleDates::newest_modified_ms(&files);
+    let (month, complete) = audited_month(&builder, settings.month, newest_file_ms);
     let ledger = month_ledger(builder, month, &mut outcome)?;
 
     progress.stage("running the analyses");
@@ -135,22 +150,34 @@ fn input_files(settings: &RunSettings) -> Result<(PathBuf, Vec<PathBuf>)> {
         );
     }
     let files = ingest::walk(&input_abs, Some(&out_abs))?;
+    if files.is_empty() {
+        bail!(
+            "input folder `{}` holds no files; pass the folder that holds the month's exports",
+            input.display()
+        );
+    }
     Ok((input_abs, files))
 }
 
-/// The month to audit: the one asked for, else the latest complete month in the billing data
-/// (any data when there is no bill), else last month; and whether it is complete.
-fn audited_month(builder: &LedgerBuilder, asked: Option<Month>) -> (Month, bool) {
+/// The month to audit: the one asked for, else the latest complete month that holds most of
+/// the billed money (`Month::by_billed_money`), else the latest complete month of any data,
+/// else the month before the newest input file was saved; and whether it is complete. Never
+/// the clock: the same files give the same month on any day.
+fn audited_month(
+    builder: &LedgerBuilder,
+    asked: Option<Month>,
+    newest_file_ms: i64,
+) -> (Month, bool) {
     if let Some(m) = asked {
         return (m, true);
     }
-    let days = if builder.billed_days.is_empty() {
-        &builder.any_days
-    } else {
-        &builder.billed_days
-    };
-    Month::latest_complete(days.iter().copied())
-        .unwrap_or((Month::of_day(chrono::Utc::now().date_naive()).prev(), false))
+    let fallback = crate::util::day_of(newest_file_ms).map_or(
+        Month::of_day(chrono::DateTime::UNIX_EPOCH.date_naive()),
+        |d| Month::of_day(d).prev(),
+    );
+    Month::by_billed_money(&builder.billed_money_by_day, &builder.billed_days)
+        .or_else(|| Month::latest_complete(builder.any_days.iter().copied()))
+        .unwrap_or((fallback, false))
 }
 
 /// Collects the ledger and keeps the audited month; each file notes its lines outside it.

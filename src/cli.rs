@@ -8,7 +8,8 @@ Exit codes:
   0  the audit ran and its outputs were written
   1  --strict: the outputs were written, but some input was skipped or rejected
      (pricing check: a catalog problem; pricing diff: an unreviewed disagreement)
-  2  error: bad arguments, unreadable input folder or catalog, outputs not written";
+  2  error: bad arguments, an empty or unreadable input folder or catalog, outputs not
+     written";
 
 /// Audit a month of AI spend: normalise the exports, price them against a versioned catalog,
 /// and find savings from consolidation, tier downshifts and idle capacity.

@@ -113,6 +113,36 @@ impl Month {
     /// A month counts as complete when its last day has data; otherwise the month before is
     /// taken (an export downloaded on the 3rd has two days of the new month). With no complete
     /// month, the latest month is returned and flagged partial.
+    /// The month a run audits when none is asked for: the latest complete month among those
+    /// that hold most of the billed money (at least half of the largest month's), so that a
+    /// few stray days of a neighbouring month, or one far-off row, never take over. Without
+    /// such a complete month, the month with the most money (the later one on a tie),
+    /// incomplete. `money_by_day` is the billed money (by size) per start day; `days` are the
+    /// days the billed rows cover (start and last day), which decide completeness.
+    pub fn by_billed_money(
+        money_by_day: &std::collections::BTreeMap<i64, i128>,
+        days: &std::collections::BTreeSet<i64>,
+    ) -> Option<(Month, bool)> {
+        let mut money: std::collections::BTreeMap<Month, i128> = Default::default();
+        for (d, m) in money_by_day {
+            if let Some(day) = d.checked_mul(MS_PER_DAY).and_then(day_of) {
+                *money.entry(Month::of_day(day)).or_insert(0) += m;
+            }
+        }
+        let largest = *money.values().max()?;
+        let holds_most = |m: &i128| m.saturating_mul(2) >= largest;
+        let complete = |month: Month| days.contains(&(day_start_ms(month.last_day()) / MS_PER_DAY));
+        if let Some((month, _)) = money
+            .iter()
+            .rev()
+            .find(|(month, m)| holds_most(m) && complete(**month))
+        {
+            return Some((*month, true));
+        }
+        let (month, _) = money.iter().rev().max_by_key(|(_, m)| **m)?;
+        Some((*month, complete(*month)))
+    }
+
     pub fn latest_complete(days: impl DoubleEndedIterator<Item = i64>) -> Option<(Month, bool)> {
         let days: Vec<NaiveDate> = days.filter_map(|d| day_of(d * MS_PER_DAY)).collect();
         let latest = Month::of_day(*days.last()?);
@@ -153,6 +183,50 @@ mod tests {
         );
         assert!(Month::parse("2026-13").is_none());
         assert!(Month::parse("26-10").is_none());
+    }
+
+    #[test]
+    fn the_default_month_holds_most_of_the_billed_money() {
+        let money = |pairs: &[(&str, i128)]| {
+            pairs
+                .iter()
+                .map(|(d, m)| (day(d), *m))
+                .collect::<std::collections::BTreeMap<_, _>>()
+        };
+        let oct = Month::parse("2026-10").unwrap();
+        // October in full, two days of November spill-over and one far-future row.
+        let m = money(&[
+            ("2026-10-01", 500),
+            ("2026-10-31", 500),
+            ("2026-11-01", 10),
+            ("2026-11-02", 10),
+            ("9999-12-31", 50),
+        ]);
+        let days = m.keys().copied().collect();
+        assert_eq!(Month::by_billed_money(&m, &days), Some((oct, true)));
+        // A far-future row that holds most of the money is still never complete, and an
+        // epoch-zero one neither; October remains the latest complete month that holds most.
+        let m = money(&[
+            ("1970-01-01", 900),
+            ("2026-10-01", 500),
+            ("2026-10-31", 500),
+        ]);
+        let days = m.keys().copied().collect();
+        assert_eq!(Month::by_billed_money(&m, &days), Some((oct, true)));
+        // Two complete months with about the same money: the later one.
+        let m = money(&[
+            ("2026-09-01", 400),
+            ("2026-09-30", 400),
+            ("2026-10-01", 300),
+            ("2026-10-31", 300),
+        ]);
+        let days = m.keys().copied().collect();
+        assert_eq!(Month::by_billed_money(&m, &days), Some((oct, true)));
+        // No complete month: the one with the most money, incomplete.
+        let m = money(&[("2026-09-20", 10), ("2026-10-05", 300)]);
+        let days = m.keys().copied().collect();
+        assert_eq!(Month::by_billed_money(&m, &days), Some((oct, false)));
+        assert_eq!(Month::by_billed_money(&Default::default(), &days), None);
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod anthropic_usage;
 mod aws_cur;
 mod azure_cost;
 pub mod bill_chunks;
+pub mod bounds;
 mod csv_chunks;
 pub mod dedup;
 mod deepseek;
@@ -274,31 +275,103 @@ pub struct IngestOutcome {
 
 /// Lists every file under `root`, recursively, sorted by path (so runs are reproducible).
 /// `exclude` (the output folder, if it sits inside) is not walked.
+///
+/// Symbolic links are followed, to files and to folders; a folder reached twice (a link loop,
+/// or two links to one folder) is walked once. Entries that are not regular files (pipes,
+/// sockets, devices, broken links), and sub-folders that cannot be read, are listed too, so
+/// that [`ingest_dir`] reports each as skipped with its reason instead of dropping it unseen.
 pub fn walk(root: &Path, exclude: Option<&Path>) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
+    let mut visited = std::collections::HashSet::new();
+    let exclude_real = exclude.and_then(|ex| ex.canonicalize().ok());
+    if let Ok(real) = root.canonicalize() {
+        visited.insert(real);
+    }
     let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir)
-            .with_context(|| format!("could not read folder `{}`", dir.display()))?;
-        for entry in entries {
-            let entry =
-                entry.with_context(|| format!("could not read folder `{}`", dir.display()))?;
-            let path = entry.path();
-            if exclude.is_some_and(|ex| path == ex) {
-                continue;
+    // Links to folders are followed after the real tree, in path order, so which path reaches
+    // a folder first never depends on the order the file system lists entries in.
+    let mut links: Vec<PathBuf> = Vec::new();
+    loop {
+        while let Some(dir) = stack.pop() {
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(e) => e,
+                Err(e) if dir == root => {
+                    return Err(e)
+                        .with_context(|| format!("could not read folder `{}`", dir.display()))
+                }
+                // Listed, and skipped with the reason when it is ingested; the rest carries on.
+                Err(_) => {
+                    files.push(dir);
+                    continue;
+                }
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if exclude.is_some_and(|ex| path == ex) {
+                    continue;
+                }
+                match entry.file_type() {
+                    Ok(ft) if ft.is_dir() => {
+                        if let Ok(real) = path.canonicalize() {
+                            visited.insert(real);
+                        }
+                        stack.push(path)
+                    }
+                    Ok(ft)
+                        if ft.is_symlink()
+                            && std::fs::metadata(&path).is_ok_and(|m| m.is_dir()) =>
+                    {
+                        links.push(path)
+                    }
+                    _ => files.push(path),
+                }
             }
-            let ft = entry
-                .file_type()
-                .with_context(|| format!("could not stat `{}`", path.display()))?;
-            if ft.is_dir() {
-                stack.push(path);
-            } else if ft.is_file() {
-                files.push(path);
+        }
+        if links.is_empty() {
+            break;
+        }
+        links.sort();
+        for link in std::mem::take(&mut links) {
+            match link.canonicalize() {
+                Ok(real) if exclude_real.as_ref() == Some(&real) => {}
+                Ok(real) if visited.insert(real.clone()) => stack.push(link),
+                _ => files.push(link),
             }
         }
     }
     files.sort();
     Ok(files)
+}
+
+/// Why a listed entry is not a file to read: a pipe, socket or device, a broken link, an
+/// unreadable folder or a folder already walked through another link. `None` for a regular
+/// file (or a link to one).
+fn not_a_file(path: &Path) -> Option<String> {
+    use std::os::unix::fs::FileTypeExt;
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink()) => {
+            return Some(format!("a symbolic link whose target cannot be read ({e})"))
+        }
+        Err(e) => return Some(format!("could not be read ({e})")),
+    };
+    let ft = meta.file_type();
+    Some(if ft.is_file() {
+        return None;
+    } else if ft.is_dir() {
+        match std::fs::read_dir(path) {
+            Err(e) => format!("a folder that could not be read ({e}); the other files were read"),
+            Ok(_) => "a link to a folder already read through another path; read once".to_string(),
+        }
+    } else if ft.is_fifo() {
+        "a named pipe (FIFO), not a file".to_string()
+    } else if ft.is_socket() {
+        "a socket, not a file".to_string()
+    } else if ft.is_block_device() || ft.is_char_device() {
+        "a device, not a file".to_string()
+    } else {
+        "not a regular file".to_string()
+    })
 }
 
 /// Path relative to `root` with `/` separators, for reports that read the same on every OS.
@@ -357,6 +430,13 @@ pub fn ingest_dir_with(
     for path in ordered {
         let rel = relative(root, path);
         on_file(&rel);
+        // Before anything opens it: opening a pipe would wait for a writer.
+        if let Some(reason) = not_a_file(path) {
+            let mut record = InputRecord::new(&rel);
+            record.reason = Some(reason);
+            outcome.inputs.push(record);
+            continue;
+        }
         if is_zip(path) {
             ingest_zip(path, &rel, &mut seen, long_context, sink, &mut outcome);
             continue;
@@ -491,6 +571,49 @@ fn looks_like_a_copy(path: &Path) -> bool {
         .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// spend-audit's own CSV outputs, recognised by their headers: `focus.csv` (its `x_` columns)
+/// and `rejects.csv`. Read as inputs, an earlier audit would count its charges again.
+fn own_output(lower_header: &[String]) -> Option<&'static str> {
+    let has = |c: &str| lower_header.iter().any(|h| h == c);
+    if has("x_costbasis") && has("x_recordrole") && has("x_sourcefile") && has("x_sourceline") {
+        Some("`focus.csv`")
+    } else if lower_header == ["file", "line", "column", "reason"] {
+        Some("`rejects.csv`")
+    } else {
+        None
+    }
+}
+
+/// spend-audit's own `findings.json`: a top-level object with its `totals`, `findings` and
+/// `inputs`.
+fn own_json_output(docs: &[serde_json::Value]) -> bool {
+    matches!(docs, [serde_json::Value::Object(o)]
+        if ["totals", "findings", "inputs"].iter().all(|k| o.contains_key(*k)))
+}
+
+/// A column the format reads that the header names twice (in any letter case): which copy
+/// holds the value is a guess, so the file is rejected rather than read from either.
+fn ambiguous_column(header: &[String], format: &dyn Format) -> Option<String> {
+    let mut first: HashMap<String, usize> = HashMap::new();
+    for (i, h) in header.iter().enumerate() {
+        let lower = h.trim().to_ascii_lowercase();
+        if !format.wants_column(&lower) {
+            continue;
+        }
+        if let Some(j) = first.get(&lower) {
+            return Some(format!(
+                "column `{}` appears twice in the header (columns {} and {}), so which one \
+                 holds the values is ambiguous; remove or rename one copy and run again",
+                h.trim(),
+                j + 1,
+                i + 1
+            ));
+        }
+        first.insert(lower, i);
+    }
+    None
+}
+
 /// A ledger read from a folder that also holds a run's `findings.json` is that run's output,
 /// copied in beside the exports it came from: reading it would count every charge twice.
 fn earlier_audit_output(path: &Path, format: &str) -> Option<String> {
@@ -577,6 +700,13 @@ fn ingest_file(
         }
     };
     let lower: Vec<String> = header.iter().map(|h| h.to_ascii_lowercase()).collect();
+    if let Some(which) = own_output(&lower) {
+        record.reason = Some(format!(
+            "spend-audit's own {which} from an earlier run; not read, so its charges are not \
+             counted twice. Keep earlier audits outside the exports folder"
+        ));
+        return record;
+    }
     let Some(format) = FORMATS.iter().filter(|f| !f.is_json()).find(|f| {
         f.required_columns()
             .iter()
@@ -590,6 +720,11 @@ fn ingest_file(
         return record;
     };
     record.format = Some(format.id().to_string());
+    if let Some(reason) = ambiguous_column(&header, *format) {
+        record.status = InputStatus::Rejected;
+        record.reason = Some(reason);
+        return record;
+    }
     if let Some(reason) = earlier_audit_output(path_on_disk, format.id()) {
         record.reason = Some(reason);
         return record;
@@ -763,6 +898,14 @@ fn ingest_json(
             return record;
         }
     };
+    if own_json_output(&docs) {
+        record.reason = Some(
+            "spend-audit's own `findings.json` from an earlier run; not read. Keep earlier \
+             audits outside the exports folder"
+                .to_string(),
+        );
+        return record;
+    }
     let records = json::records(&docs);
     let Some(format) = records.first().and_then(|(_, r)| {
         FORMATS

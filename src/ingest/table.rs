@@ -63,6 +63,8 @@ impl StrTable {
             .with_truncate_ragged_lines(true)
             .with_encoding(CsvEncoding::LossyUtf8)
             .with_raise_if_empty(false)
+            // A file name is a literal path: `cost [1].csv` or `o*.csv` is never a pattern.
+            .with_glob(false)
             .finish()?)
     }
 
@@ -83,7 +85,11 @@ impl StrTable {
     pub fn lazy_parquet(path: &Path) -> Result<LazyFrame> {
         Ok(LazyFrame::scan_parquet(
             PlRefPath::new(path_str(path)?),
-            ScanArgsParquet::default(),
+            // A file name is a literal path, never a glob pattern.
+            ScanArgsParquet {
+                glob: false,
+                ..ScanArgsParquet::default()
+            },
         )?)
     }
 

@@ -6,7 +6,7 @@
 use super::{CacheTtl, LedgerRow, RecordRole, RequestProfile};
 use anyhow::{Context, Result};
 use polars::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// Appends [`LedgerRow`]s into column builders.
@@ -44,9 +44,11 @@ pub struct LedgerBuilder {
     source_rows: PrimitiveChunkedBuilder<UInt32Type>,
     requests: RequestProfile,
     len: usize,
-    /// Days (since epoch) that carry billed rows, and any rows; used to pick the default month.
+    /// Days (since epoch) that billed rows cover (their first and last day), and any rows;
+    /// with the billed money per start day, they pick the default month.
     pub billed_days: BTreeSet<i64>,
     pub any_days: BTreeSet<i64>,
+    pub billed_money_by_day: BTreeMap<i64, i128>,
 }
 
 const MS_PER_DAY: i64 = 86_400_000;
@@ -91,6 +93,7 @@ impl LedgerBuilder {
             len: 0,
             billed_days: BTreeSet::new(),
             any_days: BTreeSet::new(),
+            billed_money_by_day: BTreeMap::new(),
         }
     }
 
@@ -104,9 +107,17 @@ impl LedgerBuilder {
 
     pub fn push(&mut self, r: &LedgerRow) {
         let day = r.period_start_ms.div_euclid(MS_PER_DAY);
+        // The period is half-open: a row for [Oct 1, Nov 1) covers October 31 too. An
+        // open-ended period (a seat until 2100) marks only its first day.
+        let last_day = (r.period_end_ms - 1).div_euclid(MS_PER_DAY).max(day);
+        let last_day = if last_day - day <= 31 { last_day } else { day };
         self.any_days.insert(day);
+        self.any_days.insert(last_day);
         if r.role == RecordRole::Billed {
             self.billed_days.insert(day);
+            self.billed_days.insert(last_day);
+            *self.billed_money_by_day.entry(day).or_insert(0) +=
+                r.billed_cost_nano.map_or(0, |n| i128::from(n).abs());
         }
         self.start.append_value(r.period_start_ms);
         self.end.append_value(r.period_end_ms);

@@ -7,6 +7,7 @@
 //! - `reconcile`: property test that billed totals reconcile with the input to the cent.
 //! - `cloud`, `admin_api`, `mixed`: cloud bills, FOCUS, API dumps, the public samples, the mixed
 //!   fixture folder and the gateway allocation.
+//! - `exact_money`: issue 10 part A, no charge lost or invented (overflow, ragged rows, ...).
 //! - `scale`: the request grain of `docs/scale.md`, produced by its DuckDB SQL.
 
 mod common;
@@ -15,6 +16,7 @@ mod admin_api;
 mod bad_input;
 mod cloud;
 mod demo;
+mod exact_money;
 mod gateways;
 mod mixed;
 mod overlay;

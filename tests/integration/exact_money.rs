@@ -1,0 +1,232 @@
+//! Issue 10, part A: no charge lost, none invented. Each case either bills exactly the valid
+//! rows or rejects loudly (listed in `rejects.csv`, and `--strict` exits 1).
+
+use crate::common::*;
+
+const OPENAI_COST_HEADER: &str = "start_time,end_time,start_time_iso,end_time_iso,amount_value,amount_currency,line_item,project_id,organization_id,organization_name";
+
+/// One OpenAI cost CSV line on October `day` 2026.
+fn cost_line(day: i64, amount: &str, item: &str) -> String {
+    let start = 1_790_812_800 + (day - 1) * 86_400;
+    format!(
+        "{start},{},x,y,{amount},usd,\"{item}\",proj_a,org-a,A\n",
+        start + 86_400
+    )
+}
+
+/// Writes an OpenAI cost CSV `name` under `dir` with `lines` after the header.
+fn cost_file(dir: &std::path::Path, name: &str, lines: &[String]) {
+    write(
+        dir,
+        name,
+        &format!("{OPENAI_COST_HEADER}\n{}", lines.concat()),
+    );
+}
+
+/// The rejects listed in `rejects.csv`, as (file, line, reason).
+fn rejects(out: &std::path::Path) -> Vec<(String, u32, String)> {
+    let mut rdr = csv::Reader::from_path(out.join("rejects.csv")).unwrap();
+    let h = rdr.headers().unwrap().clone();
+    let at = |name: &str| h.iter().position(|c| c == name).unwrap();
+    let (f, l, r) = (at("file"), at("line"), at("reason"));
+    rdr.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            (
+                rec[f].to_string(),
+                rec[l].parse().unwrap(),
+                rec[r].to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_sum_that_would_overflow_is_rejected_with_its_file_and_line_not_wrapped() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{OPENAI_COST_HEADER}\n{}{}",
+        cost_line(1, "5000000000.00", "gpt-4.1-2025-04-14, input"),
+        cost_line(2, "5000000000.00", "gpt-4.1-2025-04-14, output")
+    );
+    write(dir.path(), "cost.csv", &text);
+    let (out, json) = audit_ok(dir.path(), &["--month", "2026-10"]);
+    // One $5bn line is billed exactly; the second would pass ±9.2bn and is listed.
+    assert_eq!(cents(&json["totals"]["billed_cost"]), 500_000_000_000);
+    let r = rejects(out.path());
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!((r[0].0.as_str(), r[0].1), ("cost.csv", 3));
+    assert!(r[0].2.contains("smaller groups"), "{}", r[0].2);
+    let (_, strict) = run_ingest(dir.path(), &["--month", "2026-10", "--strict"]);
+    assert_eq!(strict.status.code(), Some(1));
+}
+
+/// `findings.json`'s input entry for `path`.
+fn input<'a>(json: &'a serde_json::Value, path: &str) -> &'a serde_json::Value {
+    json["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["path"] == path)
+        .unwrap_or_else(|| panic!("no input `{path}` in {}", json["inputs"]))
+}
+
+#[test]
+fn a_header_that_names_a_column_twice_rejects_the_file_and_names_the_column() {
+    let dir = tempfile::tempdir().unwrap();
+    // The second `amount_value` (in another letter case) would silently win otherwise.
+    let header = format!("{OPENAI_COST_HEADER},Amount_Value");
+    let line = cost_line(1, "12.34", "gpt-4.1-2025-04-14, input");
+    write(
+        dir.path(),
+        "cost.csv",
+        &format!("{header}\n{},999999\n", line.trim_end()),
+    );
+    write(
+        dir.path(),
+        "good.csv",
+        &format!(
+            "{OPENAI_COST_HEADER}\n{}",
+            cost_line(2, "1.00", "gpt-4.1-2025-04-14, input")
+        ),
+    );
+    let (out, o) = run_ingest(dir.path(), &["--month", "2026-10"]);
+    let json = read_json(&out.path().join("findings.json"));
+    let bad = input(&json, "cost.csv");
+    assert_eq!(bad["status"], "rejected");
+    let reason = bad["reason"].as_str().unwrap();
+    assert!(reason.contains("`Amount_Value` appears twice"), "{reason}");
+    assert!(reason.contains("columns 5 and 11"), "{reason}");
+    // The other file is still read, and nothing of the ambiguous one is billed.
+    assert_eq!(cents(&json["totals"]["billed_cost"]), 100);
+    assert_eq!(o.status.code(), Some(0));
+    let (_, strict) = run_ingest(dir.path(), &["--month", "2026-10", "--strict"]);
+    assert_eq!(strict.status.code(), Some(1));
+}
+
+#[test]
+fn file_names_are_literal_paths_never_glob_patterns() {
+    let dir = tempfile::tempdir().unwrap();
+    let item = "gpt-4.1-2025-04-14, input";
+    // `cost [1].csv` is a character class to a glob, and `o*.csv` matches its siblings.
+    cost_file(dir.path(), "cost [1].csv", &[cost_line(1, "1.00", item)]);
+    cost_file(dir.path(), "o*.csv", &[cost_line(2, "2.00", item)]);
+    cost_file(dir.path(), "oct.csv", &[cost_line(3, "4.00", item)]);
+    let (_out, json) = audit_ok(dir.path(), &["--month", "2026-10"]);
+    assert_eq!(cents(&json["totals"]["billed_cost"]), 700);
+    for (path, rows) in [("cost [1].csv", 1), ("o*.csv", 1), ("oct.csv", 1)] {
+        assert_eq!(input(&json, path)["rows"], rows, "{path}");
+    }
+}
+
+#[test]
+fn an_earlier_audit_inside_the_input_folder_is_skipped_as_our_own_output() {
+    let exports = tempfile::tempdir().unwrap();
+    cost_file(
+        exports.path(),
+        "cost.csv",
+        &[cost_line(1, "12.34", "gpt-4.1-2025-04-14, input")],
+    );
+    let (first, _) = audit_ok(exports.path(), &["--month", "2026-10"]);
+    // Last month's audit copied in beside the exports, without its findings.json sibling
+    // check to lean on for the CSVs.
+    for name in ["focus.csv", "rejects.csv", "findings.json"] {
+        std::fs::create_dir_all(exports.path().join("last-audit")).unwrap();
+        std::fs::copy(
+            first.path().join(name),
+            exports.path().join("last-audit").join(name),
+        )
+        .unwrap();
+    }
+    std::fs::rename(
+        exports.path().join("last-audit/findings.json"),
+        exports.path().join("findings-october.json"),
+    )
+    .unwrap();
+    let (_out, json) = audit_ok(exports.path(), &["--month", "2026-10"]);
+    assert_eq!(cents(&json["totals"]["billed_cost"]), 1234);
+    for path in [
+        "last-audit/focus.csv",
+        "last-audit/rejects.csv",
+        "findings-october.json",
+    ] {
+        let i = input(&json, path);
+        assert_eq!(i["status"], "skipped", "{path}");
+        assert!(
+            i["reason"].as_str().unwrap().contains("spend-audit's own"),
+            "{path}: {}",
+            i["reason"]
+        );
+    }
+}
+
+#[test]
+fn symlinks_are_followed_once_and_pipes_are_listed_as_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let item = "gpt-4.1-2025-04-14, input";
+    cost_file(
+        elsewhere.path(),
+        "linked_cost.csv",
+        &[cost_line(1, "1.00", item)],
+    );
+    cost_file(dir.path(), "sub/cost.csv", &[cost_line(2, "2.00", item)]);
+    let p = dir.path();
+    std::os::unix::fs::symlink(elsewhere.path().join("linked_cost.csv"), p.join("link.csv"))
+        .unwrap();
+    // A loop back to the top, and a second way into `sub`.
+    std::os::unix::fs::symlink(p, p.join("sub/loop")).unwrap();
+    std::os::unix::fs::symlink(p.join("sub"), p.join("sub_again")).unwrap();
+    std::os::unix::fs::symlink(p.join("missing.csv"), p.join("broken.csv")).unwrap();
+    let fifo = p.join("pipe.csv");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let (_out, json) = audit_ok(p, &["--month", "2026-10"]);
+    // The linked file and the real one, each once.
+    assert_eq!(cents(&json["totals"]["billed_cost"]), 300);
+    assert_eq!(input(&json, "link.csv")["rows"], 1);
+    let reason = |path: &str| input(&json, path)["reason"].as_str().unwrap().to_string();
+    assert!(reason("pipe.csv").contains("named pipe"));
+    assert!(reason("broken.csv").contains("symbolic link"));
+    assert!(reason("sub/loop").contains("already read"));
+    assert!(reason("sub_again").contains("already read"));
+    assert_eq!(input(&json, "sub/cost.csv")["rows"], 1);
+}
+
+#[test]
+fn a_far_future_or_epoch_zero_row_is_rejected_and_never_picks_the_month() {
+    let dir = tempfile::tempdir().unwrap();
+    let item = "gpt-4.1-2025-04-14, input";
+    // October in full, plus a 9999-12-31 row and a Unix-zero row.
+    let text = format!(
+        "{OPENAI_COST_HEADER}\n{}{}253402214400,253402300800,x,y,5.00,usd,\"{item}\",proj_a,org-a,A\n0,86400,x,y,7.00,usd,\"{item}\",proj_a,org-a,A\n",
+        cost_line(1, "1.00", item),
+        cost_line(31, "2.00", item),
+    );
+    write(dir.path(), "cost.csv", &text);
+    // No --month: the default month must be October.
+    let (out, json) = audit_ok(dir.path(), &[]);
+    assert_eq!(json["period"]["start"], "2026-10-01", "{}", json["period"]);
+    assert_eq!(cents(&json["totals"]["billed_cost"]), 300);
+    let r = rejects(out.path());
+    let lines: Vec<u32> = r.iter().map(|(_, l, _)| *l).collect();
+    assert_eq!(lines, [4, 5], "{r:?}");
+    // Unix 253402214400 (9999-12-31 in seconds) is read as milliseconds by the format's
+    // unit rule, and is implausible either way.
+    assert!(r[0].2.contains("is implausible"), "{}", r[0].2);
+    assert!(r[1].2.contains("`1970-01-01`"), "{}", r[1].2);
+    let (_, strict) = run_ingest(dir.path(), &["--strict"]);
+    assert_eq!(strict.status.code(), Some(1));
+}
+
+#[test]
+fn an_empty_input_folder_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, o) = run_ingest(dir.path(), &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("holds no files"), "{err}");
+}
