@@ -17,7 +17,7 @@
 //! row-by-row reading (a property test checks this).
 
 use super::csv_chunks::{for_each_chunk, CsvChunks, CHUNK_BYTES, MAX_CHUNK_BYTES};
-use super::request_log::{collect_streaming, expr, in_file, ChunkReader};
+use super::request_log::{collect_streaming, expr, in_file, reject_ragged, ChunkReader};
 use super::{parse_rows, Format, InputRecord, Reject, StrTable};
 use crate::ledger::LedgerRow;
 use anyhow::{Context, Result};
@@ -138,9 +138,10 @@ pub fn ingest_csv(
     let mut local_rejects = Vec::new();
     let mut lines = Vec::new();
     let mut offset: IdxSize = 0;
-    for_each_chunk(chunks, |bytes| {
+    for_each_chunk(chunks, |chunk| {
+        reject_ragged(&chunk.ragged, &mut local, &mut local_rejects);
         let raw = reader
-            .parse(bytes)
+            .parse(chunk.bytes)
             .with_context(|| format!("could not read `{rel}` as CSV"))?;
         let height = raw.height() as IdxSize;
         let mut lf = reader.select(raw.lazy(), offset);

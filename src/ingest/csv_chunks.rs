@@ -33,6 +33,39 @@ pub struct CsvChunks {
     header_skipped: bool,
     eof: bool,
     display: String,
+    /// Fields in the header record: every data record must have as many.
+    fields: usize,
+    /// The physical line the next chunk starts on (the header is line 1).
+    line: u64,
+}
+
+/// A chunk of whole records, with the records whose field count differs from the header's.
+/// Those records are blanked in `bytes` (their fields emptied, their newlines kept), so the
+/// parser reads them as the blank lines it skips and every other record keeps its place.
+pub struct Chunk {
+    pub bytes: Vec<u8>,
+    pub ragged: Vec<Ragged>,
+}
+
+/// A record with more or fewer fields than the header: a stray delimiter or quote shifts
+/// its columns, and a cut-off line lost its tail, so none of its cells can be trusted.
+#[derive(Debug, PartialEq)]
+pub struct Ragged {
+    /// Its first physical line.
+    pub line: u64,
+    pub fields: usize,
+    pub expected: usize,
+}
+
+impl Ragged {
+    /// The reject reason, in the words of the lenient reader.
+    pub fn reason(&self) -> String {
+        format!(
+            "{} fields for {} columns (a stray quote or delimiter, or a cut-off line); fix line {} \
+             and run again",
+            self.fields, self.expected, self.line
+        )
+    }
 }
 
 impl CsvChunks {
@@ -50,6 +83,8 @@ impl CsvChunks {
             header_skipped: false,
             eof: false,
             display: path.display().to_string(),
+            fields: 0,
+            line: 1,
         })
     }
 
@@ -78,6 +113,9 @@ impl CsvChunks {
             if !self.header_skipped {
                 match last_record_end(&self.carry, true) {
                     Some(end) => {
+                        let (fields, _) = scan_records(&self.carry[..end], 0, 1);
+                        self.fields = fields.first().map_or(1, |r| r.fields);
+                        self.line += memchr::memchr_iter(b'\n', &self.carry[..end]).count() as u64;
                         self.carry.drain(..end);
                         self.header_skipped = true;
                         continue;
@@ -111,18 +149,91 @@ impl CsvChunks {
     }
 }
 
+impl CsvChunks {
+    /// The next chunk with its ragged records found and blanked (see [`Chunk`]).
+    pub fn next_checked(&mut self) -> Result<Option<Chunk>> {
+        let Some(mut bytes) = self.next_chunk()? else {
+            return Ok(None);
+        };
+        let (found, newlines) = scan_records(&bytes, self.fields, self.line);
+        let mut ragged = Vec::new();
+        for r in found {
+            // Fields emptied, newlines kept: a run of delimiters is a blank row to the parser.
+            for b in &mut bytes[r.start..r.end] {
+                if *b != b'\n' {
+                    *b = b' ';
+                }
+            }
+            ragged.push(Ragged {
+                line: r.line,
+                fields: r.fields,
+                expected: self.fields,
+            });
+        }
+        self.line += newlines;
+        Ok(Some(Chunk { bytes, ragged }))
+    }
+}
+
+/// A record found by [`scan_records`]: its byte range (without the newline), first line and
+/// field count.
+struct Scanned {
+    start: usize,
+    end: usize,
+    line: u64,
+    fields: usize,
+}
+
+/// The non-blank records of `buf` (whole records, starting outside quotes) whose field count
+/// is not `expected` (every record when `expected` is 0), and the number of newlines in `buf`.
+/// A delimiter counts outside quotes only; quote parity is tracked as the chunk cutter does.
+fn scan_records(buf: &[u8], expected: usize, first_line: u64) -> (Vec<Scanned>, u64) {
+    let mut found = Vec::new();
+    let (mut in_quotes, mut fields, mut start) = (false, 1usize, 0usize);
+    let (mut line, mut record_line) = (first_line, first_line);
+    let mut finish = |start: usize, end: usize, fields: usize, line: u64| {
+        let blank = buf[start..end].iter().all(|b| b.is_ascii_whitespace());
+        if !blank && fields != expected {
+            found.push(Scanned {
+                start,
+                end,
+                line,
+                fields,
+            });
+        }
+    };
+    for at in memchr::memchr3_iter(b',', b'"', b'\n', buf) {
+        match buf[at] {
+            b'"' => in_quotes = !in_quotes,
+            b',' if !in_quotes => fields += 1,
+            b'\n' => {
+                line += 1;
+                if !in_quotes {
+                    finish(start, at, fields, record_line);
+                    (fields, start, record_line) = (1, at + 1, line);
+                }
+            }
+            _ => {}
+        }
+    }
+    if start < buf.len() {
+        finish(start, buf.len(), fields, record_line);
+    }
+    (found, line - first_line)
+}
+
 /// Runs `each` on every chunk in order while another thread reads and splits the next one, so
 /// the disk read and the quote scan overlap polars' work on the current chunk. At most one
 /// chunk waits beside the one being worked on.
 pub fn for_each_chunk(
     mut chunks: CsvChunks,
-    mut each: impl FnMut(Vec<u8>) -> Result<()>,
+    mut each: impl FnMut(Chunk) -> Result<()>,
 ) -> Result<()> {
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Option<Vec<u8>>>>(1);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Option<Chunk>>>(1);
         scope.spawn(move || loop {
             let next =
-                crate::progress::time_part("cut chunks (reader thread)", || chunks.next_chunk());
+                crate::progress::time_part("cut chunks (reader thread)", || chunks.next_checked());
             let more = matches!(next, Ok(Some(_)));
             // A closed channel means the consumer stopped (an error): stop reading.
             if tx.send(next).is_err() || !more {
@@ -212,7 +323,7 @@ mod tests {
         let mut got = String::new();
         let chunks = CsvChunks::with_sizes(&path, 64, 1 << 20).unwrap();
         for_each_chunk(chunks, |c| {
-            got.push_str(std::str::from_utf8(&c).unwrap());
+            got.push_str(std::str::from_utf8(&c.bytes).unwrap());
             Ok(())
         })
         .unwrap();
@@ -227,6 +338,70 @@ mod tests {
         .unwrap_err();
         assert_eq!(seen, 3);
         assert!(err.to_string().contains("third chunk"));
+    }
+
+    #[test]
+    fn ragged_records_are_found_by_line_and_blanked_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.csv");
+        // Line 3 has an extra unquoted delimiter, line 5 (a quoted newline spans 4-5 before
+        // it) lost its tail, and the quoted delimiters of line 4 are not fields.
+        let text = "a,b,c\n1,2,3\n1,234.56,x,y\n\"p,q\nr\",2,3\n37\n\n4,5,6";
+        std::fs::write(&path, text).unwrap();
+        let mut c = CsvChunks::with_sizes(&path, 1 << 10, 1 << 20).unwrap();
+        let chunk = c.next_checked().unwrap().unwrap();
+        assert_eq!(
+            chunk.ragged,
+            [
+                Ragged {
+                    line: 3,
+                    fields: 4,
+                    expected: 3
+                },
+                Ragged {
+                    line: 6,
+                    fields: 1,
+                    expected: 3
+                },
+            ]
+        );
+        let text = String::from_utf8(chunk.bytes).unwrap();
+        assert_eq!(text, "1,2,3\n            \n\"p,q\nr\",2,3\n  \n\n4,5,6");
+        assert!(chunk.ragged[0].reason().contains("fix line 3"));
+    }
+
+    proptest! {
+        /// Lines keep counting across chunks of any size: a ragged record's line is the
+        /// same whether the file is read whole or in tiny chunks.
+        #[test]
+        fn ragged_lines_do_not_depend_on_the_chunk_size(
+            rows in proptest::collection::vec((0usize..4, any::<bool>()), 1..40),
+            size in 1usize..64,
+        ) {
+            let mut text = String::from("h1,h2,h3\n");
+            let mut want = Vec::new();
+            let mut line = 2u64;
+            for (i, (extra, quoted_newline)) in rows.iter().enumerate() {
+                let first = if *quoted_newline { "\"x\ny\"" } else { "x" };
+                let fields = 3 + extra - 1;
+                let cells: Vec<String> = (0..fields).map(|j| if j == 0 { first.to_string() } else { format!("{i}") }).collect();
+                if fields != 3 {
+                    want.push(line);
+                }
+                text.push_str(&cells.join(","));
+                text.push('\n');
+                line += 1 + u64::from(*quoted_newline);
+            }
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("f.csv");
+            std::fs::write(&path, &text).unwrap();
+            let mut c = CsvChunks::with_sizes(&path, size, 1 << 20).unwrap();
+            let mut got = Vec::new();
+            while let Some(chunk) = c.next_checked().unwrap() {
+                got.extend(chunk.ragged.iter().map(|r| r.line));
+            }
+            prop_assert_eq!(got, want);
+        }
     }
 
     #[test]

@@ -18,6 +18,9 @@ pub enum Sniffed {
     Gzip,
     /// An Apache Parquet file (CUR 2.0, FOCUS exports).
     Parquet,
+    /// Delimited text whose lines end in a bare carriage return (classic Mac, some Excel
+    /// saves): read through a copy with the line endings turned into newlines.
+    CrOnly,
     /// Not something any format reads; the reason is shown to the user.
     NotAnExport(String),
 }
@@ -56,6 +59,13 @@ pub fn sniff_bytes(buf: &[u8]) -> Sniffed {
     if matches!(first, Some(b'{') | Some(b'[')) {
         return Sniffed::Json;
     }
+    // Line ends are carriage returns alone: no newline anywhere in the first block, or none
+    // before the first carriage return that is not followed by one.
+    let bare_cr = body.windows(2).position(|w| w[0] == b'\r' && w[1] != b'\n');
+    let first_newline = memchr::memchr(b'\n', body);
+    if bare_cr.is_some_and(|cr| first_newline.is_none_or(|nl| cr < nl)) {
+        return Sniffed::CrOnly;
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -79,6 +89,19 @@ pub fn sniff_bytes(buf: &[u8]) -> Sniffed {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bare_carriage_returns_are_cr_only_but_crlf_is_csv() {
+        assert_eq!(sniff_bytes(b"a,b\r1,2\r3,4\r"), Sniffed::CrOnly);
+        assert!(matches!(
+            sniff_bytes(b"a,b\r\n1,2\r\n"),
+            Sniffed::Csv { .. }
+        ));
+        assert!(matches!(
+            sniff_bytes(b"a,b\n1,\"x\ry\"\n"),
+            Sniffed::Csv { .. }
+        ));
+    }
 
     #[test]
     fn strips_bom_and_trims() {

@@ -441,7 +441,7 @@ pub fn ingest_dir_with(
             ingest_zip(path, &rel, &mut seen, long_context, sink, &mut outcome);
             continue;
         }
-        let record = ingest_file(
+        let mut record = ingest_file(
             path,
             &rel,
             &mut seen,
@@ -449,6 +449,17 @@ pub fn ingest_dir_with(
             sink,
             &mut outcome.rejects,
         );
+        if record.status == InputStatus::Ingested
+            && record.rows == 0
+            && text_rows_after_header(path)
+        {
+            record.status = InputStatus::Rejected;
+            record.reason = Some(format!(
+                "recognised as `{}`, but no row after the header could be read; check its line \
+                 endings and delimiter, or re-download it",
+                record.format.as_deref().unwrap_or("an export")
+            ));
+        }
         outcome.inputs.push(record);
     }
     outcome.inputs.sort_by(|a, b| a.path.cmp(&b.path));
@@ -678,6 +689,34 @@ fn ingest_file(
     };
     let path_on_disk = path;
     let path: &Path = decompressed.as_ref().map_or(path, |t| &t.0);
+    // Bare carriage returns end the lines: read a copy with newlines instead (the chunked
+    // readers cut records at newlines).
+    let relined = if sniffed == Sniffed::CrOnly {
+        let copy = std::fs::File::open(path)
+            .map_err(anyhow::Error::from)
+            .and_then(|f| {
+                let tag = format!("{}-lf", &record.sha256[..16.min(record.sha256.len())]);
+                TempCopy::from_reader(&mut CrToLf(f), &tag)
+            })
+            .and_then(|t| Ok((sniff(&t.0)?, t)));
+        match copy {
+            Ok((s, t)) => {
+                sniffed = s;
+                Some(t)
+            }
+            Err(e) => {
+                record.status = InputStatus::Rejected;
+                record.reason = Some(format!(
+                    "could not read its carriage-return line endings: {e:#}; re-save the file \
+                     with LF or CRLF line endings"
+                ));
+                return record;
+            }
+        }
+    } else {
+        None
+    };
+    let path: &Path = relined.as_ref().map_or(path, |t| &t.0);
     let parquet = sniffed == Sniffed::Parquet;
     let header = match sniffed {
         Sniffed::Csv { header } => header,
@@ -692,6 +731,15 @@ fn ingest_file(
         Sniffed::Json => return ingest_json(path, rel, record, seen, sink, rejects),
         Sniffed::Gzip => {
             record.reason = Some("gzip inside gzip".to_string());
+            return record;
+        }
+        Sniffed::CrOnly => {
+            record.status = InputStatus::Rejected;
+            record.reason = Some(
+                "mixes carriage-return and newline line endings; re-save the file with LF or \
+                 CRLF line endings"
+                    .to_string(),
+            );
             return record;
         }
         Sniffed::NotAnExport(reason) => {
@@ -811,22 +859,22 @@ fn ingest_file(
     let scanned = if parquet {
         StrTable::scan_parquet(path, &header, &wanted)
     } else {
-        // The fast scan refuses a whole file over one broken quote; the lenient reader then
-        // keeps every well-formed record and rejects the malformed ones by line.
-        StrTable::scan_csv(path, &header, &wanted).or_else(|_| {
-            StrTable::read_csv_lenient(path, &header, &wanted).map(|(table, bad)| {
-                for b in bad {
-                    record.rows += 1;
-                    record.rejected_rows += 1;
-                    rejects.push(Reject {
-                        file: record.path.clone(),
-                        line: b.line,
-                        column: None,
-                        reason: b.reason,
-                    });
-                }
-                table
-            })
+        // Record by record: a record with more or fewer fields than the header (a stray
+        // delimiter, a cut-off line) or a broken quote is rejected by line, and the rest of the
+        // file is still read. (Large bills and logs take the chunked paths above, which check
+        // field counts the same way.)
+        StrTable::read_csv_lenient(path, &header, &wanted).map(|(table, bad)| {
+            for b in bad {
+                record.rows += 1;
+                record.rejected_rows += 1;
+                rejects.push(Reject {
+                    file: record.path.clone(),
+                    line: b.line,
+                    column: None,
+                    reason: b.reason,
+                });
+            }
+            table
         })
     };
     let table = match scanned {
@@ -996,8 +1044,65 @@ impl TempCopy {
     }
 }
 
+/// Whether a delimited-text file has a non-blank byte after its first line: a file that
+/// was read as a header alone then lost its rows somewhere, and must not pass silently.
+fn text_rows_after_header(path: &Path) -> bool {
+    let mut buf = Vec::with_capacity(65536);
+    let read = std::fs::File::open(path)
+        .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 65536), &mut buf));
+    if read.is_err()
+        || !matches!(
+            detect::sniff_bytes(&buf),
+            Sniffed::Csv { .. } | Sniffed::CrOnly
+        )
+    {
+        return false;
+    }
+    let after = memchr::memchr2(b'\n', b'\r', &buf).map_or(buf.len(), |i| i + 1);
+    // Rows of bare delimiters (spreadsheet padding) are blank too.
+    buf[after..]
+        .iter()
+        .any(|b| !b.is_ascii_whitespace() && !matches!(b, b',' | b'"'))
+}
+
+/// A reader that turns every carriage return into a newline (for CR-only files; a carriage
+/// return inside a quoted cell becomes a newline there too, which reads the same).
+struct CrToLf<R>(R);
+
+impl<R: std::io::Read> std::io::Read for CrToLf<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.read(buf)?;
+        for b in &mut buf[..n] {
+            if *b == b'\r' {
+                *b = b'\n';
+            }
+        }
+        Ok(n)
+    }
+}
+
 impl Drop for TempCopy {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_after_the_header_are_seen_whatever_the_line_ending() {
+        let dir = tempfile::tempdir().unwrap();
+        let has = |name: &str, text: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            text_rows_after_header(&p)
+        };
+        assert!(has("lf.csv", "a,b\n1,2\n"));
+        assert!(has("cr.csv", "a,b\r1,2\r"));
+        assert!(!has("header.csv", "a,b\n"));
+        assert!(!has("blank.csv", "a,b\n\n  \n,\n\"\",\n"));
+        assert!(!has("json.json", "[{\"a\": 1}]\n"));
     }
 }

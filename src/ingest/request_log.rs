@@ -668,8 +668,9 @@ fn ingest_chunked(
     };
     let mut slow: Option<DataFrame> = None;
     let mut offset: IdxSize = 0;
-    for_each_chunk(chunks, |bytes| {
-        let raw = time_part("parse CSV chunks", || reader.parse(bytes))
+    for_each_chunk(chunks, |chunk| {
+        reject_ragged(&chunk.ragged, record, rejects);
+        let raw = time_part("parse CSV chunks", || reader.parse(chunk.bytes))
             .with_context(|| format!("could not read `{rel}` as CSV"))?;
         let height = raw.height() as IdxSize;
         let requests = time_part("request expressions", || {
@@ -723,6 +724,24 @@ fn ingest_chunked(
         parse_slow_rows(format, &table, rel, record, rejects, sink);
     }
     Ok(())
+}
+
+/// Books the records of a chunk that had the wrong number of fields as rejected rows.
+pub(super) fn reject_ragged(
+    ragged: &[super::csv_chunks::Ragged],
+    record: &mut InputRecord,
+    rejects: &mut Vec<Reject>,
+) {
+    for r in ragged {
+        record.rows += 1;
+        record.rejected_rows += 1;
+        rejects.push(Reject {
+            file: record.path.clone(),
+            line: u32::try_from(r.line).unwrap_or(u32::MAX),
+            column: None,
+            reason: r.reason(),
+        });
+    }
 }
 
 /// A polars result with what failed and the file it failed on.

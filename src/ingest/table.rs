@@ -175,13 +175,17 @@ impl StrTable {
                     let end = reader.position().line() as u32;
                     // A record that ran over several physical lines swallowed a broken quote.
                     let spans = end.saturating_sub(line) > 1;
+                    // A line of spaces is a blank line, not a one-field record.
+                    if record.len() == 1 && record[0].iter().all(u8::is_ascii_whitespace) {
+                        continue;
+                    }
                     if record.len() != header.len() || spans {
                         bad.push(MalformedRecord {
                             line,
                             reason: if spans {
                                 format!("a quote opened on this line is not closed, so lines {line}–{} read as one record; fix the quoting of line {line} and run again", end - 1)
                             } else {
-                                format!("{} fields for {} columns (a stray quote or delimiter); fix line {line} and run again", record.len(), header.len())
+                                format!("{} fields for {} columns (a stray quote or delimiter, or a cut-off line); fix line {line} and run again", record.len(), header.len())
                             },
                         });
                         continue;

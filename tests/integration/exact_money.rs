@@ -23,6 +23,18 @@ fn cost_file(dir: &std::path::Path, name: &str, lines: &[String]) {
     );
 }
 
+/// The demo's LiteLLM spend log: its header and first `rows` requests.
+fn demo_log_head(rows: usize) -> Vec<String> {
+    let path = repo().join("fixtures/demo/gateway/litellm_spend_logs_2026-10.csv");
+    let log = std::fs::read_to_string(path).unwrap();
+    log.lines().take(rows + 1).map(str::to_string).collect()
+}
+
+/// Writes `lines` as `gateway/spend_logs.csv`, each ended by `end`.
+fn write_log(dir: &std::path::Path, lines: &[String], end: &str) {
+    write(dir, "gateway/spend_logs.csv", &(lines.join(end) + end));
+}
+
 /// The rejects listed in `rejects.csv`, as (file, line, reason).
 fn rejects(out: &std::path::Path) -> Vec<(String, u32, String)> {
     let mut rdr = csv::Reader::from_path(out.join("rejects.csv")).unwrap();
@@ -229,4 +241,85 @@ fn an_empty_input_folder_is_an_error() {
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("holds no files"), "{err}");
+}
+
+#[test]
+fn ragged_rows_are_rejected_by_line_and_the_rest_of_the_file_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let item = "gpt-4.1-2025-04-14, input";
+    // A small cost CSV (the record-by-record path): an unquoted `1,234.56` shifts the
+    // columns, and the last line lost its tail (`…,37` of `37.50`).
+    let shifted = cost_line(2, "1,234.56", item);
+    let cut = cost_line(3, "37.50", item);
+    let cut = &cut[..cut.find("37.50").unwrap() + 2];
+    cost_file(
+        dir.path(),
+        "cost.csv",
+        &[cost_line(1, "1.00", item), shifted, cut.to_string()],
+    );
+    // A FOCUS bill (the chunked bill path) with the same two faults.
+    let focus_header = "BilledCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,ServiceCategory,ServiceName,SkuId,SubAccountId";
+    let ai = |cost: &str, sku: &str| {
+        format!("{cost},USD,2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,AI and Machine Learning,Claude,{sku},sub-1\n")
+    };
+    write(
+        dir.path(),
+        "focus.csv",
+        &format!(
+            "{focus_header}\n{}{}{}9.99,USD,2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,Storage,S3,s3,sub-1,extra\n{}",
+            ai("2.00", "a"),
+            ai("1,234.56", "b"),
+            ai("3.00", "c"),
+            "37,USD"
+        ),
+    );
+    // A LiteLLM spend log (the chunked request-log path): one row with an extra field.
+    let mut lines = demo_log_head(3);
+    lines[2].push_str(",surplus");
+    write_log(dir.path(), &lines, "\n");
+
+    let (out, json) = audit_ok(dir.path(), &["--month", "2026-10"]);
+    // Only the whole rows are billed: $1.00 + $2.00 + $3.00.
+    assert_eq!(cents(&json["totals"]["billed_cost"]), 600);
+    let r = rejects(out.path());
+    let at: Vec<(&str, u32)> = r.iter().map(|(f, l, _)| (f.as_str(), *l)).collect();
+    assert_eq!(
+        at,
+        [
+            ("cost.csv", 3),
+            ("cost.csv", 4),
+            ("focus.csv", 3),
+            ("focus.csv", 5),
+            ("focus.csv", 6),
+            ("gateway/spend_logs.csv", 3),
+        ],
+        "{r:?}"
+    );
+    assert!(
+        r.iter().all(|(_, _, why)| why.contains("fields for")),
+        "{r:?}"
+    );
+    assert_eq!(input(&json, "gateway/spend_logs.csv")["rows"], 3);
+    assert_eq!(input(&json, "gateway/spend_logs.csv")["rejected_rows"], 1);
+    let (_, strict) = run_ingest(dir.path(), &["--month", "2026-10", "--strict"]);
+    assert_eq!(strict.status.code(), Some(1));
+}
+
+#[test]
+fn cr_only_line_endings_are_read_not_silently_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let item = "gpt-4.1-2025-04-14, input";
+    let cost = format!(
+        "{OPENAI_COST_HEADER}\n{}{}",
+        cost_line(1, "1.00", item),
+        cost_line(2, "2.50", item)
+    )
+    .replace('\n', "\r");
+    write(dir.path(), "cost.csv", &cost);
+    // A request log on the chunked path, saved the same way.
+    write_log(dir.path(), &demo_log_head(3), "\r");
+    let (_out, json) = audit_ok(dir.path(), &["--month", "2026-10"]);
+    assert_eq!(cents(&json["totals"]["billed_cost"]), 350);
+    assert_eq!(input(&json, "cost.csv")["rows"], 2);
+    assert_eq!(input(&json, "gateway/spend_logs.csv")["rows"], 3);
 }
