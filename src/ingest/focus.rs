@@ -76,6 +76,59 @@ impl BillScope for FocusCsv {
     }
 }
 
+/// The model and charge kind a FOCUS AI row states itself: `SkuPriceDetails` keys (`ModelId`,
+/// `TokenDirection`, `CacheType`, in any letter case, with or without `x_`) or the `x_ModelId`,
+/// `x_TokenDirection` and `x_TokenType` columns. `None` when no model is named.
+fn ai_detail(row: &RowView) -> Option<super::meters::Meter> {
+    let details: serde_json::Map<String, serde_json::Value> = row
+        .get("skupricedetails")
+        .and_then(|d| serde_json::from_str(d).ok())
+        .unwrap_or_default();
+    let detail = |keys: &[&str]| -> Option<String> {
+        details.iter().find_map(|(k, v)| {
+            let k = k.to_ascii_lowercase();
+            let k = k.strip_prefix("x_").unwrap_or(&k);
+            keys.contains(&k)
+                .then(|| match v {
+                    serde_json::Value::String(s) => Some(s.trim().to_string()),
+                    serde_json::Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                })
+                .flatten()
+                .filter(|s| !s.is_empty())
+        })
+    };
+    let model = detail(&["modelid", "modelname", "model"])
+        .or_else(|| row.text("x_modelid"))
+        .or_else(|| row.text("x_model"))?;
+    let direction = detail(&["tokendirection", "direction"])
+        .or_else(|| row.text("x_tokendirection"))
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let cache = detail(&["cachetype", "tokentype"])
+        .or_else(|| row.text("x_tokentype"))
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let kind = if cache.contains("write") || cache.contains("creation") {
+        ChargeKind::CacheWrite
+    } else if cache.contains("read") || cache.contains("cached") || cache.contains("hit") {
+        ChargeKind::CachedInput
+    } else if direction.starts_with("out") {
+        ChargeKind::Output
+    } else if direction.starts_with("in") || direction.starts_with("prompt") {
+        ChargeKind::Input
+    } else {
+        ChargeKind::Other
+    };
+    Some(super::meters::Meter {
+        model: Some(model),
+        kind,
+        cache_ttl: None,
+        tier: crate::ledger::ServiceTier::Standard,
+        region_class: None,
+    })
+}
+
 impl Format for FocusCsv {
     fn id(&self) -> &'static str {
         "focus_csv"
@@ -126,6 +179,16 @@ impl Format for FocusCsv {
             "skupriceid",
             "publishername",
             "x_skudescription",
+            "hostprovidername",
+            "skupricedetails",
+            "x_modelid",
+            "x_model",
+            "x_tokendirection",
+            "x_tokentype",
+            "credentialid",
+            "x_credentialid",
+            "principalid",
+            "x_principalid",
         ]
     }
 
@@ -150,9 +213,14 @@ impl Format for FocusCsv {
             Some(_) => row.timestamp("chargeperiodend")?,
             None => start + 86_400_000,
         };
+        // FOCUS 1.3 splits the provider (ServiceProviderName, HostProviderName) from 1.0-1.2's
+        // ProviderName, which 1.4 drops; PublisherName is the last resort (it names the
+        // model's maker, not who bills).
         let provider = provider_id(
             row.get("serviceprovidername")
                 .or(row.get("providername"))
+                .or(row.get("hostprovidername"))
+                .or(row.get("publishername"))
                 .unwrap_or(""),
         );
         let meter_text = row.get("x_skumetername").or(row.get("skumeter"));
@@ -207,6 +275,19 @@ impl Format for FocusCsv {
             "resourceid",
         ]);
         r.unit = "none";
+        // Attribution: the credential or principal that made the charge, and the tags.
+        r.api_key = row
+            .text("x_credentialid")
+            .or_else(|| row.text("credentialid"))
+            .or_else(|| row.text("x_principalid"))
+            .or_else(|| row.text("principalid"));
+        r.workload = super::azure_cost::workload_tag(r.tags.as_deref());
+        // A meter this tool does not read leaves the model to the AI detail the row states
+        // itself: SkuPriceDetails (ModelId, TokenDirection, cache type) or `x_` columns.
+        let meter = match meter {
+            Some(m) if m.model.is_some() => Some(m),
+            other => ai_detail(row).or(other),
+        };
         if let Some(m) = meter {
             r.model_raw = m.model;
             r.charge_kind = m.kind;

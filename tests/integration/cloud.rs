@@ -562,3 +562,34 @@ fn azure_ptu_reservation_purchase_is_billed_and_marked() {
         .unwrap()
         .contains(r#""x_pricing_model":"Reservation""#));
 }
+
+#[test]
+fn focus_1_3_ai_rows_read_provider_model_kind_tokens_and_credential_from_the_row() {
+    let text = std::fs::read_to_string(repo().join("tests/data/focus/focus-1.3-ai.csv")).unwrap();
+    let (rows, outcome) = one_file("focus.csv", &text);
+    assert_eq!(outcome.inputs[0].format.as_deref(), Some("focus_csv"));
+    assert_eq!(outcome.inputs[0].out_of_scope_rows, 1);
+    let got: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.provider,
+                r.model_raw.as_deref(),
+                r.charge_kind,
+                r.quantity,
+                r.api_key.as_deref(),
+            )
+        })
+        .collect();
+    let m = Some("gpt-4.1-2025-04-14");
+    let key = Some("key_search_prod");
+    assert_eq!(
+        got,
+        [
+            ("openai", m, ChargeKind::Input, 10_000_000.0, key),
+            ("openai", m, ChargeKind::Output, 1_000_000.0, key),
+            ("openai", m, ChargeKind::CachedInput, 2_000_000.0, key),
+        ]
+    );
+    assert!(rows.iter().all(|r| r.workload.as_deref() == Some("search")));
+}
