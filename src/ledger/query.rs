@@ -9,7 +9,7 @@
 //! Every query groups in polars and returns its groups sorted by their keys (missing values
 //! first), so the order never depends on hashing or thread scheduling.
 
-use super::{Ledger, RecordRole};
+use super::{ChargeKind, Ledger, RecordRole};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 
@@ -108,6 +108,8 @@ struct Rows {
     role: Option<RecordRole>,
     not_role: Option<RecordRole>,
     unpriced_only: bool,
+    /// Billed lines that name no model (seats aside: a seat product is not a model).
+    unidentified_only: bool,
     unit: Option<&'static str>,
     charge_kind: Option<&'static str>,
 }
@@ -141,6 +143,12 @@ impl Rows {
         }
         if self.unpriced_only {
             e = e.and(col("unpriced_reason").is_not_null());
+        }
+        if self.unidentified_only {
+            e = e
+                .and(col("record_role").eq(lit(RecordRole::Billed.as_str())))
+                .and(col("model_raw").is_null())
+                .and(col("charge_kind").neq(lit(ChargeKind::Seat.as_str())));
         }
         if let Some(unit) = self.unit {
             e = e.and(col("unit").eq(lit(unit)));
@@ -319,6 +327,28 @@ impl Ledger {
                 provider: g.name(i, Col::Provider),
                 model_raw: g.text(i, Col::ModelRaw),
                 reason: g.name(i, Col::UnpricedReason),
+                unit: g.name(i, Col::Unit),
+                billed_cost_nano: g.nanos(i, Sum::BilledCost),
+                quantity: g.quantity(i),
+                rows: g.rows(i),
+            })
+            .collect())
+    }
+
+    /// Billed lines that name no model (seats aside), per provider and charge kind: money
+    /// nobody can tie to a model, listed so it is never silently left out of the analyses.
+    pub fn billed_without_model(&self) -> Result<Vec<UnpricedGroup>> {
+        let rows = Rows {
+            unidentified_only: true,
+            ..Rows::default()
+        };
+        let keys = [Col::Provider, Col::ChargeKind, Col::Unit];
+        let g = self.group(rows, &keys, &[Sum::BilledCost, Sum::Quantity])?;
+        Ok((0..g.len())
+            .map(|i| UnpricedGroup {
+                provider: g.name(i, Col::Provider),
+                model_raw: None,
+                reason: "billed, no model named".to_string(),
                 unit: g.name(i, Col::Unit),
                 billed_cost_nano: g.nanos(i, Sum::BilledCost),
                 quantity: g.quantity(i),

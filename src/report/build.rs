@@ -151,7 +151,11 @@ pub fn build(run: ReportInputs<'_>, ledger: &Ledger) -> Result<Report> {
     let spend_by_model = spend_lines(SpendBy::Model)?;
 
     let mut unpriced_map: BTreeMap<(String, String, String), Unpriced> = BTreeMap::new();
-    for r in ledger.unpriced()? {
+    for r in ledger
+        .unpriced()?
+        .into_iter()
+        .chain(ledger.billed_without_model()?)
+    {
         let e = unpriced_map
             .entry((
                 r.provider.clone(),

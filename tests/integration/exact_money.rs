@@ -323,3 +323,20 @@ fn cr_only_line_endings_are_read_not_silently_empty() {
     assert_eq!(input(&json, "cost.csv")["rows"], 2);
     assert_eq!(input(&json, "gateway/spend_logs.csv")["rows"], 3);
 }
+
+/// Issue 10 B7: billed money with no model is listed with its cost, never left out unseen.
+#[test]
+fn billed_lines_that_name_no_model_are_listed_with_their_cost() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = "BilledCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,ServiceCategory,ServiceName,SkuId,SubAccountId";
+    let line = "24.00,USD,2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,AI and Machine Learning,Vertex AI,sku-x,p-1\n";
+    write(dir.path(), "focus.csv", &format!("{header}\n{line}"));
+    let (_out, json) = audit_ok(dir.path(), &["--month", "2026-10"]);
+    let unpriced = json["unpriced"].as_array().unwrap();
+    let listed = unpriced
+        .iter()
+        .find(|u| u["reason"] == "billed, no model named")
+        .unwrap_or_else(|| panic!("{unpriced:?}"));
+    assert_eq!(cents(&listed["billed_cost"]), 2400);
+    assert_eq!(listed["rows"], 1);
+}
