@@ -36,7 +36,19 @@ impl Analysis for IdleCapacity {
         let mut out = Vec::new();
         for c in ctx.provisioned.iter().filter(|c| c.linked) {
             let billed = c.billed_cost.min(i64::MAX as i128) as i64;
-            let payg = c.payg_list_cost.min(i64::MAX as i128) as i64;
+            // Unpriced traffic is never $0 of pay-as-you-go: it is costed at the average list
+            // rate of the priced tokens the resource served (so the saving is an estimate,
+            // `low`), and with no priced tokens at all there is no counterfactual to state.
+            let priced_tokens = c.served_tokens - c.unpriced_tokens;
+            let payg = if c.unpriced_tokens > 0.0 {
+                if priced_tokens <= 0.0 {
+                    continue;
+                }
+                (c.payg_list_cost as f64 * c.served_tokens / priced_tokens).round() as i128
+            } else {
+                c.payg_list_cost
+            };
+            let payg = payg.min(i64::MAX as i128) as i64;
             let savings = billed - payg;
             if savings <= 0 || money::nanos_to_f64(savings) < ctx.settings.min_monthly_savings {
                 continue;
@@ -89,6 +101,20 @@ impl Analysis for IdleCapacity {
                     "pay-as-you-go is priced at the catalog's global list rates",
                 ],
             });
+            let mut evidence = evidence;
+            let confidence = if c.unpriced_tokens > 0.0 {
+                evidence["unpriced"] = json!({
+                    "tokens": c.unpriced_tokens,
+                    "models": c.unpriced_models,
+                    "payg_estimate": money::nanos_to_cent_f64(payg as i128),
+                    "method": "the unpriced tokens are costed at the average list rate of the priced tokens this resource served",
+                    "formula": "payg_estimate = payg_list_cost × served_tokens ÷ (served_tokens − unpriced tokens); monthly_savings = billed_cost − payg_estimate",
+                    "to_firm_up": "add the unpriced models to the catalog (or an alias) and run again",
+                });
+                Confidence::Low
+            } else {
+                Confidence::Medium
+            };
             out.push(Finding::new(
                 "idle_capacity",
                 &c.provider,
@@ -96,7 +122,7 @@ impl Analysis for IdleCapacity {
                 format!("Provisioned capacity `{}` costs more than the traffic it serves", c.resource),
                 billed,
                 savings,
-                Confidence::Medium,
+                confidence,
                 evidence,
                 format!(
                     "move `{}`'s traffic to pay-as-you-go (or shrink it) and release the provisioned units at the end of their term",
@@ -334,6 +360,26 @@ mod tests {
             .as_str()
             .unwrap()
             .contains("oai-ptu"));
+    }
+
+    #[test]
+    fn unpriced_traffic_is_never_free_pay_as_you_go() {
+        // Only unpriced traffic: no counterfactual, so no saving is claimed.
+        let mut rows = ptu(10e6);
+        rows[1].model_raw = Some("in-house-model-v9".into());
+        assert!(run(&IdleCapacity, rows, &settings()).is_empty());
+        // Half the tokens unpriced: they are costed at the priced half's rate ($25 for 10M),
+        // so pay-as-you-go is $50, the saving $694, and the confidence low.
+        let mut rows = ptu(10e6);
+        let mut unknown = rows[1].clone();
+        unknown.model_raw = Some("in-house-model-v9".into());
+        unknown.source_line = 3;
+        rows.push(unknown);
+        let f = run(&IdleCapacity, rows, &settings());
+        assert_eq!(usd(f[0].monthly_savings_nano), 694.0);
+        assert_eq!(f[0].confidence, Confidence::Low);
+        assert_eq!(f[0].evidence["unpriced"]["tokens"], 10e6);
+        assert_eq!(f[0].evidence["unpriced"]["models"][0], "in-house-model-v9");
     }
 
     #[test]

@@ -204,8 +204,18 @@ pub struct ProvisionedCapacity {
     pub payg_list_cost: i128,
     /// Whether any gateway traffic was linked (by name or through the config).
     pub linked: bool,
+    /// Linked tokens with no list price: their pay-as-you-go cost is unknown, not zero.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unpriced_tokens: f64,
+    /// The model strings of that unpriced traffic.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unpriced_models: Vec<String>,
     /// Tokens the linked traffic sent in its busiest UTC hour.
     pub peak_hour_tokens: f64,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 /// Provisioned capacity billed by the hour (Azure PTU, Bedrock Provisioned Throughput) with the
@@ -229,6 +239,8 @@ pub(super) fn provisioned_capacity(ledger: &Ledger) -> Result<Vec<ProvisionedCap
                 served_requests: 0.0,
                 payg_list_cost: 0,
                 linked: false,
+                unpriced_tokens: 0.0,
+                unpriced_models: Vec::new(),
                 peak_hour_tokens: 0.0,
             });
         e.hours += r.hours;
@@ -240,6 +252,14 @@ pub(super) fn provisioned_capacity(ledger: &Ledger) -> Result<Vec<ProvisionedCap
         };
         for cap in out.values_mut().filter(|c| &c.resource == resource) {
             cap.linked = true;
+            if r.unpriced && r.unit == "tokens" {
+                cap.unpriced_tokens += r.quantity;
+                let model = r.model_raw.clone().unwrap_or_else(|| "(none)".into());
+                if !cap.unpriced_models.contains(&model) {
+                    cap.unpriced_models.push(model);
+                    cap.unpriced_models.sort();
+                }
+            }
             match r.unit.as_str() {
                 "tokens" => cap.served_tokens += r.quantity,
                 "requests" => cap.served_requests += r.quantity,

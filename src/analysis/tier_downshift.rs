@@ -5,7 +5,9 @@
 //! `downshift_max_output_ratio`; where requests are known, at most
 //! `downshift_max_avg_output_tokens` output tokens per request and at least
 //! `downshift_min_monthly_requests` requests; where they are not, at least
-//! `downshift_min_monthly_input_tokens` input tokens.
+//! `downshift_min_monthly_input_tokens` input tokens. Where per-request logs give the median
+//! output, it must not exceed `downshift_max_avg_output_tokens` either: a finding whose own
+//! evidence contradicts its rule is not made.
 //!
 //! Saving: the workload's own token mix (cache shares included) priced on the current model and
 //! on each candidate at the month's closing rates, on the platform the workload runs on; the
@@ -74,6 +76,16 @@ impl Analysis for TierDownshift {
                 continue;
             }
             let stats = ctx.request_stats_for(&p.workload, &p.model_id);
+            // The logged requests' median output against the short-output threshold: where the
+            // month's own requests are known, a contradiction (an average pulled down by empty
+            // responses hiding a long-output workload) means no finding; where only the token
+            // ratio decided, the finding says so and why it still applies.
+            let long_median = stats
+                .map(|st| st.output_p50)
+                .filter(|p50| *p50 > s.downshift_max_avg_output_tokens);
+            if long_median.is_some() && avg_output.is_some() {
+                continue;
+            }
             let mut candidates = Vec::new();
             let mut chosen: Option<(String, i64, String, bool)> = None;
             let mut cross: Option<(String, i64, String, bool)> = None;
@@ -131,7 +143,7 @@ impl Analysis for TierDownshift {
             } else {
                 Confidence::Low
             };
-            let evidence = json!({
+            let mut evidence = json!({
                 "usage": {
                     "source": p.source,
                     "ledger_rows": p.rows,
@@ -174,6 +186,12 @@ impl Analysis for TierDownshift {
                     "rates are the catalog's list rates in force on the last day of the month",
                 ],
             });
+            if let Some(p50) = long_median {
+                evidence["rule_check"] = json!(format!(
+                    "the logged requests' median output ({p50:.0} tokens) is above the {:.0}-token short-output threshold; the month's usage has no request count, so the finding rests on its output/input ratio ({ratio:.3} ≤ {}), the shape of extraction over long inputs, not on short outputs. Validate the cheaper model on long outputs before switching",
+                    s.downshift_max_avg_output_tokens, s.downshift_max_output_ratio
+                ));
+            }
             out.push(Finding::new(
                 "tier_downshift",
                 &p.provider,
@@ -268,6 +286,50 @@ mod tests {
             (10e6, 0.0, 8e6, Some(2_000.0)),
         );
         assert!(run(&TierDownshift, rows, &settings()).is_empty());
+    }
+
+    /// Gives the workload's output line a per-request log of `requests` requests with
+    /// `output` output tokens each (and 1,500-token prompts).
+    fn log_outputs(rows: &mut [crate::ledger::LedgerRow], output: f64, requests: u64) {
+        let line = rows
+            .iter_mut()
+            .find(|r| r.charge_kind == crate::ledger::ChargeKind::Output)
+            .unwrap();
+        line.prompt_tokens = Some(1_500.0);
+        line.request_hist = Some(std::sync::Arc::new(crate::ledger::RequestHist {
+            output: vec![(output, requests)],
+            prompt: vec![(1_500.0, requests)],
+            requests,
+            prompt_max: 1_500.0,
+            ..Default::default()
+        }));
+    }
+
+    #[test]
+    fn a_median_output_that_contradicts_the_short_output_rule_makes_no_finding() {
+        // The average is 50 tokens (10M over 200k requests), but only 10k requests produced
+        // output, 1,000 tokens each: the median output (1,000) is far above the threshold.
+        let mut rows = classifier();
+        log_outputs(&mut rows, 1_000.0, 10_000);
+        assert!(run(&TierDownshift, rows, &settings()).is_empty());
+        // The same workload with short outputs in its logs is still flagged.
+        let mut rows = classifier();
+        log_outputs(&mut rows, 50.0, 200_000);
+        assert_eq!(run(&TierDownshift, rows, &settings()).len(), 1);
+        // Without a request count the ratio decides, and the finding says why it applies
+        // despite the long median output.
+        let mut rows = month_of_usage(
+            "openai",
+            "support",
+            "gpt-4.1",
+            ServiceTier::Standard,
+            (300e6, 0.0, 10e6, None),
+        );
+        log_outputs(&mut rows, 1_000.0, 100);
+        let f = run(&TierDownshift, rows, &settings());
+        let why = f[0].evidence["rule_check"].as_str().unwrap();
+        assert!(why.contains("median output (1000 tokens)"), "{why}");
+        assert_eq!(f[0].confidence, Confidence::Low);
     }
 
     #[test]

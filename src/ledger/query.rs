@@ -449,7 +449,13 @@ impl Ledger {
     pub fn gateway_traffic_by_resource(&self) -> Result<Vec<ResourceTraffic>> {
         let g = self.group(
             Rows::of(RecordRole::Gateway),
-            &[Col::Resource, Col::ChargeKind, Col::Unit],
+            &[
+                Col::Resource,
+                Col::ChargeKind,
+                Col::Unit,
+                Col::ModelRaw,
+                Col::UnpricedReason,
+            ],
             &[Sum::ListCost, Sum::Quantity],
         )?;
         Ok((0..g.len())
@@ -458,6 +464,8 @@ impl Ledger {
                 unit: g.name(i, Col::Unit),
                 quantity: g.quantity(i),
                 list_cost_nano: g.nanos(i, Sum::ListCost),
+                model_raw: g.text(i, Col::ModelRaw),
+                unpriced: g.text(i, Col::UnpricedReason).is_some(),
             })
             .collect())
     }
@@ -636,6 +644,10 @@ pub struct ResourceTraffic {
     pub unit: String,
     pub quantity: f64,
     pub list_cost_nano: i64,
+    pub model_raw: Option<String>,
+    /// The traffic has no list price (its `unpriced_reason` is set): its list cost is not $0
+    /// but unknown.
+    pub unpriced: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
