@@ -78,12 +78,34 @@ pub fn sniff_bytes(buf: &[u8]) -> Sniffed {
     }
     let header: Vec<String> = record
         .iter()
-        .map(|f| String::from_utf8_lossy(f).trim().to_string())
+        .map(|f| english_name(String::from_utf8_lossy(f).trim()).to_string())
         .collect();
     if header.len() < 2 {
         return Sniffed::NotAnExport("not a comma-separated export (one column)".to_string());
     }
     Sniffed::Csv { header }
+}
+
+/// The English column name a localised export carries in parentheses: Azure's German
+/// download writes `Abonnement-GUID (SubscriptionGuid)`. Only a single PascalCase word counts,
+/// so `Cost ($)` and `Usage amount (hours)` keep their names.
+fn english_name(header: &str) -> &str {
+    let Some(inner) = header
+        .strip_suffix(')')
+        .and_then(|h| h.rsplit_once(" ("))
+        .map(|(_, inner)| inner)
+    else {
+        return header;
+    };
+    let pascal = inner.len() > 1
+        && inner.starts_with(|c: char| c.is_ascii_uppercase())
+        && inner.chars().all(|c| c.is_ascii_alphanumeric())
+        && inner.chars().any(|c| c.is_ascii_lowercase());
+    if pascal {
+        inner
+    } else {
+        header
+    }
 }
 
 #[cfg(test)]
@@ -101,6 +123,22 @@ mod tests {
             sniff_bytes(b"a,b\n1,\"x\ry\"\n"),
             Sniffed::Csv { .. }
         ));
+    }
+
+    #[test]
+    fn localised_headers_read_as_their_english_name_in_parentheses() {
+        assert_eq!(
+            english_name("Abonnement-GUID (SubscriptionGuid)"),
+            "SubscriptionGuid"
+        );
+        assert_eq!(
+            english_name("Kosten (CostInBillingCurrency)"),
+            "CostInBillingCurrency"
+        );
+        assert_eq!(english_name("Cost ($)"), "Cost ($)");
+        assert_eq!(english_name("Usage amount (hours)"), "Usage amount (hours)");
+        assert_eq!(english_name("Unrounded cost ($)"), "Unrounded cost ($)");
+        assert_eq!(english_name("plain"), "plain");
     }
 
     #[test]

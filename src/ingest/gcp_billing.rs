@@ -20,6 +20,11 @@ use serde_json::Value;
 
 pub struct GcpBillingJson;
 pub struct GcpBillingCsv;
+/// The BigQuery billing export saved as CSV from a query (the console's "save results"):
+/// the JSON export's fields flattened to dotted names (`service.description`,
+/// `sku.description`, `usage.amount`), repeated fields (`credits`, `labels`) as JSON text and
+/// timestamps as `2026-10-01 07:00:00 UTC`.
+pub struct GcpBigQueryCsv;
 
 const AI_SERVICES: &[&str] = &["vertex ai", "gemini api", "generative language api"];
 
@@ -192,6 +197,104 @@ impl Format for GcpBillingJson {
         }
         out.insert(0, row);
         Ok(RowFate::Ledger)
+    }
+}
+
+/// The dotted columns of [`GcpBigQueryCsv`] that the JSON record reads.
+const BIGQUERY_COLUMNS: &[&str] = &[
+    "billing_account_id",
+    "service.description",
+    "sku.id",
+    "sku.description",
+    "usage_start_time",
+    "usage_end_time",
+    "project.id",
+    "location.region",
+    "location.location",
+    "cost",
+    "currency",
+    "usage.amount",
+    "usage.unit",
+    "credits",
+    "labels",
+];
+
+impl GcpBigQueryCsv {
+    /// The row as the JSON export's record: dotted names nested, `credits` and `labels`
+    /// parsed, `usage.amount` a number and the ` UTC` of timestamps dropped.
+    fn record(row: &RowView) -> Result<Value, RowError> {
+        let mut record = serde_json::Map::new();
+        for column in BIGQUERY_COLUMNS {
+            let Some(cell) = row.get(column) else {
+                continue;
+            };
+            let value = match *column {
+                "credits" | "labels" => serde_json::from_str(cell).map_err(|_| {
+                    RowError::new(
+                        Some(column),
+                        format!("`{column}` is not the JSON list the BigQuery export writes"),
+                    )
+                })?,
+                "usage.amount" => cell
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(serde_json::Number::from_f64)
+                    .map(Value::Number)
+                    .ok_or_else(|| {
+                        RowError::new(
+                            Some(column),
+                            format!("`{cell}` in `{column}` is not a number"),
+                        )
+                    })?,
+                "usage_start_time" | "usage_end_time" => {
+                    Value::String(cell.strip_suffix(" UTC").unwrap_or(cell).to_string())
+                }
+                _ => Value::String(cell.to_string()),
+            };
+            match column.split_once('.') {
+                Some((outer, inner)) => {
+                    let nested = record
+                        .entry(outer.to_string())
+                        .or_insert_with(|| Value::Object(Default::default()));
+                    if let Value::Object(m) = nested {
+                        m.insert(inner.to_string(), value);
+                    }
+                }
+                None => {
+                    record.insert(column.to_string(), value);
+                }
+            }
+        }
+        Ok(Value::Object(record))
+    }
+}
+
+impl Format for GcpBigQueryCsv {
+    fn id(&self) -> &'static str {
+        "gcp_billing_export_csv"
+    }
+    fn role(&self) -> RecordRole {
+        RecordRole::Billed
+    }
+    fn required_columns(&self) -> &'static [&'static str] {
+        &[
+            "service.description",
+            "sku.description",
+            "usage_start_time",
+            "cost",
+        ]
+    }
+    fn columns(&self) -> &'static [&'static str] {
+        BIGQUERY_COLUMNS
+    }
+    fn parse_row(
+        &self,
+        row: &RowView,
+        src: SourceRef,
+        out: &mut Vec<LedgerRow>,
+    ) -> Result<RowFate, RowError> {
+        let record = Self::record(row)?;
+        GcpBillingJson.parse_json(&Value::Null, &record, src, out)
     }
 }
 

@@ -181,6 +181,7 @@ pub static FORMATS: &[&dyn Format] = &[
     &aws_cur::AwsCurLegacyCsv,
     &aws_cur::AwsCur2Csv,
     &gcp_billing::GcpBillingCsv,
+    &gcp_billing::GcpBigQueryCsv,
     &gateway_logs::HeliconeCsv,
     &gateway_logs::LiteLlmDailyCsv,
     &gateway_logs::LangfuseObservationsCsv,
@@ -582,6 +583,39 @@ fn looks_like_a_copy(path: &Path) -> bool {
         .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// Why a CSV header matches no format: the format it comes closest to (most of its required
+/// columns present, at least one) with the columns it lacks, or the start of the header.
+fn unrecognised_header(header: &[String], lower: &[String]) -> String {
+    let closest = FORMATS
+        .iter()
+        .filter(|f| !f.is_json() && !f.required_columns().is_empty())
+        .map(|f| {
+            let missing: Vec<&str> = f
+                .required_columns()
+                .iter()
+                .copied()
+                .filter(|c| !lower.iter().any(|h| h == c))
+                .collect();
+            (f.required_columns().len() - missing.len(), missing, f.id())
+        })
+        .filter(|(present, _, _)| *present > 0)
+        .max_by_key(|(present, missing, _)| (*present, std::cmp::Reverse(missing.len())));
+    let shown: Vec<&str> = header.iter().take(8).map(String::as_str).collect();
+    match closest {
+        Some((_, missing, id)) => format!(
+            "not a recognised export: it looks like `{id}` but lacks the column(s) `{}`; \
+             download that export again with all its columns (header starts `{}`)",
+            missing.join("`, `"),
+            shown.join(",")
+        ),
+        None => format!(
+            "not a recognised export (header starts `{}`); see the README's list of formats \
+             for the exports to download",
+            shown.join(",")
+        ),
+    }
+}
+
 /// spend-audit's own CSV outputs, recognised by their headers: `focus.csv` (its `x_` columns)
 /// and `rejects.csv`. Read as inputs, an earlier audit would count its charges again.
 fn own_output(lower_header: &[String]) -> Option<&'static str> {
@@ -760,11 +794,7 @@ fn ingest_file(
             .iter()
             .all(|c| lower.iter().any(|h| h == c))
     }) else {
-        let shown: Vec<&str> = header.iter().take(8).map(String::as_str).collect();
-        record.reason = Some(format!(
-            "not a recognised export (header starts `{}`)",
-            shown.join(",")
-        ));
+        record.reason = Some(unrecognised_header(&header, &lower));
         return record;
     };
     record.format = Some(format.id().to_string());

@@ -23,6 +23,7 @@ pub struct ChatGptUsersCsv;
 pub struct ClaudeSpendCsv;
 
 const MONTH_MS: i64 = 30 * 86_400_000;
+const DAY_MS: i64 = 86_400_000;
 /// End of an assignment with no known end: 2100-01-01, clamped to the audited month.
 const SNAPSHOT_OPEN_END_MS: i64 = 4_102_444_800_000;
 
@@ -128,8 +129,9 @@ impl Format for CopilotSeatsJson {
         let mut row = seat("github", plan, login, team, created, activity, src);
         // A seats-API snapshot: the seat is assigned from `created_at` until the export (or its
         // pending cancellation); the audit keeps it for any month it overlaps.
-        row.period_end_ms =
-            super::json::timestamp(r, "pending_cancellation_date").unwrap_or(SNAPSHOT_OPEN_END_MS);
+        // The cancellation date is the seat's last day (inclusive): it ends the day after.
+        row.period_end_ms = super::json::timestamp(r, "pending_cancellation_date")
+            .map_or(SNAPSHOT_OPEN_END_MS, |last_day| last_day + DAY_MS);
         out.push(row);
         Ok(RowFate::Ledger)
     }
@@ -167,7 +169,13 @@ impl Format for ChatGptUsersCsv {
     ) -> Result<RowFate, RowError> {
         let start = row.timestamp("period_start")?;
         let activity = row.get("last_day_active");
-        out.push(seat(
+        // The analytics period ends inclusive (`2026-10-01` to `2026-10-31`): its end is the
+        // start of the day after.
+        let end = match row.get("period_end") {
+            Some(_) => Some(row.timestamp("period_end")? + DAY_MS),
+            None => None,
+        };
+        let mut line = seat(
             "chatgpt",
             "chatgpt_enterprise".into(),
             Some(row.required("email")?.to_string()),
@@ -175,7 +183,11 @@ impl Format for ChatGptUsersCsv {
             start,
             activity,
             src,
-        ));
+        );
+        if let Some(end) = end.filter(|e| *e > start) {
+            line.period_end_ms = end;
+        }
+        out.push(line);
         Ok(RowFate::Ledger)
     }
 }

@@ -5,7 +5,7 @@
 use crate::common::*;
 use rust_decimal::Decimal;
 use spend_audit::ingest::InputStatus;
-use spend_audit::ledger::{ChargeKind, RecordRole, ServiceTier};
+use spend_audit::ledger::{ChargeKind, LedgerRow, RecordRole, ServiceTier};
 use spend_audit::pricing::{Catalog, Pricer};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -592,4 +592,75 @@ fn focus_1_3_ai_rows_read_provider_model_kind_tokens_and_credential_from_the_row
         ]
     );
     assert!(rows.iter().all(|r| r.workload.as_deref() == Some("search")));
+}
+
+/// Issue 10 B4: a German-header Azure export reads like the English one.
+#[test]
+fn an_azure_export_with_localised_headers_reads_by_the_english_names_in_parentheses() {
+    let english =
+        std::fs::read_to_string(repo().join("fixtures/mixed/azure/ea_actual_2026-10.csv")).unwrap();
+    let (want, _) = one_file("azure.csv", &english);
+    let german = [
+        ("SubscriptionId", "Abonnement-ID (SubscriptionId)"),
+        (
+            "MeterCategory",
+            "Kategorie der Verbrauchseinheit (MeterCategory)",
+        ),
+        ("MeterName", "Name der Verbrauchseinheit (MeterName)"),
+        ("Quantity", "Menge (Quantity)"),
+        (
+            "CostInBillingCurrency",
+            "Kosten in Abrechnungswährung (CostInBillingCurrency)",
+        ),
+        ("Date", "Datum (Date)"),
+    ];
+    let (header, body) = english.split_once('\n').unwrap();
+    let localised: Vec<String> = header
+        .split(',')
+        .map(|h| {
+            german
+                .iter()
+                .find(|(en, _)| h.trim_start_matches('\u{feff}') == *en)
+                .map_or(h.to_string(), |(_, de)| de.to_string())
+        })
+        .collect();
+    let (got, outcome) = one_file("azure_de.csv", &format!("{}\n{body}", localised.join(",")));
+    assert_eq!(outcome.inputs[0].format.as_deref(), Some("azure_cost_csv"));
+    let billed = |rows: &[LedgerRow]| rows.iter().filter_map(|r| r.billed_cost_nano).sum::<i64>();
+    assert_eq!((got.len(), billed(&got)), (want.len(), billed(&want)));
+    assert!(billed(&got) > 0);
+}
+
+/// Issue 10 B4: the BigQuery billing export saved as CSV (dotted names, JSON credits).
+#[test]
+fn the_gcp_billing_export_saved_from_bigquery_as_csv_is_read() {
+    let text = "billing_account_id,service.id,service.description,sku.id,sku.description,usage_start_time,usage_end_time,project.id,project.name,labels,location.location,location.region,cost,currency,usage.amount,usage.unit,credits,invoice.month,cost_type\n\
+01A2B3-C4D5E6-F7G8H9,C7E2-9256-1C43,Vertex AI,5A1B-1A2B-3C4D,Gemini 2.5 Pro Input Text Tokens,2026-10-01 07:00:00 UTC,2026-10-01 08:00:00 UTC,proj-search,search,\"[{\"\"key\"\":\"\"team\"\",\"\"value\"\":\"\"search\"\"}]\",us-central1,us-central1,12.5,USD,10000000,count,\"[{\"\"name\"\":\"\"FreeTrial\"\",\"\"amount\"\":-2.5,\"\"type\"\":\"\"FREE_TRIAL\"\"}]\",202610,regular\n\
+01A2B3-C4D5E6-F7G8H9,6F81-5844-456A,Compute Engine,9B2C-3D4E-5F6A,N2 Instance Core,2026-10-01 07:00:00 UTC,2026-10-01 08:00:00 UTC,proj-search,search,[],us-central1,us-central1,4.00,USD,3600,seconds,[],202610,regular\n";
+    let (rows, outcome) = one_file("bq_export.csv", text);
+    assert_eq!(
+        outcome.inputs[0].format.as_deref(),
+        Some("gcp_billing_export_csv")
+    );
+    assert_eq!(
+        (
+            outcome.inputs[0].out_of_scope_rows,
+            outcome.inputs[0].out_of_scope_cost_nano
+        ),
+        (1, 4_000_000_000)
+    );
+    // The charge and its credit, as the JSON export gives them.
+    let billed: Vec<i64> = rows.iter().filter_map(|r| r.billed_cost_nano).collect();
+    assert_eq!(billed, [12_500_000_000, -2_500_000_000]);
+    assert_eq!(rows[0].quantity, 10_000_000.0);
+    assert!(
+        rows[0]
+            .model_raw
+            .as_deref()
+            .unwrap()
+            .contains("gemini-2.5-pro"),
+        "{:?}",
+        rows[0].model_raw
+    );
+    assert_eq!(rows[0].workload.as_deref(), Some("search"));
 }

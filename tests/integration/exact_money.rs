@@ -340,3 +340,30 @@ fn billed_lines_that_name_no_model_are_listed_with_their_cost() {
     assert_eq!(cents(&listed["billed_cost"]), 2400);
     assert_eq!(listed["rows"], 1);
 }
+
+/// Issue 10 B4: a skipped export names the columns it lacks and the export it resembles.
+#[test]
+fn a_skip_reason_names_the_missing_required_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = OPENAI_COST_HEADER.replace(",line_item", "");
+    write(
+        dir.path(),
+        "cost.csv",
+        &format!("{header}\n1790812800,1790899200,x,y,1.00,usd,proj_a,org-a,A\n"),
+    );
+    cost_file(
+        dir.path(),
+        "good.csv",
+        &[cost_line(1, "1.00", "gpt-4.1-2025-04-14, input")],
+    );
+    let (_out, json) = audit_ok(dir.path(), &["--month", "2026-10"]);
+    let reason = input(&json, "cost.csv")["reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(reason.contains("`openai_cost_csv`"), "{reason}");
+    assert!(
+        reason.contains("lacks the column(s) `line_item`"),
+        "{reason}"
+    );
+}

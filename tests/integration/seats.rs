@@ -107,6 +107,12 @@ monthly,2026-10-01,2026-10-31,acc,pub1,Ann,ann@acme.test,member,standard,\"[\"\"
         ("chatgpt", ChargeKind::Seat)
     );
     assert_eq!(rows[0].api_key.as_deref(), Some("ann@acme.test"));
+    // The analytics period 2026-10-01..2026-10-31 ends inclusive: the seat covers October
+    // exactly, up to the start of November 1 (issue 10 B8).
+    assert_eq!(
+        (rows[0].period_start_ms, rows[0].period_end_ms),
+        (1_790_812_800_000, 1_793_491_200_000)
+    );
 
     let (rows, outcome) = one_file(
         "claude_spend.csv",
@@ -158,4 +164,15 @@ fn claude_analytics_users_dump_gives_seats_with_last_activity() {
     // 2026-08-01, in its own column; per-user metrics are not copied into `tags`.
     assert_eq!(rows[1].last_activity_ms, Some(1_785_542_400_000));
     assert_eq!(rows[1].tags, None);
+}
+
+/// Issue 10 B8: a seat's pending cancellation date is its last day, inclusive.
+#[test]
+fn a_pending_cancellation_date_is_the_seats_last_day() {
+    let (rows, _) = one_file(
+        "seats.json",
+        r#"{"total_seats":1,"seats":[{"created_at":"2026-03-01T00:00:00Z","pending_cancellation_date":"2026-10-20","last_activity_at":"2026-10-19T10:00:00Z","plan_type":"business","assignee":{"login":"octo","id":1}}]}"#,
+    );
+    // The seat is held through October 20: it ends at the start of October 21.
+    assert_eq!(rows[0].period_end_ms, 1_792_540_800_000);
 }
