@@ -138,7 +138,6 @@ impl Analysis for IdleCapacity {
 }
 
 fn idle_seats(ctx: &AnalysisCtx) -> Vec<Finding> {
-    let cutoff = ctx.month.end_ms() - ctx.settings.seat_idle_days * 86_400_000;
     let mut groups: BTreeMap<(String, String), Vec<&super::Seat>> = BTreeMap::new();
     for s in &ctx.seats {
         groups
@@ -148,6 +147,22 @@ fn idle_seats(ctx: &AnalysisCtx) -> Vec<Finding> {
     }
     let mut out = Vec::new();
     for ((provider, plan), seats) in groups {
+        // Idleness is measured from the snapshot's own time, its latest recorded activity
+        // (capped at the month's end), not from the month's end: a report pulled on the 20th
+        // must not call a seat used on the 19th idle for the days after it was pulled.
+        let latest = seats
+            .iter()
+            .filter_map(|s| s.last_activity_ms)
+            .filter(|t| *t <= ctx.month.end_ms())
+            .max();
+        let (reference, reference_is) = match latest {
+            Some(t) => (t, "the latest activity in the seat report"),
+            None => (
+                ctx.month.end_ms(),
+                "the end of the month (no seat reports any activity)",
+            ),
+        };
+        let cutoff = reference - ctx.settings.seat_idle_days * 86_400_000;
         let priced: Vec<&&super::Seat> = seats.iter().filter(|s| s.price_nano.is_some()).collect();
         let idle: Vec<&&&super::Seat> = priced
             .iter()
@@ -176,8 +191,10 @@ fn idle_seats(ctx: &AnalysisCtx) -> Vec<Finding> {
             "idle_users": users,
             "idle_after_days": ctx.settings.seat_idle_days,
             "cutoff": crate::util::day_string(cutoff),
+            "measured_from": crate::util::day_string(reference),
+            "measured_from_is": reference_is,
             "seat_price": priced.first().and_then(|s| s.price_nano).map(|p| money::nanos_to_cent_f64(p as i128)),
-            "price_source": format!("config [seats] {plan}"),
+            "price_source": price_source(&idle, &plan),
             "formula": "monthly_savings = idle_seats × seat_price",
         });
         out.push(Finding::new(
@@ -194,6 +211,29 @@ fn idle_seats(ctx: &AnalysisCtx) -> Vec<Finding> {
         ));
     }
     out
+}
+
+/// Where the idle seats' price came from, as the pricing step recorded it: the config's
+/// `[seats]` entry, or the catalog's list price for the plan (an assumption: a contract may
+/// differ).
+fn price_source(idle: &[&&&super::Seat], plan: &str) -> String {
+    let refs: std::collections::BTreeSet<&str> =
+        idle.iter().filter_map(|s| s.price_ref.as_deref()).collect();
+    let described: Vec<String> = refs
+        .iter()
+        .map(|r| {
+            if r.starts_with("config/seats/") {
+                format!("config [seats] {plan}")
+            } else {
+                format!("catalog list price `{r}` (assumed: set `{plan}` under [seats] in the config for the contract price)")
+            }
+        })
+        .collect();
+    if described.is_empty() {
+        "unknown".to_string()
+    } else {
+        described.join("; ")
+    }
 }
 
 /// Months from the month of `a` to the month of `b` (`b` exclusive when it is a 1st).
@@ -420,5 +460,25 @@ mod tests {
         assert_eq!(f[0].evidence["idle_seats"], 2);
         let all_active = vec![seat("a", Some("2026-10-28T10:00:00Z"))];
         assert!(run(&IdleCapacity, all_active, &settings()).is_empty());
+    }
+
+    #[test]
+    fn idleness_is_measured_from_the_reports_own_time_not_the_month_end() {
+        // A report pulled on October 10: its latest activity is that day. A seat last used
+        // on September 15 is 25 days idle then (not 46 days, as from October 31).
+        let mut rows = vec![
+            seat("a", Some("2026-10-10T10:00:00Z")),
+            seat("b", Some("2026-09-15T10:00:00Z")),
+            seat("c", Some("2026-08-01T10:00:00Z")),
+        ];
+        for r in &mut rows {
+            r.price_ref = Some("2026.11.27/seat/copilot_business/list".into());
+        }
+        let f = run(&IdleCapacity, rows, &settings());
+        assert_eq!(f[0].evidence["idle_users"], serde_json::json!(["c"]));
+        assert_eq!(f[0].evidence["measured_from"], "2026-10-10");
+        // A catalog list price is named as such (an assumption), never as a config entry.
+        let source = f[0].evidence["price_source"].as_str().unwrap();
+        assert!(source.starts_with("catalog list price"), "{source}");
     }
 }

@@ -31,6 +31,7 @@ enum Col {
     Resource,
     Tags,
     UnpricedReason,
+    PriceRef,
     LastActivity,
     /// The UTC day (`YYYY-MM-DD`) the charge period starts on.
     Day,
@@ -54,6 +55,7 @@ impl Col {
             Col::Resource => "resource",
             Col::Tags => "tags",
             Col::UnpricedReason => "unpriced_reason",
+            Col::PriceRef => "price_ref",
             Col::LastActivity => "last_activity_at",
             Col::Day => "__day",
         }
@@ -482,6 +484,7 @@ impl Ledger {
             Col::ApiKey,
             Col::LastActivity,
             Col::UnpricedReason,
+            Col::PriceRef,
         ];
         let g = self.group(rows, &keys, &[Sum::ListCost])?;
         Ok((0..g.len())
@@ -494,6 +497,7 @@ impl Ledger {
                     .text(i, Col::UnpricedReason)
                     .is_none()
                     .then(|| g.nanos(i, Sum::ListCost)),
+                price_ref: g.text(i, Col::PriceRef),
             })
             .collect())
     }
@@ -659,6 +663,8 @@ pub struct SeatLine {
     pub last_activity_ms: Option<i64>,
     /// The seat's price this month (the config's, else the catalog's list), when known.
     pub price_nano: Option<i64>,
+    /// Where that price came from: `config/seats/<plan>` or the catalog's seat plan period.
+    pub price_ref: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
