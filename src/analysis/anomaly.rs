@@ -158,6 +158,40 @@ mod tests {
     }
 
     #[test]
+    fn a_seat_assigned_late_is_not_a_new_key_or_model() {
+        use crate::ledger::{ChargeKind, LedgerRow, RecordRole};
+        let mut rows: Vec<_> = (1..=31)
+            .map(|d| billed("openai", "org", "gpt-4.1", "10.00", d))
+            .collect();
+        // A Copilot seat assigned on October 20: its user and plan are no API key or model.
+        let mut seat = LedgerRow::new(
+            "github",
+            RecordRole::Usage,
+            ChargeKind::Seat,
+            super::super::testkit::oct(20),
+            super::super::testkit::oct(31),
+            "seats.json",
+            2,
+        );
+        seat.model_raw = Some("copilot_business".into());
+        seat.api_key = Some("new-hire".into());
+        seat.quantity = 1.0;
+        seat.unit = "seats";
+        rows.push(seat);
+        // A real new model on the 20th still is.
+        rows.push(billed("openai", "org", "gpt-5", "5.00", 20));
+        let f = run(&Anomaly, rows, &settings());
+        let scopes: Vec<&str> = f.iter().map(|f| f.scope.as_str()).collect();
+        assert!(scopes.contains(&"new model gpt-5"), "{scopes:?}");
+        assert!(
+            scopes
+                .iter()
+                .all(|s| !s.contains("copilot") && !s.contains("new-hire")),
+            "{scopes:?}"
+        );
+    }
+
+    #[test]
     fn a_flat_month_has_no_spike() {
         let rows: Vec<_> = (1..=31)
             .map(|d| billed("openai", "org", "gpt-4.1", "10.00", d))

@@ -164,6 +164,10 @@ fn idle_seats(ctx: &AnalysisCtx) -> Vec<Finding> {
         };
         let cutoff = reference - ctx.settings.seat_idle_days * 86_400_000;
         let priced: Vec<&&super::Seat> = seats.iter().filter(|s| s.price_nano.is_some()).collect();
+        if priced.is_empty() {
+            out.extend(idle_unpriced_seats(ctx, &provider, &plan, &seats, cutoff));
+            continue;
+        }
         let idle: Vec<&&&super::Seat> = priced
             .iter()
             .filter(|s| s.last_activity_ms.is_none_or(|t| t < cutoff))
@@ -211,6 +215,56 @@ fn idle_seats(ctx: &AnalysisCtx) -> Vec<Finding> {
         ));
     }
     out
+}
+
+/// Idle seats of a plan with no price (neither in the config nor in the catalog): the seats
+/// are counted and listed, and the finding says which price is needed to value them. It
+/// claims no saving.
+fn idle_unpriced_seats(
+    ctx: &AnalysisCtx,
+    provider: &str,
+    plan: &str,
+    seats: &[&super::Seat],
+    cutoff: i64,
+) -> Option<Finding> {
+    let mut users: Vec<&str> = seats
+        .iter()
+        .filter(|s| s.last_activity_ms.is_none_or(|t| t < cutoff))
+        .map(|s| s.user.as_str())
+        .collect();
+    if users.is_empty() {
+        return None;
+    }
+    users.sort();
+    let days = ctx.settings.seat_idle_days;
+    let evidence = json!({
+        "seats": seats.len(),
+        "idle_seats": users.len(),
+        "idle_users": users,
+        "idle_after_days": days,
+        "cutoff": crate::util::day_string(cutoff),
+        "price_needed": format!("no price for plan `{plan}` in the config or the catalog: add `{plan} = \"<price per seat-month>\"` under [seats] in the config to value these seats"),
+        "formula": "monthly_savings = idle_seats × seat_price (not computed: no seat price)",
+    });
+    Some(Finding::new(
+        "idle_capacity",
+        provider,
+        &format!("seats {plan}"),
+        format!(
+            "{} of {} `{plan}` seats idle for {days}+ days (no seat price: saving not computed)",
+            users.len(),
+            seats.len()
+        ),
+        0,
+        0,
+        Confidence::Low,
+        evidence,
+        format!(
+            "set the `{plan}` seat price under [seats] in the config, then reclaim the {} idle seats at the next renewal",
+            users.len()
+        ),
+        vec![format!("seats|{provider}|{plan}")],
+    ))
 }
 
 /// Where the idle seats' price came from, as the pricing step recorded it: the config's
@@ -460,6 +514,26 @@ mod tests {
         assert_eq!(f[0].evidence["idle_seats"], 2);
         let all_active = vec![seat("a", Some("2026-10-28T10:00:00Z"))];
         assert!(run(&IdleCapacity, all_active, &settings()).is_empty());
+    }
+
+    #[test]
+    fn idle_seats_without_any_price_are_listed_with_the_price_needed() {
+        let mut rows = vec![
+            seat("a", Some("2026-10-28T10:00:00Z")),
+            seat("b", Some("2026-08-15T10:00:00Z")),
+        ];
+        for r in &mut rows {
+            r.list_cost_nano = None;
+            r.unpriced_reason = Some("no seat price".into());
+        }
+        let f = run(&IdleCapacity, rows, &settings());
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].monthly_savings_nano, 0);
+        assert_eq!(f[0].evidence["idle_users"], serde_json::json!(["b"]));
+        assert!(f[0].evidence["price_needed"]
+            .as_str()
+            .unwrap()
+            .contains("under [seats]"));
     }
 
     #[test]

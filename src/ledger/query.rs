@@ -114,6 +114,8 @@ struct Rows {
     unidentified_only: bool,
     unit: Option<&'static str>,
     charge_kind: Option<&'static str>,
+    /// Leave out seat lines (a seat's user is not an API key, its plan not a model).
+    no_seats: bool,
 }
 
 impl Rows {
@@ -157,6 +159,9 @@ impl Rows {
         }
         if let Some(kind) = self.charge_kind {
             e = e.and(col("charge_kind").eq(lit(kind)));
+        }
+        if self.no_seats {
+            e = e.and(col("charge_kind").neq(lit(ChargeKind::Seat.as_str())));
         }
         e.fill_null(lit(false))
     }
@@ -532,17 +537,17 @@ impl Ledger {
 
     /// Billed money per provider, model string (or API key) and UTC day, from bills and
     /// provider usage exports only: gateway logs often carry one hashed key per user or
-    /// request.
+    /// request, and seat lines name a person and a seat product, not a key or a model.
     pub fn billed_by_name_and_day(&self, by: NameOf) -> Result<Vec<DayCost>> {
         let key = match by {
             NameOf::Model => Col::ModelRaw,
             NameOf::ApiKey => Col::ApiKey,
         };
-        let g = self.group(
-            Rows::except(RecordRole::Gateway),
-            &[Col::Provider, key, Col::Day],
-            &[Sum::BilledCost],
-        )?;
+        let rows = Rows {
+            no_seats: true,
+            ..Rows::except(RecordRole::Gateway)
+        };
+        let g = self.group(rows, &[Col::Provider, key, Col::Day], &[Sum::BilledCost])?;
         Ok((0..g.len())
             .map(|i| DayCost {
                 provider: g.name(i, Col::Provider),
