@@ -86,6 +86,11 @@ pub struct Config {
     /// `"<gateway resource>" = "<billed resource>"` (e.g. an Azure account behind a proxy host).
     #[serde(default)]
     pub provisioned_links: BTreeMap<String, String>,
+    /// Gateway deployment names and custom aliases, `"<model string>" = "<base model>"`
+    /// (`"azure/prod-chat" = "gpt-4o-2024-11-20"`): a log's model string that names a
+    /// deployment is priced as the model it serves.
+    #[serde(default)]
+    pub deployments: BTreeMap<String, String>,
     /// Workload owners, `"<workload>" = "<owner>"`: shown on every finding about the workload.
     #[serde(default)]
     pub owners: BTreeMap<String, String>,
@@ -152,6 +157,13 @@ impl Config {
     /// Attributes a line: gateway endpoints the names cannot link are linked through
     /// `provisioned_links`, and the workload is the config mapping's (see [`Config::workload_for`]).
     pub fn attribute(&self, row: &mut crate::ledger::LedgerRow) {
+        if let Some(base) = row
+            .model_raw
+            .as_deref()
+            .and_then(|m| self.deployment_base(m))
+        {
+            row.model_raw = Some(base.to_string());
+        }
         if let Some(target) = row
             .resource
             .as_deref()
@@ -167,6 +179,21 @@ impl Config {
             row.api_key.as_deref(),
             hint,
         );
+    }
+
+    /// The base model the config's `[deployments]` gives a model string: the string itself,
+    /// in any letter case, or its last path part (`azure/prod-chat` → `prod-chat`).
+    pub fn deployment_base(&self, model: &str) -> Option<&str> {
+        let last = model.rsplit('/').next().unwrap_or(model);
+        self.deployments
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(model))
+            .or_else(|| {
+                self.deployments
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(last))
+            })
+            .map(|(_, v)| v.as_str())
     }
 
     /// The workload for a row: the config mapping of its sub-account, else of its key, else

@@ -207,3 +207,39 @@ o2,t1,p1,prod,SPAN,,2026-10-03 10:00:00.000,2026-10-03 10:00:02.000,retrieve,{},
     assert_eq!(qty(&rows, ChargeKind::CachedInput), 3_000.0);
     assert_eq!(rows[0].workload.as_deref(), Some("docs"));
 }
+
+/// Issue 10 B5 (part): a gateway model string that names a deployment is priced through the
+/// config's `[deployments]` map; without it, it is listed as unpriced, never priced at $0.
+#[test]
+fn a_deployment_name_is_priced_through_the_configs_deployments_map() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "in/gw.csv",
+        "request_id,spend,prompt_tokens,completion_tokens,startTime,model,custom_llm_provider,api_base\n\
+r1,0,1000000,0,2026-10-15 09:00:00,azure/prod-chat-east,azure,https://contoso-eastus.openai.azure.com/openai\n",
+    );
+    let (_out, json) = audit_ok(&dir.path().join("in"), &["--month", "2026-10"]);
+    let unpriced = json["unpriced"].as_array().unwrap();
+    assert!(
+        unpriced
+            .iter()
+            .any(|u| u["model"] == "azure/prod-chat-east"),
+        "{unpriced:?}"
+    );
+    write(
+        dir.path(),
+        "config.toml",
+        "[deployments]\n\"prod-chat-east\" = \"gpt-4o-2024-11-20\"\n",
+    );
+    let config = dir.path().join("config.toml");
+    let (_out, json) = audit_ok(
+        &dir.path().join("in"),
+        &["--month", "2026-10", "--config", config.to_str().unwrap()],
+    );
+    assert!(
+        json["unpriced"].as_array().unwrap().is_empty(),
+        "{}",
+        json["unpriced"]
+    );
+}
