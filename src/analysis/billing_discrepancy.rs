@@ -8,7 +8,8 @@
 //! fully priced. Billed above contracted is claimed as a saving (overbilling, a discount not
 //! applied, a tier billed that was not used): confidence `high` with an overlay (the terms are
 //! known), `medium` without. Billed below contracted is reported with no saving (a discount the
-//! overlay should state), confidence `low`.
+//! overlay should state), confidence `low`. A gap beyond 10× either way is reported as a unit
+//! check (a quantity read in the wrong unit is likelier than a price), with no saving.
 
 use super::{Analysis, AnalysisCtx, Confidence, Finding};
 use crate::money;
@@ -60,7 +61,11 @@ impl Analysis for BillingDiscrepancy {
                 continue;
             }
             let over = gap > 0;
-            let savings = gap.max(0);
+            // Beyond 10× either way, a unit error (1K blocks read as tokens, a quantity in the
+            // wrong column) is likelier than a pricing dispute: no saving is claimed on it.
+            let factor = *billed as f64 / *list as f64;
+            let unit_error = !(0.1..=10.0).contains(&factor);
+            let savings = if unit_error { 0 } else { gap.max(0) };
             if over && money::nanos_to_f64(savings) < ctx.settings.min_monthly_savings {
                 continue;
             }
@@ -71,6 +76,8 @@ impl Analysis for BillingDiscrepancy {
                 "difference": money::nanos_to_cent_f64(gap as i128),
                 "difference_share": share,
                 "tolerance": ctx.settings.discrepancy_tolerance,
+                "billed_to_contracted_factor": factor,
+                "unit_check": if unit_error { "beyond 10× either way: treated as a likely unit error, no saving claimed" } else { "within 10×" },
                 "usage_rows": rows.get(&(provider.as_str(), model.as_str())),
                 "lines": "ledger.parquet rows with this provider and model_id: record_role billed (the bill) and usage (the list-priced usage)",
                 "assumptions": [
@@ -85,20 +92,24 @@ impl Analysis for BillingDiscrepancy {
                 "billing_discrepancy",
                 provider,
                 &format!("model {model}"),
-                if over {
+                if unit_error {
+                    format!("{model} billed {factor:.1}× the contracted cost of its usage: check the units")
+                } else if over {
                     format!("{model} billed {:.1}% above the contracted cost of its usage", share * 100.0)
                 } else {
                     format!("{model} billed {:.1}% below the contracted cost of its usage", -share * 100.0)
                 },
                 *billed,
                 savings,
-                match (over, has_overlay) {
+                match (over && !unit_error, has_overlay) {
                     (true, true) => Confidence::High,
                     (true, false) => Confidence::Medium,
                     (false, _) => Confidence::Low,
                 },
                 evidence,
-                if over {
+                if unit_error {
+                    format!("check the units of {provider}'s usage export and bill for {model} (token blocks, a quantity column); the gap is too large to be a price")
+                } else if over {
                     format!("reconcile {provider}'s invoice for {model} against its usage export and claim the difference, or correct the service tier")
                 } else {
                     format!("record {provider}'s discount for {model} in the customer overlay so savings are computed on contracted prices")
@@ -136,6 +147,16 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(usd(f[0].monthly_savings_nano), 64.0);
         assert_eq!(f[0].confidence, Confidence::Medium);
+    }
+
+    #[test]
+    fn a_gap_beyond_ten_times_is_a_unit_check_not_a_saving() {
+        // $800 a day × 31 = $24,800 billed against $680 of listed usage: 36×.
+        let f = run(&BillingDiscrepancy, case("800.00"), &settings());
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].monthly_savings_nano, 0);
+        assert_eq!(f[0].confidence, Confidence::Low);
+        assert!(f[0].title.contains("check the units"), "{}", f[0].title);
     }
 
     #[test]
