@@ -412,6 +412,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_cost_and_credits_that_overflow_are_a_row_error_not_a_wrapped_sum() {
+        // $9bn of compute with a $9bn credit that is not negative: the sum passes i64 nanos.
+        let r: Value = serde_json::json!({
+            "service": {"description": "Compute Engine"},
+            "sku": {"description": "N2 core"},
+            "cost": 9_000_000_000.0,
+            "credits": [{"amount": 9_000_000_000.0, "type": "PROMOTION"}],
+        });
+        let mut out = Vec::new();
+        let src = SourceRef {
+            file: "gcp.jsonl",
+            line: 1,
+        };
+        let err = GcpBillingJson
+            .parse_json(&Value::Null, &r, src, &mut out)
+            .unwrap_err();
+        assert!(err.reason.contains("sums exactly"), "{}", err.reason);
+    }
+
+    #[test]
     fn vertex_skus() {
         assert_eq!(
             vertex_sku("Gemini 2.5 Flash GA Text Input - Predictions"),
