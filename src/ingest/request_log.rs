@@ -761,7 +761,7 @@ pub(super) struct ChunkReader {
 
 impl ChunkReader {
     /// Reads the header's columns that `wanted` names (by lower-case name), each under its
-    /// lower-case name; absent columns stay absent, as in [`StrTable::scan_csv`].
+    /// lower-case name; absent columns stay absent, as in [`StrTable::read_csv_lenient`].
     pub(super) fn present(header: &[String], wanted: &dyn Fn(&str) -> bool) -> Result<ChunkReader> {
         let schema = StrTable::string_schema(header)?;
         let mut projection = Vec::new();
@@ -865,26 +865,20 @@ fn request_frame(log: &dyn RequestLog, format: &dyn Format, raw: LazyFrame) -> L
         lf = lf.with_columns(stage);
     }
     // Only what the grain and the row parser read: the stages' parts are not kept.
-    let mut keep: Vec<Expr> = [
-        cols::START,
-        cols::END,
-        cols::PROVIDER,
-        cols::TEAM,
-        cols::KEY,
-        cols::MODEL,
-        cols::TAGS,
-        cols::API_BASE,
-        cols::INPUT,
-        cols::CACHED,
-        cols::OUTPUT,
-        cols::PROMPT,
-        cols::REPORTED,
-        cols::OK,
-        "__idx",
-    ]
-    .iter()
-    .map(|c| col(*c))
-    .collect();
+    let mut keep: Vec<Expr> = [cols::START, cols::END]
+        .iter()
+        .chain(TEXT_KEYS.iter())
+        .chain(&[
+            cols::INPUT,
+            cols::CACHED,
+            cols::OUTPUT,
+            cols::PROMPT,
+            cols::REPORTED,
+            cols::OK,
+            "__idx",
+        ])
+        .map(|c| col(*c))
+        .collect();
     keep.extend(format.columns().iter().map(|c| col(*c)));
     lf.select(keep)
 }
@@ -1252,14 +1246,7 @@ mod tests {
         path: &std::path::Path,
         text: &str,
     ) -> (Vec<LedgerRow>, Vec<u32>) {
-        let header: Vec<String> = text
-            .lines()
-            .next()
-            .unwrap()
-            .split(',')
-            .map(String::from)
-            .collect();
-        let table = StrTable::scan_csv(path, &header, &|c| f.wants_column(c)).unwrap();
+        let (_, table) = StrTable::scan_csv_text(path, text, &|c| f.wants_column(c));
         let (mut rows, mut rejected) = (Vec::new(), Vec::new());
         for index in 0..table.height() {
             let line = table.line_of(index);

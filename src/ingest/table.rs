@@ -35,10 +35,32 @@ pub struct MalformedRecord {
     pub reason: String,
 }
 
+/// The reference reading for the chunked paths' tests: polars' scan of a whole CSV, one row
+/// per record numbered from the header (the chunked paths number rows the same way). The audit
+/// itself reads small CSVs with [`StrTable::read_csv_lenient`] and large ones in chunks.
+#[cfg(test)]
 impl StrTable {
+    /// The header (the first line of `text`, split at commas) and [`StrTable::scan_csv`] of
+    /// the file at `path`, whose text is `text`.
+    pub(crate) fn scan_csv_text(
+        path: &Path,
+        text: &str,
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> (Vec<String>, StrTable) {
+        let header: Vec<String> = text
+            .lines()
+            .next()
+            .unwrap()
+            .split(',')
+            .map(String::from)
+            .collect();
+        let table = Self::scan_csv(path, &header, wanted).unwrap();
+        (header, table)
+    }
+
     /// Lazily scans `path` with an all-string schema built from `header`, keeping only the
     /// `wanted` columns that the header has (projection pushdown skips the rest).
-    pub fn scan_csv(
+    pub(crate) fn scan_csv(
         path: &Path,
         header: &[String],
         wanted: &dyn Fn(&str) -> bool,
@@ -54,7 +76,7 @@ impl StrTable {
 
     /// The lazy scan of a CSV with every column of `header` typed as a string, in file order;
     /// a repeated header name refuses the file.
-    pub fn lazy_csv(path: &Path, header: &[String]) -> Result<LazyFrame> {
+    fn lazy_csv(path: &Path, header: &[String]) -> Result<LazyFrame> {
         Ok(LazyCsvReader::new(PlRefPath::new(path_str(path)?))
             .with_has_header(true)
             .with_schema(Some(Self::string_schema(header)?))
@@ -67,7 +89,9 @@ impl StrTable {
             .with_glob(false)
             .finish()?)
     }
+}
 
+impl StrTable {
     /// Every column of `header` typed as a string, in file order; a repeated header name
     /// refuses the file.
     pub fn string_schema(header: &[String]) -> Result<SchemaRef> {
@@ -185,7 +209,12 @@ impl StrTable {
                             reason: if spans {
                                 format!("a quote opened on this line is not closed, so lines {line}–{} read as one record; fix the quoting of line {line} and run again", end - 1)
                             } else {
-                                format!("{} fields for {} columns (a stray quote or delimiter, or a cut-off line); fix line {line} and run again", record.len(), header.len())
+                                super::csv_chunks::Ragged {
+                                    line: u64::from(line),
+                                    fields: record.len(),
+                                    expected: header.len(),
+                                }
+                                .reason()
                             },
                         });
                         continue;
