@@ -12,7 +12,7 @@ use super::bill_chunks::{no_fast_path, out_of_scope_when, surely_not, BillScope}
 use super::meters::{bedrock_usage_type, region_label, scale_quantity, set_billed_quantity};
 use super::request_log::expr;
 use super::{Format, RowError, RowFate, RowView, SourceRef};
-use crate::ledger::{LedgerRow, RecordRole};
+use crate::ledger::{ChargeCategory, LedgerRow, RecordRole};
 use polars::prelude::{col, lit, when, Expr};
 
 /// Column names of one CUR generation.
@@ -32,6 +32,7 @@ struct Cols {
     region: &'static str,
     operation: &'static str,
     description: &'static str,
+    line_type: &'static str,
 }
 
 const LEGACY: Cols = Cols {
@@ -50,6 +51,7 @@ const LEGACY: Cols = Cols {
     region: "product/region",
     operation: "lineitem/operation",
     description: "lineitem/lineitemdescription",
+    line_type: "lineitem/lineitemtype",
 };
 
 const CUR2: Cols = Cols {
@@ -68,6 +70,7 @@ const CUR2: Cols = Cols {
     region: "product_region_code",
     operation: "line_item_operation",
     description: "line_item_line_item_description",
+    line_type: "line_item_line_item_type",
 };
 
 fn is_bedrock(code: &str, product_name: Option<&str>) -> bool {
@@ -116,7 +119,11 @@ fn parse(
         src.line,
     );
     r.billed_cost_nano = Some(billed);
+    // Fees (reservation, Savings Plan, Provisioned Throughput commitments), taxes, credits,
+    // refunds and discounts are billed money apart from usage.
+    r.charge_category = ChargeCategory::from_source(row.get(cols.line_type).unwrap_or(""));
     r.identity = row.identity(&[
+        cols.line_type,
         cols.product_code,
         cols.usage_type,
         cols.operation,
@@ -244,6 +251,7 @@ impl Format for AwsCurLegacyCsv {
             "product/region",
             "lineitem/operation",
             "lineitem/lineitemdescription",
+            "lineitem/lineitemtype",
         ]
     }
     fn wants_column(&self, column: &str) -> bool {
@@ -296,6 +304,7 @@ impl Format for AwsCur2Csv {
             "line_item_iam_principal",
             "line_item_operation",
             "line_item_line_item_description",
+            "line_item_line_item_type",
         ]
     }
     fn parse_row(

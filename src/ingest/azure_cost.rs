@@ -14,7 +14,7 @@ use super::bill_chunks::{any_of, no_fast_path, out_of_scope_when, surely_not, Bi
 use super::meters::{azure_openai_meter, region_label, scale_quantity, set_billed_quantity};
 use super::request_log::expr;
 use super::{Format, RowError, RowFate, RowView, SourceRef};
-use crate::ledger::{LedgerRow, RecordRole};
+use crate::ledger::{ChargeCategory, ChargeFrequency, LedgerRow, RecordRole};
 use polars::prelude::Expr;
 
 pub struct AzureCostCsv;
@@ -143,6 +143,7 @@ impl Format for AzureCostCsv {
             "tags",
             "chargetype",
             "pricingmodel",
+            "frequency",
             "productname",
             "meterid",
             "product",
@@ -226,6 +227,8 @@ impl Format for AzureCostCsv {
         // their unused share (`UnusedReservation`) stay visible as such.
         let charge_type = row.get("chargetype").unwrap_or("Usage");
         let pricing_model = row.get("pricingmodel").unwrap_or("OnDemand");
+        r.charge_category = ChargeCategory::from_source(charge_type);
+        r.charge_frequency = row.get("frequency").and_then(ChargeFrequency::from_source);
         if !charge_type.eq_ignore_ascii_case("usage")
             || pricing_model.eq_ignore_ascii_case("reservation")
         {

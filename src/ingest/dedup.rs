@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 
 /// The same charge exported twice in different files (a cost CSV and an API dump of the same
 /// days, or two downloads with overlapping date ranges) is counted once. A billed row repeats
-/// another when provider, project, period, model, charge kind, tier,
+/// another when provider, project, period, model, charge kind and category, tier,
 /// resource, region, currency, amount and the source's identifying columns
 /// (`LedgerRow::identity`: SKU, meter, description, service, publisher, resource id) are all
 /// equal, and the row has some identifying detail at all; repeats inside one file are real and kept, and a later file's copies
@@ -36,13 +36,14 @@ impl OverlapGuard {
             return false;
         }
         let key = format!(
-            "{}\u{1f}{:?}\u{1f}{}\u{1f}{}\u{1f}{:?}\u{1f}{}\u{1f}{}\u{1f}{:?}\u{1f}{:?}\u{1f}{}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}",
+            "{}\u{1f}{:?}\u{1f}{}\u{1f}{}\u{1f}{:?}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{:?}\u{1f}{:?}\u{1f}{}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}",
             row.provider,
             row.sub_account,
             row.period_start_ms,
             row.period_end_ms,
             row.model_raw,
             row.charge_kind.as_str(),
+            row.charge_category.as_str(),
             row.service_tier.as_str(),
             row.cache_ttl,
             row.resource,

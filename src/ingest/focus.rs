@@ -4,6 +4,8 @@
 //! every other row is out of scope and counted with its `BilledCost`. `BilledCost` is the money;
 //! the producer's `ListCost` is kept as the source's own list figure and `EffectiveCost` beside it.
 //! Older column names are accepted (`AmortizedCost`, `ChargeType`, `UsageQuantity`, `Region`).
+//! `ChargeCategory` and `ChargeFrequency` are kept: purchases, taxes, credits and adjustments
+//! are billed money apart from usage.
 //! Producers write `NULL`, `YYYY-MM-DD HH:MM:SS` and `5/1/25`; all are read.
 
 use super::bill_chunks::{any_of, out_of_scope_when, surely_not, BillScope};
@@ -12,7 +14,7 @@ use super::meters::{
 };
 use super::request_log::expr;
 use super::{Format, RowError, RowFate, RowView, SourceRef};
-use crate::ledger::{ChargeKind, LedgerRow, RecordRole};
+use crate::ledger::{ChargeCategory, ChargeFrequency, ChargeKind, LedgerRow, RecordRole};
 use polars::prelude::Expr;
 
 pub struct FocusCsv;
@@ -154,6 +156,7 @@ impl Format for FocusCsv {
             "subaccountname",
             "chargecategory",
             "chargetype",
+            "chargefrequency",
             "chargeperiodstart",
             "chargeperiodend",
             "consumedquantity",
@@ -242,6 +245,14 @@ impl Format for FocusCsv {
             src.line,
         );
         r.billed_cost_nano = Some(billed);
+        r.charge_category = ChargeCategory::from_source(
+            row.get("chargecategory")
+                .or(row.get("chargetype"))
+                .unwrap_or(""),
+        );
+        r.charge_frequency = row
+            .get("chargefrequency")
+            .and_then(ChargeFrequency::from_source);
         r.effective_cost_nano = row
             .money_opt("effectivecost")?
             .or(row.money_opt("amortizedcost")?);

@@ -14,7 +14,7 @@ use super::json::{text, timestamp};
 use super::meters::set_billed_quantity;
 use super::request_log::expr;
 use super::{Format, RowError, RowFate, RowView, SourceRef};
-use crate::ledger::{ChargeKind, LedgerRow, RecordRole, ServiceTier};
+use crate::ledger::{ChargeCategory, ChargeKind, LedgerRow, RecordRole, ServiceTier};
 use polars::prelude::{when, Expr};
 use serde_json::Value;
 
@@ -150,6 +150,8 @@ impl Format for GcpBillingJson {
             src.line,
         );
         row.billed_cost_nano = Some(cost);
+        row.charge_category =
+            ChargeCategory::from_source(&text(r, "cost_type").unwrap_or_default());
         row.currency = text(r, "currency")
             .unwrap_or_else(|| "USD".into())
             .to_ascii_uppercase();
@@ -188,6 +190,7 @@ impl Format for GcpBillingJson {
         for (amount, name) in credits {
             let mut credit = row.clone();
             credit.charge_kind = ChargeKind::Other;
+            credit.charge_category = ChargeCategory::Credit;
             credit.billed_cost_nano = Some(amount);
             credit.quantity = 0.0;
             credit.unit = "none";
@@ -217,6 +220,7 @@ const BIGQUERY_COLUMNS: &[&str] = &[
     "usage.unit",
     "credits",
     "labels",
+    "cost_type",
 ];
 
 impl GcpBigQueryCsv {
@@ -352,6 +356,8 @@ impl Format for GcpBillingCsv {
             "unrounded cost ($)",
             "cost ($)",
             "sku id",
+            "cost type",
+            "credit type",
         ]
     }
 
@@ -387,7 +393,20 @@ impl Format for GcpBillingCsv {
             src.line,
         );
         r.billed_cost_nano = Some(cost);
-        r.identity = row.identity(&["service description", "sku description", "sku id"]);
+        // A credit row names its credit type; otherwise `Cost type` says regular, tax,
+        // adjustment or rounding error.
+        r.charge_category = if row.get("credit type").is_some() {
+            ChargeCategory::Credit
+        } else {
+            ChargeCategory::from_source(row.get("cost type").unwrap_or(""))
+        };
+        r.identity = row.identity(&[
+            "service description",
+            "sku description",
+            "sku id",
+            "cost type",
+            "credit type",
+        ]);
         r.billing_account = row.text("billing account id");
         r.sub_account = row.text("project id").or_else(|| row.text("project name"));
         r.model_raw = model;

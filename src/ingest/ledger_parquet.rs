@@ -9,7 +9,9 @@
 //! the ledger file and its row as its source.
 
 use super::{Format, InputRecord, Reject, StrTable};
-use crate::ledger::{CacheTtl, ChargeKind, LedgerRow, RecordRole, ServiceTier};
+use crate::ledger::{
+    CacheTtl, ChargeCategory, ChargeFrequency, ChargeKind, LedgerRow, RecordRole, ServiceTier,
+};
 use anyhow::{Context, Result};
 use polars::prelude::*;
 use std::collections::BTreeSet;
@@ -129,6 +131,7 @@ pub fn ingest(
         int("source_reported_cost_nano")?,
         int("effective_cost_nano")?,
     );
+    let (category, frequency) = (text("charge_category")?, text("charge_frequency")?);
     let rows = int("source_rows")?;
     let last_activity = int("last_activity_at")?;
     for i in 0..df.height() {
@@ -136,17 +139,32 @@ pub fn ingest(
         record.rows += 1;
         let role_v = s(&role, i).as_deref().and_then(RecordRole::parse);
         let kind_v = s(&kind, i).as_deref().and_then(ChargeKind::parse);
+        // A ledger written before the column existed holds usage lines only.
+        let category_v = s(&category, i)
+            .as_deref()
+            .map_or(Some(ChargeCategory::Usage), ChargeCategory::parse);
         let tier_v = s(&tier, i)
             .as_deref()
             .map_or(Some(ServiceTier::Standard), ServiceTier::from_export);
-        let (Some(role_v), Some(kind_v), Some(start_v), Some(end_v), Some(tier_v)) =
-            (role_v, kind_v, n(&start, i), n(&end, i), tier_v)
+        let (
+            Some(role_v),
+            Some(kind_v),
+            Some(category_v),
+            Some(start_v),
+            Some(end_v),
+            Some(tier_v),
+        ) = (role_v, kind_v, category_v, n(&start, i), n(&end, i), tier_v)
         else {
             // The first field that cannot be read names the problem.
             let (column, why) = if role_v.is_none() {
                 ("record_role", "is not billed, usage or gateway")
             } else if kind_v.is_none() {
                 ("charge_kind", "is not a charge kind of the ledger")
+            } else if category_v.is_none() {
+                (
+                    "charge_category",
+                    "is not usage, purchase, tax, credit or adjustment",
+                )
             } else if n(&start, i).is_none() {
                 ("charge_period_start", "is empty")
             } else if n(&end, i).is_none() {
@@ -182,6 +200,10 @@ pub fn ingest(
         r.model_raw = s(&model_raw, i);
         r.model_id = s(&model_id, i);
         r.cache_ttl = s(&ttl, i).as_deref().and_then(CacheTtl::parse);
+        r.charge_category = category_v;
+        r.charge_frequency = s(&frequency, i)
+            .as_deref()
+            .and_then(ChargeFrequency::from_source);
         r.quantity = quantity.as_ref().and_then(|c| c.get(i)).unwrap_or(0.0);
         r.prompt_tokens = prompt.as_ref().and_then(|c| c.get(i));
         r.unit = intern(s(&unit, i).as_deref().unwrap_or("none"));

@@ -3,7 +3,7 @@
 //! This is one of the three files that talk to polars (with `ingest/table.rs` and
 //! `ingest/request_log.rs`), so a polars upgrade touches little else. Callers query it through the typed functions of `query.rs`.
 
-use super::{CacheTtl, LedgerRow, RecordRole, RequestProfile};
+use super::{CacheTtl, ChargeFrequency, LedgerRow, RecordRole, RequestProfile};
 use anyhow::{Context, Result};
 use polars::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -22,6 +22,8 @@ pub struct LedgerBuilder {
     model_raw: StringChunkedBuilder,
     model_id: StringChunkedBuilder,
     charge_kind: StringChunkedBuilder,
+    charge_category: StringChunkedBuilder,
+    charge_frequency: StringChunkedBuilder,
     cache_ttl: StringChunkedBuilder,
     quantity: PrimitiveChunkedBuilder<Float64Type>,
     unit: StringChunkedBuilder,
@@ -69,6 +71,8 @@ impl LedgerBuilder {
             model_raw: s("model_raw"),
             model_id: s("model_id"),
             charge_kind: s("charge_kind"),
+            charge_category: s("charge_category"),
+            charge_frequency: s("charge_frequency"),
             cache_ttl: s("cache_ttl"),
             quantity: PrimitiveChunkedBuilder::new("quantity".into(), capacity),
             unit: s("unit"),
@@ -132,6 +136,10 @@ impl LedgerBuilder {
         self.model_raw.append_option(r.model_raw.as_deref());
         self.model_id.append_option(r.model_id.as_deref());
         self.charge_kind.append_value(r.charge_kind.as_str());
+        self.charge_category
+            .append_value(r.charge_category.as_str());
+        self.charge_frequency
+            .append_option(r.charge_frequency.map(ChargeFrequency::as_str));
         self.cache_ttl
             .append_option(r.cache_ttl.map(CacheTtl::as_str));
         self.quantity.append_value(r.quantity);
@@ -181,6 +189,8 @@ impl LedgerBuilder {
             self.model_raw.finish().into_column(),
             self.model_id.finish().into_column(),
             self.charge_kind.finish().into_column(),
+            self.charge_category.finish().into_column(),
+            self.charge_frequency.finish().into_column(),
             self.cache_ttl.finish().into_column(),
             self.quantity.finish().into_column(),
             self.unit.finish().into_column(),

@@ -18,6 +18,8 @@
 //! | `workload` | str | the workload the row is attributed to (config mapping, else sub-account, else key, else `unattributed`) |
 //! | `model_raw`, `model_id` | str? | the model string as written, and the resolved catalog id |
 //! | `charge_kind` | str | `input`, `cached_input`, `cache_write`, `output`, `request`, `seat`, `provisioned_hour`, `other` |
+//! | `charge_category` | str | `usage`, `purchase`, `tax`, `credit`, `adjustment` (FOCUS ChargeCategory); only usage lines feed the usage analyses |
+//! | `charge_frequency` | str? | `One-Time`, `Recurring`, `Usage-Based`, where the source states it |
 //! | `quantity`, `unit` | f64, str | e.g. `120000`, `tokens` |
 //! | `prompt_tokens` | f64? | whole-request prompt size on per-request rows (gateway and observability logs) |
 //! | `billed_cost`, `billed_cost_nano` | f64?, i64? | money billed (cost exports only); the integer nano-unit column is exact and is what totals sum |
@@ -135,6 +137,130 @@ impl ChargeKind {
     }
 }
 
+/// What a billed line is, in FOCUS's `ChargeCategory` terms: only `usage` lines feed the usage
+/// analyses; purchases (commitments, reservations, prepayments), taxes, credits and
+/// adjustments are billed money kept apart (`totals.by_charge_category`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ChargeCategory {
+    #[default]
+    Usage,
+    Purchase,
+    Tax,
+    Credit,
+    Adjustment,
+}
+
+impl ChargeCategory {
+    pub const ALL: [ChargeCategory; 5] = [
+        ChargeCategory::Usage,
+        ChargeCategory::Purchase,
+        ChargeCategory::Tax,
+        ChargeCategory::Credit,
+        ChargeCategory::Adjustment,
+    ];
+
+    /// The ledger's spelling (`charge_category` column).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChargeCategory::Usage => "usage",
+            ChargeCategory::Purchase => "purchase",
+            ChargeCategory::Tax => "tax",
+            ChargeCategory::Credit => "credit",
+            ChargeCategory::Adjustment => "adjustment",
+        }
+    }
+
+    /// FOCUS's spelling (`ChargeCategory` in `focus.csv`).
+    pub fn focus_name(self) -> &'static str {
+        match self {
+            ChargeCategory::Usage => "Usage",
+            ChargeCategory::Purchase => "Purchase",
+            ChargeCategory::Tax => "Tax",
+            ChargeCategory::Credit => "Credit",
+            ChargeCategory::Adjustment => "Adjustment",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        ChargeCategory::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// The category a source's own charge-type text states, in any letter case, spacing or
+    /// separator: FOCUS `ChargeCategory`, Azure `ChargeType`, CUR `line_item_line_item_type`
+    /// and GCP `cost_type`. Blank is usage. A value none of them documents is an adjustment:
+    /// kept apart from usage (so it never feeds an analysis) and still in the billed total.
+    pub fn from_source(text: &str) -> Self {
+        let key = source_key(text);
+        match key.as_str() {
+            // Azure's unused reservation is the idle share of a commitment's usage, as the
+            // amortised export states it; CUR's covered usage is usage at its on-demand rate.
+            ""
+            | "usage"
+            | "regular"
+            | "discountedusage"
+            | "savingsplancoveredusage"
+            | "unusedreservation"
+            | "unusedsavingsplan" => ChargeCategory::Usage,
+            "purchase" | "fee" | "rifee" | "savingsplanupfrontfee" | "savingsplanrecurringfee" => {
+                ChargeCategory::Purchase
+            }
+            "tax" => ChargeCategory::Tax,
+            // CUR's discounts and negations are money taken off the bill, as credits are.
+            "credit"
+            | "credits"
+            | "refund"
+            | "savingsplannegation"
+            | "bundleddiscount"
+            | "edpdiscount"
+            | "privateratediscount"
+            | "discount"
+            | "distributordiscount" => ChargeCategory::Credit,
+            _ => ChargeCategory::Adjustment,
+        }
+    }
+}
+
+/// A source's charge-type text without case, spaces or separators (`Unused Reservation`,
+/// `unused_reservation` and `UnusedReservation` alike).
+fn source_key(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// How often a charge recurs, in FOCUS's `ChargeFrequency` terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+pub enum ChargeFrequency {
+    OneTime,
+    Recurring,
+    UsageBased,
+}
+
+impl ChargeFrequency {
+    /// FOCUS's spelling, which the ledger also uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChargeFrequency::OneTime => "One-Time",
+            ChargeFrequency::Recurring => "Recurring",
+            ChargeFrequency::UsageBased => "Usage-Based",
+        }
+    }
+
+    /// A source's frequency text (FOCUS `ChargeFrequency`, Azure `Frequency`: `OneTime`,
+    /// `Recurring`, `UsageBased`), in any case or separator; `None` for blank or unknown.
+    pub fn from_source(text: &str) -> Option<Self> {
+        let key = source_key(text);
+        match key.as_str() {
+            "onetime" => Some(ChargeFrequency::OneTime),
+            "recurring" => Some(ChargeFrequency::Recurring),
+            "usagebased" => Some(ChargeFrequency::UsageBased),
+            _ => None,
+        }
+    }
+}
+
 /// The service tier that served the traffic; it selects the catalog rate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
@@ -208,6 +334,11 @@ pub struct LedgerRow {
     pub model_raw: Option<String>,
     pub model_id: Option<String>,
     pub charge_kind: ChargeKind,
+    /// What the billed line is (usage, purchase, tax, credit, adjustment); usage for every
+    /// usage and gateway line.
+    pub charge_category: ChargeCategory,
+    /// The frequency the source states (FOCUS `ChargeFrequency`, Azure `Frequency`).
+    pub charge_frequency: Option<ChargeFrequency>,
     pub cache_ttl: Option<CacheTtl>,
     pub quantity: f64,
     pub unit: &'static str,
@@ -293,6 +424,8 @@ impl LedgerRow {
             model_raw: None,
             model_id: None,
             charge_kind,
+            charge_category: ChargeCategory::Usage,
+            charge_frequency: None,
             cache_ttl: None,
             quantity: 0.0,
             unit: "tokens",

@@ -9,7 +9,7 @@
 //! Every query groups in polars and returns its groups sorted by their keys (missing values
 //! first), so the order never depends on hashing or thread scheduling.
 
-use super::{ChargeKind, Ledger, RecordRole};
+use super::{ChargeCategory, ChargeKind, Ledger, RecordRole};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 
@@ -24,6 +24,7 @@ enum Col {
     ModelRaw,
     ModelId,
     ChargeKind,
+    ChargeCategory,
     CacheTtl,
     Unit,
     Currency,
@@ -48,6 +49,7 @@ impl Col {
             Col::ModelRaw => "model_raw",
             Col::ModelId => "model_id",
             Col::ChargeKind => "charge_kind",
+            Col::ChargeCategory => "charge_category",
             Col::CacheTtl => "cache_ttl",
             Col::Unit => "unit",
             Col::Currency => "currency",
@@ -81,6 +83,9 @@ enum Sum {
     BilledCost,
     ListCost,
     ContractedCost,
+    EffectiveCost,
+    /// Lines that state an effective cost (a count, not money).
+    EffectiveLines,
     Quantity,
 }
 
@@ -90,11 +95,19 @@ impl Sum {
             Sum::BilledCost => "billed_cost_nano",
             Sum::ListCost => "list_cost_nano",
             Sum::ContractedCost => "contracted_cost_nano",
+            Sum::EffectiveCost => "effective_cost_nano",
+            Sum::EffectiveLines => "__effective_lines",
             Sum::Quantity => "quantity",
         }
     }
 
     fn expr(self) -> Expr {
+        if self == Sum::EffectiveLines {
+            return col("effective_cost_nano")
+                .count()
+                .cast(DataType::Int64)
+                .alias(self.name());
+        }
         let c = col(self.name()).sum();
         match self {
             Sum::Quantity => c.cast(DataType::Float64),
@@ -116,6 +129,9 @@ struct Rows {
     charge_kind: Option<&'static str>,
     /// Leave out seat lines (a seat's user is not an API key, its plan not a model).
     no_seats: bool,
+    /// Also take billed purchases, taxes, credits and adjustments; without it a query sees
+    /// usage lines only, so no analysis is fed a commitment purchase or a tax line.
+    every_category: bool,
 }
 
 impl Rows {
@@ -134,6 +150,14 @@ impl Rows {
         Rows {
             not_role: Some(role),
             ..Rows::default()
+        }
+    }
+
+    /// These rows of every charge category.
+    fn every_category(self) -> Self {
+        Rows {
+            every_category: true,
+            ..self
         }
     }
 
@@ -162,6 +186,9 @@ impl Rows {
         }
         if self.no_seats {
             e = e.and(col("charge_kind").neq(lit(ChargeKind::Seat.as_str())));
+        }
+        if !self.every_category {
+            e = e.and(col("charge_category").eq(lit(ChargeCategory::Usage.as_str())));
         }
         e.fill_null(lit(false))
     }
@@ -266,10 +293,10 @@ impl Ledger {
         Ok(groups)
     }
 
-    /// Billed money per provider and billing currency.
+    /// Billed money per provider and billing currency, every charge category.
     pub fn billed_by_provider_currency(&self) -> Result<Vec<ProviderCurrencyCost>> {
         let g = self.group(
-            Rows::of(RecordRole::Billed),
+            Rows::of(RecordRole::Billed).every_category(),
             &[Col::Provider, Col::Currency],
             &[Sum::BilledCost],
         )?;
@@ -282,10 +309,34 @@ impl Ledger {
             .collect())
     }
 
-    /// Billed, list and contracted money per provider and record role.
+    /// Billed money per charge category (usage, purchase, tax, credit, adjustment), with the
+    /// effective (amortised) cost of the lines whose source states one.
+    pub fn billed_by_category(&self) -> Result<Vec<CategoryCost>> {
+        let g = self.group(
+            Rows::of(RecordRole::Billed).every_category(),
+            &[Col::ChargeCategory],
+            &[Sum::BilledCost, Sum::EffectiveCost, Sum::EffectiveLines],
+        )?;
+        Ok((0..g.len())
+            .map(|i| CategoryCost {
+                category: g.name(i, Col::ChargeCategory),
+                billed_cost_nano: g.nanos(i, Sum::BilledCost),
+                effective_cost_nano: g.nanos(i, Sum::EffectiveCost),
+                effective_lines: g.nanos(i, Sum::EffectiveLines).max(0) as u64,
+                lines: g.rows(i),
+            })
+            .collect())
+    }
+
+    /// Billed, list and contracted money per provider and record role, every charge category
+    /// (only usage lines have a list cost).
     pub fn cost_by_provider_role(&self) -> Result<Vec<ProviderRoleCost>> {
         let sums = [Sum::BilledCost, Sum::ListCost, Sum::ContractedCost];
-        let g = self.group(Rows::all(), &[Col::Provider, Col::RecordRole], &sums)?;
+        let g = self.group(
+            Rows::all().every_category(),
+            &[Col::Provider, Col::RecordRole],
+            &sums,
+        )?;
         (0..g.len())
             .map(|i| {
                 Ok(ProviderRoleCost {
@@ -431,11 +482,12 @@ impl Ledger {
     }
 
     /// Billed provisioned-capacity hours (PTU, Provisioned Throughput) per provider and
-    /// resource.
+    /// resource, the commitment purchases included: what was paid for the capacity is what
+    /// its use is measured against.
     pub fn provisioned_hours(&self) -> Result<Vec<ResourceHours>> {
         let rows = Rows {
             charge_kind: Some("provisioned_hour"),
-            ..Rows::of(RecordRole::Billed)
+            ..Rows::of(RecordRole::Billed).every_category()
         };
         let g = self.group(
             rows,
@@ -596,6 +648,17 @@ pub struct NamedCost {
     pub name: Option<String>,
     pub model_raw: Option<String>,
     pub billed_cost_nano: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CategoryCost {
+    /// The ledger's spelling (`usage`, `purchase`, `tax`, `credit`, `adjustment`).
+    pub category: String,
+    pub billed_cost_nano: i64,
+    /// Sum over the lines that state an effective cost (`effective_lines` of `lines`).
+    pub effective_cost_nano: i64,
+    pub effective_lines: u64,
+    pub lines: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -6,7 +6,7 @@
 
 use super::overlay::Overlay;
 use super::{Catalog, Pricer};
-use crate::ledger::{ChargeKind, LedgerRow};
+use crate::ledger::{ChargeCategory, ChargeKind, LedgerRow};
 use std::collections::BTreeMap;
 
 /// Prices lines one by one; name resolution and SKU prices are cached by [`Pricer`].
@@ -40,7 +40,10 @@ impl<'c> LinePricer<'c> {
         if row.priced {
             return;
         }
-        if row.charge_kind == ChargeKind::Seat {
+        if row.charge_category != ChargeCategory::Usage {
+            // A purchase, tax, credit or adjustment has no list price to compare with: its
+            // money is kept (and converted below) but not priced.
+        } else if row.charge_kind == ChargeKind::Seat {
             price_seat(row, self.seat_prices, self.catalog);
         } else {
             self.pricer.price(row);

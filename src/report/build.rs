@@ -3,13 +3,13 @@
 //! provider's bill, from the ledger's typed queries. Renderers then only format these figures.
 
 use super::{
-    AllocatedWorkload, AnalysisStatus, GatewayAllocation, Headline, Period, Report, SpendLine,
-    Totals, Unpriced,
+    AllocatedWorkload, AnalysisStatus, CategoryTotal, GatewayAllocation, Headline, Period, Report,
+    SpendLine, Totals, Unpriced,
 };
 use crate::analysis::{self, AnalysisRun};
 use crate::ingest::IngestOutcome;
 use crate::ledger::query::ProviderRoleCost;
-use crate::ledger::{Ledger, RecordRole, SpendBy};
+use crate::ledger::{ChargeCategory, Ledger, RecordRole, SpendBy};
 use crate::pricing::overlay::Overlay;
 use crate::settings::RunSettings;
 use crate::util::Month;
@@ -207,6 +207,7 @@ pub fn build(run: ReportInputs<'_>, ledger: &Ledger) -> Result<Report> {
             list_cost_of_usage_by_provider: list_by_provider,
             contracted_cost_of_usage_by_provider: contracted_by_provider,
             overlay_credits_by_provider: overlay_credits(config_overlay, month),
+            by_charge_category: by_charge_category(ledger)?,
         },
         overlay: config_overlay.map(|o| o.file.clone()),
         fx_applied: outcome.fx_applied.clone(),
@@ -222,6 +223,24 @@ pub fn build(run: ReportInputs<'_>, ledger: &Ledger) -> Result<Report> {
         analyses,
         rejects: outcome.rejects,
     })
+}
+
+/// The billed money per charge category, every category listed (zero when absent).
+fn by_charge_category(ledger: &Ledger) -> Result<BTreeMap<String, CategoryTotal>> {
+    let mut out: BTreeMap<String, CategoryTotal> = ChargeCategory::ALL
+        .into_iter()
+        .map(|c| (c.as_str().to_string(), CategoryTotal::default()))
+        .collect();
+    for r in ledger.billed_by_category()? {
+        let e = out.entry(r.category).or_default();
+        e.billed_cost += r.billed_cost_nano as i128;
+        e.lines += r.lines;
+        if r.effective_lines > 0 {
+            e.effective_cost = Some(e.effective_cost.unwrap_or(0) + r.effective_cost_nano as i128);
+            e.lines_with_effective_cost += r.effective_lines;
+        }
+    }
+    Ok(out)
 }
 
 /// Overlay credits dated in the audited month, by provider (shown beside the bill; the bill's

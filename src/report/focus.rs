@@ -6,7 +6,7 @@
 //! `x_`. Amounts are written exactly from the ledger's nano-unit integers.
 
 use super::Report;
-use crate::ledger::Ledger;
+use crate::ledger::{ChargeCategory, ChargeFrequency, Ledger};
 use anyhow::Result;
 
 /// FOCUS 1.2 mandatory columns, then the conditional ones we can fill, then ours.
@@ -67,6 +67,8 @@ const LEDGER: &[&str] = &[
     "model_raw",
     "model_id",
     "charge_kind",
+    "charge_category",
+    "charge_frequency",
     "quantity",
     "unit",
     "billed_cost_nano",
@@ -166,6 +168,18 @@ pub fn render(report: &Report, ledger: &Ledger) -> Result<Vec<u8>> {
         let start: i64 = g(row, "charge_period_start").parse().unwrap_or(0);
         let end: i64 = g(row, "charge_period_end").parse().unwrap_or(start);
         let kind = g(row, "charge_kind");
+        // The source's own category and frequency; without a stated frequency, usage is
+        // usage-based and anything else a one-time charge.
+        let category = ChargeCategory::parse(&g(row, "charge_category")).unwrap_or_default();
+        let frequency = row[idx("charge_frequency")].clone().unwrap_or_else(|| {
+            if category == ChargeCategory::Usage {
+                ChargeFrequency::UsageBased
+            } else {
+                ChargeFrequency::OneTime
+            }
+            .as_str()
+            .to_string()
+        });
         let unit = g(row, "unit");
         let has_qty = unit != "none";
         let qty = if has_qty {
@@ -201,11 +215,7 @@ pub fn render(report: &Report, ledger: &Ledger) -> Result<Vec<u8>> {
             g(row, "currency"),
             period_end.clone(),
             period_start.clone(),
-            if kind == "other" && billed < 0 {
-                "Credit".into()
-            } else {
-                "Usage".into()
-            },
+            category.focus_name().to_string(),
             String::new(),
             description,
             iso_z(end),
@@ -221,7 +231,7 @@ pub fn render(report: &Report, ledger: &Ledger) -> Result<Vec<u8>> {
             "AI and Machine Learning".to_string(),
             service.to_string(),
             "Generative AI".to_string(),
-            "Usage-Based".to_string(),
+            frequency,
             qty,
             focus_unit.to_string(),
             g(row, "sub_account"),

@@ -186,11 +186,46 @@ impl Renderer for MarkdownRenderer {
             )?;
         }
         writeln!(o)?;
+        let cats = &r.totals.by_charge_category;
+        let usage = cats.get("usage").map_or(0, |c| c.billed_cost);
+        if cats.iter().all(|(k, c)| k == "usage" || c.lines == 0) {
+            writeln!(
+                o,
+                "All billed money is usage: the bills hold no purchases, taxes, credits or adjustments.\n"
+            )?;
+        } else {
+            writeln!(o, "### Billed money by charge category\n")?;
+            writeln!(
+                o,
+                "Purchases (commitments, reservations, prepayments), taxes, credits and adjustments are billed money, kept apart from usage: only usage feeds the analyses. The amortised column is the sources' own effective cost, where they state one.\n"
+            )?;
+            writeln!(o, "| category | billed | amortised | lines |")?;
+            writeln!(o, "|---|---:|---:|---:|")?;
+            for (name, c) in cats.iter().filter(|(_, c)| c.lines > 0) {
+                let amortised = match c.effective_cost {
+                    Some(v) if c.lines_with_effective_cost == c.lines => money(r, v),
+                    Some(v) => format!(
+                        "{} ({} of {} lines)",
+                        money(r, v),
+                        c.lines_with_effective_cost,
+                        c.lines
+                    ),
+                    None => "–".into(),
+                };
+                writeln!(
+                    o,
+                    "| {name} | {} | {amortised} | {} |",
+                    money(r, c.billed_cost),
+                    c.lines
+                )?;
+            }
+            writeln!(o)?;
+        }
         for (title, lines) in [
             ("workload", &r.spend_by_workload),
             ("model", &r.spend_by_model),
         ] {
-            writeln!(o, "### Billed spend by {title}\n")?;
+            writeln!(o, "### Billed usage by {title}\n")?;
             writeln!(o, "| provider | {title} | billed | share |")?;
             writeln!(o, "|---|---|---:|---:|")?;
             for l in lines {
@@ -200,7 +235,7 @@ impl Renderer for MarkdownRenderer {
                     l.provider,
                     cell(&l.name),
                     money(r, l.billed_cost),
-                    pct(l.billed_cost, r.totals.billed_cost)
+                    pct(l.billed_cost, usage)
                 )?;
             }
             writeln!(o)?;

@@ -30,6 +30,13 @@ fn cents<S: Serializer>(v: &i128, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(money::nanos_to_cent_f64(*v))
 }
 
+fn cents_opt<S: Serializer>(v: &Option<i128>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(n) => cents(n, s),
+        None => s.serialize_none(),
+    }
+}
+
 fn cents_map<S: Serializer>(v: &BTreeMap<String, i128>, s: S) -> Result<S::Ok, S::Error> {
     use serde::ser::SerializeMap;
     let mut m = s.serialize_map(Some(v.len()))?;
@@ -73,6 +80,24 @@ pub struct Totals {
     /// Credits from the overlay dated in the period (not on the bill).
     #[serde(serialize_with = "cents_map")]
     pub overlay_credits_by_provider: BTreeMap<String, i128>,
+    /// The billed money by FOCUS charge category (`usage`, `purchase`, `tax`, `credit`,
+    /// `adjustment`; every key always present). It adds up to `billed_cost`; only usage feeds
+    /// the analyses.
+    pub by_charge_category: BTreeMap<String, CategoryTotal>,
+}
+
+/// The billed money of one charge category, and its amortised view.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct CategoryTotal {
+    #[serde(serialize_with = "cents")]
+    pub billed_cost: i128,
+    /// The sum of the sources' effective (amortised) cost over the lines that state one;
+    /// `null` when none does.
+    #[serde(serialize_with = "cents_opt")]
+    pub effective_cost: Option<i128>,
+    /// Ledger lines of the category, and how many of them state an effective cost.
+    pub lines: u64,
+    pub lines_with_effective_cost: u64,
 }
 
 /// A slice of spend (by workload or by model).

@@ -367,3 +367,146 @@ fn a_skip_reason_names_the_missing_required_columns() {
         "{reason}"
     );
 }
+
+/// The cells of `column` in a CSV, in row order.
+fn csv_column(path: &std::path::Path, column: &str) -> Vec<String> {
+    let mut rdr = csv::Reader::from_path(path).unwrap();
+    let at = rdr
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|c| c == column)
+        .unwrap();
+    rdr.records().map(|r| r.unwrap()[at].to_string()).collect()
+}
+
+/// Issue 10 B2: purchases, taxes and credits are billed money kept apart from usage; they
+/// never feed the usage views, and `focus.csv` keeps the source's category and frequency.
+#[test]
+fn purchases_taxes_and_credits_are_billed_apart_from_usage() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = "BilledCost,EffectiveCost,BillingCurrency,ChargeCategory,ChargeFrequency,ChargePeriodStart,ChargePeriodEnd,ServiceCategory,ServiceName,ProviderName,SkuMeter,SkuId,ConsumedQuantity,ConsumedUnit,SubAccountId";
+    let rows = [
+        "27.45,27.45,USD,Usage,Usage-Based,2026-10-03T00:00:00Z,2026-10-04T00:00:00Z,AI and Machine Learning,Azure OpenAI,Microsoft,gpt 4o 1120 Outp glbl Tokens,sku-out,2745000,Tokens,sub-1",
+        // A PTU reservation bought up front: billed now, amortised over its term.
+        "1000.00,0,USD,Purchase,One-Time,2026-10-01T00:00:00Z,2026-11-01T00:00:00Z,AI and Machine Learning,Azure OpenAI,Microsoft,,sku-ptu,1,Units,sub-1",
+        "2.75,2.75,USD,Tax,One-Time,2026-10-01T00:00:00Z,2026-11-01T00:00:00Z,AI and Machine Learning,Azure OpenAI,Microsoft,,sku-tax,,,sub-1",
+        "-5.00,-5.00,USD,Credit,One-Time,2026-10-01T00:00:00Z,2026-11-01T00:00:00Z,AI and Machine Learning,Azure OpenAI,Microsoft,,sku-credit,,,sub-1",
+        "1.50,1.50,USD,Usage,Usage-Based,2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,Storage,Storage,Microsoft,Hot LRS,sku-st,10,GB,sub-1",
+    ];
+    write(
+        dir.path(),
+        "focus.csv",
+        &format!("{header}\n{}\n", rows.join("\n")),
+    );
+    let (out, json) = audit_ok(dir.path(), &["--month", "2026-10"]);
+    let totals = &json["totals"];
+    assert_eq!(cents(&totals["billed_cost"]), 2745 + 100_000 + 275 - 500);
+    assert_eq!(cents(&totals["out_of_scope_cost"]), 150);
+    let cat = &totals["by_charge_category"];
+    let billed = |c: &str| cents(&cat[c]["billed_cost"]);
+    assert_eq!(
+        (
+            billed("usage"),
+            billed("purchase"),
+            billed("tax"),
+            billed("credit"),
+            billed("adjustment")
+        ),
+        (2745, 100_000, 275, -500, 0)
+    );
+    // The amortised view: the purchase's effective cost is spread over its term, not billed now.
+    assert_eq!(cents(&cat["purchase"]["effective_cost"]), 0);
+    assert_eq!(cat["purchase"]["lines_with_effective_cost"], 1);
+    assert!(cat["adjustment"]["effective_cost"].is_null());
+    // Only usage reaches the spend views and the unidentified-spend list.
+    for view in ["spend_by_model", "spend_by_workload"] {
+        let sum: i64 = json[view]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| cents(&l["billed_cost"]))
+            .sum();
+        assert_eq!(sum, 2745, "{view}: {}", json[view]);
+    }
+    assert!(
+        !json["unpriced"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["reason"] == "billed, no model named"),
+        "{}",
+        json["unpriced"]
+    );
+    // focus.csv keeps the source's category and frequency.
+    let focus = out.path().join("focus.csv");
+    let pairs: Vec<(String, String)> = csv_column(&focus, "ChargeCategory")
+        .into_iter()
+        .zip(csv_column(&focus, "ChargeFrequency"))
+        .collect();
+    for want in [
+        ("Usage", "Usage-Based"),
+        ("Purchase", "One-Time"),
+        ("Tax", "One-Time"),
+        ("Credit", "One-Time"),
+    ] {
+        assert!(
+            pairs.contains(&(want.0.to_string(), want.1.to_string())),
+            "{pairs:?}"
+        );
+    }
+    let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+    assert!(md.contains("### Billed money by charge category"), "{md}");
+    // The ledger read back keeps every line's category.
+    let again = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        out.path().join("ledger.parquet"),
+        again.path().join("ledger.parquet"),
+    )
+    .unwrap();
+    let (_out2, json2) = audit_ok(again.path(), &["--month", "2026-10"]);
+    assert_eq!(json2["totals"]["by_charge_category"], *cat);
+}
+
+/// Issue 10 B2 for AWS and Azure: CUR line item types and Azure charge types set the
+/// category, so a Bedrock tax line or a PTU reservation purchase is not usage.
+#[test]
+fn cur_line_types_and_azure_charge_types_set_the_charge_category() {
+    use spend_audit::ledger::ChargeCategory;
+    let dir = tempfile::tempdir().unwrap();
+    let cur = "identity_line_item_id,bill_payer_account_id,line_item_usage_account_id,line_item_line_item_type,line_item_usage_start_date,line_item_usage_end_date,line_item_product_code,line_item_usage_type,line_item_operation,line_item_resource_id,line_item_usage_amount,pricing_unit,line_item_currency_code,line_item_unblended_cost,line_item_line_item_description\n\
+a,111,222,Usage,2026-10-05T00:00:00Z,2026-10-05T01:00:00Z,AmazonBedrock,USE1-Claude3.5Sonnet-output-tokens,InvokeModel,,1000,1K tokens,USD,15.00,output\n\
+b,111,222,Tax,2026-10-01T00:00:00Z,2026-11-01T00:00:00Z,AmazonBedrock,,,,,,USD,1.20,Tax for product code AmazonBedrock\n\
+c,111,222,Credit,2026-10-01T00:00:00Z,2026-11-01T00:00:00Z,AmazonBedrock,,,,,,USD,-3.00,AWS Activate credit\n\
+d,111,222,Fee,2026-10-01T00:00:00Z,2026-11-01T00:00:00Z,AmazonBedrock,USE1-ProvisionedThroughput-Commit,,,1,,USD,500.00,commitment\n";
+    write(dir.path(), "cur.csv", cur);
+    let (rows, _) = ingest_rows(dir.path());
+    let mut got: Vec<(i64, ChargeCategory)> = rows
+        .iter()
+        .map(|r| (r.billed_cost_nano.unwrap() / 10_000_000, r.charge_category))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            (-300, ChargeCategory::Credit),
+            (120, ChargeCategory::Tax),
+            (1500, ChargeCategory::Usage),
+            (50_000, ChargeCategory::Purchase),
+        ]
+    );
+    for (text, want) in [
+        ("Usage", ChargeCategory::Usage),
+        ("Purchase", ChargeCategory::Purchase),
+        ("UnusedReservation", ChargeCategory::Usage),
+        ("Refund", ChargeCategory::Credit),
+        ("RoundingAdjustment", ChargeCategory::Adjustment),
+        ("SavingsPlanNegation", ChargeCategory::Credit),
+        ("SavingsPlanRecurringFee", ChargeCategory::Purchase),
+        ("rounding error", ChargeCategory::Adjustment),
+        ("regular", ChargeCategory::Usage),
+        ("", ChargeCategory::Usage),
+    ] {
+        assert_eq!(ChargeCategory::from_source(text), want, "{text}");
+    }
+}
