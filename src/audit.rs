@@ -180,7 +180,8 @@ fn audited_month(
         .unwrap_or((fallback, false))
 }
 
-/// Collects the ledger and keeps the audited month; each file notes its lines outside it.
+/// Collects the ledger and keeps the audited month; each file notes its lines outside it, its
+/// out-of-scope lines included.
 fn month_ledger(
     builder: LedgerBuilder,
     month: Month,
@@ -191,6 +192,7 @@ fn month_ledger(
     let outside: BTreeMap<String, u64> = outside.into_iter().collect();
     for i in &mut outcome.inputs {
         i.out_of_period_rows = outside.get(&i.path).copied().unwrap_or(0);
+        i.keep_out_of_scope_within(month.start_ms(), month.end_ms());
     }
     Ok(ledger)
 }

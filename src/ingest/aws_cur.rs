@@ -96,7 +96,10 @@ fn parse(
     });
     let product_name = product_name.as_deref();
     if !is_bedrock(row.get(cols.product_code).unwrap_or(""), product_name) {
-        return Ok(RowFate::OutOfScope { cost_nano: billed });
+        return Ok(RowFate::OutOfScope {
+            cost_nano: billed,
+            start_ms: row.timestamp(cols.start).ok(),
+        });
     }
     let start = row.timestamp(cols.start)?;
     let end = match row.get(cols.end) {
@@ -200,6 +203,9 @@ fn scope_stages(cols: &Cols, has: &dyn Fn(&str) -> bool) -> Vec<Vec<Expr>> {
 }
 
 impl BillScope for AwsCurLegacyCsv {
+    fn date_column(&self, _: &dyn Fn(&str) -> bool) -> Option<&'static str> {
+        Some(LEGACY.start)
+    }
     fn text_columns(&self) -> &'static [&'static str] {
         &[LEGACY.cost, LEGACY.product_code, LEGACY.product_name]
     }
@@ -209,6 +215,9 @@ impl BillScope for AwsCurLegacyCsv {
 }
 
 impl BillScope for AwsCur2Csv {
+    fn date_column(&self, _: &dyn Fn(&str) -> bool) -> Option<&'static str> {
+        Some(CUR2.start)
+    }
     fn text_columns(&self) -> &'static [&'static str] {
         &[CUR2.cost, CUR2.product_code, CUR2.product_name]
     }

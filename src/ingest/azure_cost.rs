@@ -80,6 +80,9 @@ const COST_COLUMNS: [&str; 3] = ["costinbillingcurrency", "pretaxcost", "cost"];
 /// The rows the row parser surely counts out of scope: a plain-decimal cost, a meter category
 /// that is not an AI one and a subcategory that does not name OpenAI.
 impl BillScope for AzureCostCsv {
+    fn date_column(&self, has: &dyn Fn(&str) -> bool) -> Option<&'static str> {
+        Some(if has("date") { "date" } else { "usagedatetime" })
+    }
     fn text_columns(&self) -> &'static [&'static str] {
         &[
             "costinbillingcurrency",
@@ -172,14 +175,17 @@ impl Format for AzureCostCsv {
             .get("metersubcategory")
             .unwrap_or("")
             .to_ascii_lowercase();
-        if !AI_CATEGORIES.contains(&category.as_str()) && !sub.contains("openai") {
-            return Ok(RowFate::OutOfScope { cost_nano: billed });
-        }
         let date_col = if row.table.has_column("date") {
             "date"
         } else {
             "usagedatetime"
         };
+        if !AI_CATEGORIES.contains(&category.as_str()) && !sub.contains("openai") {
+            return Ok(RowFate::OutOfScope {
+                cost_nano: billed,
+                start_ms: row.timestamp(date_col).ok(),
+            });
+        }
         let start = row.timestamp(date_col)?;
         let meter = azure_openai_meter(row.required("metername")?);
         let mut r = LedgerRow::new(

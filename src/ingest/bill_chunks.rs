@@ -38,6 +38,9 @@ pub trait BillScope: Sync {
     /// [`COST`]. `has` tells which lower-case columns the file has; an expression may only read
     /// those.
     fn scope_stages(&self, has: &dyn Fn(&str) -> bool) -> Vec<Vec<Expr>>;
+    /// The lower-case column the row parser reads an out-of-scope row's start date from
+    /// (`None`: the file has none), so those outside the audited month count as outside it.
+    fn date_column(&self, has: &dyn Fn(&str) -> bool) -> Option<&'static str>;
 }
 
 /// The stages that mark a row surely out of scope when its cost reads exactly (a plain
@@ -121,12 +124,16 @@ pub fn ingest_csv(
         .collect();
     let has = |c: &str| lower.iter().any(|h| h == c);
     let reader = ChunkReader::present(header, &|c| format.wants_column(c))?;
-    let texts: Vec<&str> = scope
+    let date = scope.date_column(&has).filter(|c| has(c));
+    let mut texts: Vec<&str> = scope
         .text_columns()
         .iter()
         .copied()
         .filter(|c| has(c))
         .collect();
+    if let Some(d) = date.filter(|d| !texts.contains(d)) {
+        texts.push(d);
+    }
     let stages = scope.scope_stages(&has);
     let chunks = CsvChunks::with_sizes(
         path,
@@ -165,13 +172,19 @@ pub fn ingest_csv(
         let df = in_file(collect_streaming(lf), rel, "could not read the lines of")?;
         let sure = df.column(OUT)?.bool()?.clone();
 
-        // Whole units and the nano remainder are summed apart, so no chunk sum overflows.
+        // Whole units and the nano remainder are summed apart, so no chunk sum overflows;
+        // per distinct start date, which is parsed once in Rust as the row parser would.
         let billion = lit(1_000_000_000i64);
+        let day_text = match date {
+            Some(d) => expr::text(d),
+            None => lit(NULL).cast(DataType::String),
+        };
         let counted = df
             .clone()
             .lazy()
             .filter(col(OUT))
-            .select([
+            .group_by([day_text.alias("__date")])
+            .agg([
                 len().cast(DataType::UInt64).alias("rows"),
                 col(COST).floor_div(billion.clone()).sum().alias("units"),
                 (col(COST) - col(COST).floor_div(billion.clone()) * billion)
@@ -180,12 +193,18 @@ pub fn ingest_csv(
             ])
             .collect();
         let counted = in_file(counted, rel, "could not sum the out-of-scope lines of")?;
-        let rows = counted.column("rows")?.u64()?.get(0).unwrap_or(0);
-        let units = counted.column("units")?.i64()?.get(0).unwrap_or(0) as i128;
-        let nanos = counted.column("nanos")?.i64()?.get(0).unwrap_or(0) as i128;
-        local.rows += rows;
-        local.out_of_scope_rows += rows;
-        local.out_of_scope_cost_nano += units * 1_000_000_000 + nanos;
+        let dates = counted.column("__date")?.str()?;
+        let rows = counted.column("rows")?.u64()?;
+        let units = counted.column("units")?.i64()?;
+        let nanos = counted.column("nanos")?.i64()?;
+        for i in 0..counted.height() {
+            let n = rows.get(i).unwrap_or(0);
+            let cost = units.get(i).unwrap_or(0) as i128 * 1_000_000_000
+                + nanos.get(i).unwrap_or(0) as i128;
+            let start = dates.get(i).and_then(super::parse_timestamp_ms);
+            local.rows += n;
+            local.count_out_of_scope(n, cost, start);
+        }
 
         // The other rows, under their own columns, to the row parser in file order.
         let mut keep: Vec<Expr> = vec![col("__idx")];
@@ -433,6 +452,7 @@ mod tests {
         prop_assert_eq!(got.rows, want.rows);
         prop_assert_eq!(got.out_of_scope_rows, want.out_of_scope_rows);
         prop_assert_eq!(got.out_of_scope_cost_nano, want.out_of_scope_cost_nano);
+        prop_assert_eq!(&got.out_of_scope_days, &want.out_of_scope_days);
         prop_assert_eq!(got.rejected_rows, want.rejected_rows);
         prop_assert_eq!(&rejects, &want_rejects);
         prop_assert_eq!(lines, want_lines);

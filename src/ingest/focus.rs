@@ -59,6 +59,9 @@ pub fn provider_id(name: &str) -> &'static str {
 /// service category other than AI and Machine Learning, and a service name that is not an AI
 /// service (alone or followed by a space).
 impl BillScope for FocusCsv {
+    fn date_column(&self, _: &dyn Fn(&str) -> bool) -> Option<&'static str> {
+        Some("chargeperiodstart")
+    }
     fn text_columns(&self) -> &'static [&'static str] {
         &["billedcost", "servicecategory", "servicename"]
     }
@@ -209,7 +212,10 @@ impl Format for FocusCsv {
                 .iter()
                 .any(|s| service == *s || service.starts_with(&format!("{s} ")));
         if !is_ai {
-            return Ok(RowFate::OutOfScope { cost_nano: billed });
+            return Ok(RowFate::OutOfScope {
+                cost_nano: billed,
+                start_ms: row.timestamp("chargeperiodstart").ok(),
+            });
         }
         let start = row.timestamp("chargeperiodstart")?;
         let end = match row.get("chargeperiodend") {

@@ -482,7 +482,10 @@ impl Format for LangfuseObservationsCsv {
             .get("type")
             .is_some_and(|t| t.eq_ignore_ascii_case("GENERATION"))
         {
-            return Ok(RowFate::OutOfScope { cost_nano: 0 });
+            return Ok(RowFate::OutOfScope {
+                cost_nano: 0,
+                start_ms: row.timestamp("start_time").ok(),
+            });
         }
         let t = row.timestamp("start_time")?;
         let mut base = LedgerRow::new(

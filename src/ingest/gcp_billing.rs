@@ -134,7 +134,10 @@ impl Format for GcpBillingJson {
                         "the cost and its credits add up past what this tool sums exactly",
                     )
                 })?;
-            return Ok(RowFate::OutOfScope { cost_nano: net });
+            return Ok(RowFate::OutOfScope {
+                cost_nano: net,
+                start_ms: timestamp(r, "usage_start_time").ok(),
+            });
         }
         let start = timestamp(r, "usage_start_time")?;
         let end = timestamp(r, "usage_end_time").unwrap_or(start + 3_600_000);
@@ -305,6 +308,9 @@ impl Format for GcpBigQueryCsv {
 /// The rows the row parser surely counts out of scope: a plain-decimal cost (the unrounded
 /// one when the row has it) and a service that is not an AI one.
 impl BillScope for GcpBillingCsv {
+    fn date_column(&self, _: &dyn Fn(&str) -> bool) -> Option<&'static str> {
+        Some("usage start date")
+    }
     fn text_columns(&self) -> &'static [&'static str] {
         &["unrounded cost ($)", "cost ($)", "service description"]
     }
@@ -375,7 +381,10 @@ impl Format for GcpBillingCsv {
         };
         let cost = row.money(cost_col)?;
         if !is_ai(row.get("service description").unwrap_or("")) {
-            return Ok(RowFate::OutOfScope { cost_nano: cost });
+            return Ok(RowFate::OutOfScope {
+                cost_nano: cost,
+                start_ms: row.timestamp("usage start date").ok(),
+            });
         }
         let start = row.timestamp("usage start date")?;
         let end = match row.get("usage end date") {

@@ -42,7 +42,7 @@ use crate::ledger::{CacheTtl, ChargeKind, LedgerRow, RecordRole};
 use anyhow::{Context, Result};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// Where a ledger row came from.
@@ -59,8 +59,13 @@ pub struct SourceRef<'a> {
 pub enum RowFate {
     /// It produced ledger rows (possibly none, for an all-zero usage bucket).
     Ledger,
-    /// Not AI spend (EC2, storage, …): counted per file with its cost, kept out of the ledger.
-    OutOfScope { cost_nano: i64 },
+    /// Not AI spend (EC2, storage, …): counted per file with its cost and start day, kept out
+    /// of the ledger. `start_ms` is `None` when the row's date cannot be read (it then counts
+    /// in whichever month is audited).
+    OutOfScope {
+        cost_nano: i64,
+        start_ms: Option<i64>,
+    },
 }
 
 /// One quantity a source row carries: charge kind, cache TTL, amount, unit.
@@ -235,9 +240,43 @@ pub struct InputRecord {
         rename = "out_of_scope_cost"
     )]
     pub out_of_scope_cost_nano: i128,
+    /// The dated out-of-scope rows by UTC day (days since the epoch): rows and cost, so that
+    /// those outside the audited month count as outside the period, as AI rows do.
+    #[serde(skip)]
+    pub out_of_scope_days: BTreeMap<i64, (u64, i128)>,
 }
 
 impl InputRecord {
+    /// Counts `rows` out-of-scope rows costing `cost_nano`, starting at `start_ms` if known.
+    pub fn count_out_of_scope(&mut self, rows: u64, cost_nano: i128, start_ms: Option<i64>) {
+        self.out_of_scope_rows += rows;
+        self.out_of_scope_cost_nano += cost_nano;
+        if let Some(ms) = start_ms {
+            let day = self
+                .out_of_scope_days
+                .entry(ms.div_euclid(86_400_000))
+                .or_insert((0, 0));
+            day.0 += rows;
+            day.1 += cost_nano;
+        }
+    }
+
+    /// Moves the out-of-scope rows dated outside `[start_ms, end_ms)` to the rows outside
+    /// the period: out-of-scope cost then belongs to the audited month, as billed cost does.
+    pub fn keep_out_of_scope_within(&mut self, start_ms: i64, end_ms: i64) {
+        let (first, end) = (
+            start_ms.div_euclid(86_400_000),
+            end_ms.div_euclid(86_400_000),
+        );
+        for (day, (rows, cost)) in &self.out_of_scope_days {
+            if *day < first || *day >= end {
+                self.out_of_scope_rows -= rows;
+                self.out_of_scope_cost_nano -= cost;
+                self.out_of_period_rows += rows;
+            }
+        }
+    }
+
     /// A file not read yet: no format, nothing counted, skipped until a reader takes it.
     pub fn new(rel: &str) -> Self {
         InputRecord {
@@ -252,6 +291,7 @@ impl InputRecord {
             overlapping_rows: 0,
             out_of_scope_rows: 0,
             out_of_scope_cost_nano: 0,
+            out_of_scope_days: BTreeMap::new(),
         }
     }
 }
@@ -489,17 +529,10 @@ fn ingest_zip(
     outcome: &mut IngestOutcome,
 ) {
     let mut record = InputRecord {
-        path: rel.to_string(),
         format: Some("zip_archive".to_string()),
-        rows: 0,
         status: InputStatus::Ingested,
-        reason: None,
         sha256: sha256_file(path).unwrap_or_default(),
-        rejected_rows: 0,
-        out_of_period_rows: 0,
-        overlapping_rows: 0,
-        out_of_scope_rows: 0,
-        out_of_scope_cost_nano: 0,
+        ..InputRecord::new(rel)
     };
     if let Some(first) = seen.get(&record.sha256) {
         record.status = InputStatus::Duplicate;
@@ -1025,10 +1058,10 @@ fn settle(
 ) {
     match fate {
         Ok(RowFate::Ledger) => out.drain(..).for_each(sink),
-        Ok(RowFate::OutOfScope { cost_nano }) => {
-            record.out_of_scope_rows += 1;
-            record.out_of_scope_cost_nano += cost_nano as i128;
-        }
+        Ok(RowFate::OutOfScope {
+            cost_nano,
+            start_ms,
+        }) => record.count_out_of_scope(1, cost_nano as i128, start_ms),
         Err(e) => {
             record.rejected_rows += 1;
             rejects.push(Reject {

@@ -510,3 +510,46 @@ d,111,222,Fee,2026-10-01T00:00:00Z,2026-11-01T00:00:00Z,AmazonBedrock,USE1-Provi
         assert_eq!(ChargeCategory::from_source(text), want, "{text}");
     }
 }
+
+/// Issue 10 B8: out-of-scope rows outside the month are outside the period, as AI rows are;
+/// a monthly row `[month start, next month start)` makes a complete month.
+#[test]
+fn out_of_scope_rows_outside_the_month_count_as_outside_the_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = "BilledCost,BillingCurrency,ChargeCategory,ChargePeriodStart,ChargePeriodEnd,ServiceCategory,ServiceName,ProviderName,SkuId,SubAccountId";
+    let rows = [
+        "30.00,USD,Usage,2026-10-01T00:00:00Z,2026-11-01T00:00:00Z,AI and Machine Learning,Azure OpenAI,Microsoft,sku-a,sub-1",
+        "1.50,USD,Usage,2026-10-01T00:00:00Z,2026-11-01T00:00:00Z,Storage,Storage,Microsoft,sku-st,sub-1",
+        "7.00,USD,Usage,2026-09-01T00:00:00Z,2026-10-01T00:00:00Z,Compute,Virtual Machines,Microsoft,sku-vm,sub-1",
+        "4.00,USD,Usage,2026-09-01T00:00:00Z,2026-10-01T00:00:00Z,AI and Machine Learning,Azure OpenAI,Microsoft,sku-a,sub-1",
+        // A date nobody can read stays in whichever month is audited, never dropped.
+        "0.25,USD,Usage,someday,2026-10-01T00:00:00Z,Compute,Virtual Machines,Microsoft,sku-vm,sub-1",
+    ];
+    write(
+        dir.path(),
+        "focus.csv",
+        &format!("{header}\n{}\n", rows.join("\n")),
+    );
+    // Both the default month and a forced one.
+    for extra in [&[][..], &["--month", "2026-10"][..]] {
+        let (_out, json) = audit_ok(dir.path(), extra);
+        assert_eq!(json["period"]["start"], "2026-10-01", "{extra:?}");
+        assert_eq!(json["period"]["complete"], true, "{extra:?}");
+        assert_eq!(cents(&json["totals"]["billed_cost"]), 3000);
+        assert_eq!(cents(&json["totals"]["out_of_scope_cost"]), 175);
+        let file = input(&json, "focus.csv");
+        assert_eq!(
+            (
+                file["rows"].as_u64(),
+                file["out_of_scope_rows"].as_u64(),
+                file["out_of_period_rows"].as_u64()
+            ),
+            (Some(5), Some(2), Some(2)),
+            "{file}"
+        );
+    }
+    // September holds the other two.
+    let (_out, json) = audit_ok(dir.path(), &["--month", "2026-09"]);
+    assert_eq!(cents(&json["totals"]["billed_cost"]), 400);
+    assert_eq!(cents(&json["totals"]["out_of_scope_cost"]), 725);
+}
