@@ -160,7 +160,8 @@ fn input_files(settings: &RunSettings) -> Result<(PathBuf, Vec<PathBuf>)> {
 }
 
 /// The month to audit: the one asked for, else the latest complete month that holds most of
-/// the billed money (`Month::by_billed_money`), else the latest complete month of any data,
+/// the billed money (`Month::by_billed_money`), else the month of the seat reports' time,
+/// else the latest complete month of any data,
 /// else the month before the newest input file was saved; and whether it is complete. Never
 /// the clock: the same files give the same month on any day.
 fn audited_month(
@@ -175,7 +176,15 @@ fn audited_month(
         Month::of_day(chrono::DateTime::UNIX_EPOCH.date_naive()),
         |d| Month::of_day(d).prev(),
     );
+    // Without a bill, a seat report's own time (its latest activity) names the month it
+    // describes; its seats' assignment dates do not.
+    let snapshot = builder.seat_snapshot_ms.and_then(|ms| {
+        let day = crate::util::day_of(ms)?;
+        let month = Month::of_day(day);
+        Some((month, day == month.last_day()))
+    });
     Month::by_billed_money(&builder.billed_money_by_day, &builder.billed_days)
+        .or(snapshot)
         .or_else(|| Month::latest_complete(builder.any_days.iter().copied()))
         .unwrap_or((fallback, false))
 }

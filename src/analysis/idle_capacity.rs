@@ -9,7 +9,9 @@
 //!   busiest hour of linked traffic needs, and what that size would cost. Capacity with no
 //!   linked traffic is reported elsewhere (`provisioned`), not here.
 //! * **Idle seats**: seats whose last activity is more than `seat_idle_days` (30) before the
-//!   month's end, or that were never active. Saving = idle seats × seat price. Confidence `high`
+//!   snapshot's time (its latest recorded activity, capped at the month's end), or that were
+//!   never active; a seat assigned within those days is new, not idle, and only counted in the
+//!   evidence. Saving = idle seats × seat price. Confidence `high`
 //!   when the report dates the last activity, `medium` when it has none (never active, or
 //!   activity not reported). Seats without a price are listed as unpriced, not here.
 //! * **Commitment shortfalls** (customer overlay `[[commitments]]`): committed spend that the
@@ -168,10 +170,8 @@ fn idle_seats(ctx: &AnalysisCtx) -> Vec<Finding> {
             out.extend(idle_unpriced_seats(ctx, &provider, &plan, &seats, cutoff));
             continue;
         }
-        let idle: Vec<&&&super::Seat> = priced
-            .iter()
-            .filter(|s| s.last_activity_ms.is_none_or(|t| t < cutoff))
-            .collect();
+        let idle: Vec<&&&super::Seat> = priced.iter().filter(|s| is_idle(s, cutoff)).collect();
+        let new = priced.iter().filter(|s| is_new(s, cutoff)).count();
         if idle.is_empty() {
             continue;
         }
@@ -193,6 +193,7 @@ fn idle_seats(ctx: &AnalysisCtx) -> Vec<Finding> {
             "idle_seats": idle.len(),
             "idle_without_any_recorded_activity": undated,
             "idle_users": users,
+            "new_seats_not_counted": new,
             "idle_after_days": ctx.settings.seat_idle_days,
             "cutoff": crate::util::day_string(cutoff),
             "measured_from": crate::util::day_string(reference),
@@ -217,6 +218,17 @@ fn idle_seats(ctx: &AnalysisCtx) -> Vec<Finding> {
     out
 }
 
+/// A seat assigned after the cutoff (within the idle window before the snapshot's time) is
+/// new: it has not had the time to be idle, whatever its activity.
+fn is_new(seat: &super::Seat, cutoff: i64) -> bool {
+    seat.assigned_ms.is_some_and(|a| a >= cutoff)
+}
+
+/// A seat with no activity since the cutoff (or none at all) that is not new.
+fn is_idle(seat: &super::Seat, cutoff: i64) -> bool {
+    seat.last_activity_ms.is_none_or(|t| t < cutoff) && !is_new(seat, cutoff)
+}
+
 /// Idle seats of a plan with no price (neither in the config nor in the catalog): the seats
 /// are counted and listed, and the finding says which price is needed to value them. It
 /// claims no saving.
@@ -229,9 +241,10 @@ fn idle_unpriced_seats(
 ) -> Option<Finding> {
     let mut users: Vec<&str> = seats
         .iter()
-        .filter(|s| s.last_activity_ms.is_none_or(|t| t < cutoff))
+        .filter(|s| is_idle(s, cutoff))
         .map(|s| s.user.as_str())
         .collect();
+    let new = seats.iter().filter(|s| is_new(s, cutoff)).count();
     if users.is_empty() {
         return None;
     }
@@ -241,6 +254,7 @@ fn idle_unpriced_seats(
         "seats": seats.len(),
         "idle_seats": users.len(),
         "idle_users": users,
+        "new_seats_not_counted": new,
         "idle_after_days": days,
         "cutoff": crate::util::day_string(cutoff),
         "price_needed": format!("no price for plan `{plan}` in the config or the catalog: add `{plan} = \"<price per seat-month>\"` under [seats] in the config to value these seats"),

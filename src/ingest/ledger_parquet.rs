@@ -134,6 +134,7 @@ pub fn ingest(
     let (category, frequency) = (text("charge_category")?, text("charge_frequency")?);
     let rows = int("source_rows")?;
     let last_activity = int("last_activity_at")?;
+    let assigned = int("assigned_at")?;
     for i in 0..df.height() {
         let line = (i + 1) as u32;
         record.rows += 1;
@@ -220,6 +221,7 @@ pub fn ingest(
         r.resource = s(&resource, i);
         r.tags = s(&tags, i);
         r.last_activity_ms = n(&last_activity, i);
+        r.assigned_ms = n(&assigned, i);
         r.price_ref = s(&price_ref, i);
         r.unpriced_reason = s(&unpriced, i);
         r.source_rows = n(&rows, i).map_or(1, |v| v.clamp(1, u32::MAX as i64) as u32);

@@ -127,6 +127,7 @@ impl Format for CopilotSeatsJson {
         let login = r["assignee"]["login"].as_str().map(str::to_string);
         let team = r["assigning_team"]["slug"].as_str().map(str::to_string);
         let mut row = seat("github", plan, login, team, created, activity, src);
+        row.assigned_ms = Some(created);
         // A seats-API snapshot: the seat is assigned from `created_at` until the export (or its
         // pending cancellation); the audit keeps it for any month it overlaps.
         // The cancellation date is the seat's last day (inclusive): it ends the day after.

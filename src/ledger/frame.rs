@@ -39,6 +39,7 @@ pub struct LedgerBuilder {
     resource: StringChunkedBuilder,
     tags: StringChunkedBuilder,
     last_activity: PrimitiveChunkedBuilder<Int64Type>,
+    assigned: PrimitiveChunkedBuilder<Int64Type>,
     price_ref: StringChunkedBuilder,
     unpriced: StringChunkedBuilder,
     source_file: StringChunkedBuilder,
@@ -51,6 +52,8 @@ pub struct LedgerBuilder {
     pub billed_days: BTreeSet<i64>,
     pub any_days: BTreeSet<i64>,
     pub billed_money_by_day: BTreeMap<i64, i128>,
+    /// The seat reports' time: their latest recorded activity.
+    pub seat_snapshot_ms: Option<i64>,
 }
 
 const MS_PER_DAY: i64 = 86_400_000;
@@ -88,6 +91,7 @@ impl LedgerBuilder {
             resource: s("resource"),
             tags: s("tags"),
             last_activity: i("last_activity_at"),
+            assigned: i("assigned_at"),
             price_ref: s("price_ref"),
             unpriced: s("unpriced_reason"),
             source_file: s("source_file"),
@@ -98,6 +102,7 @@ impl LedgerBuilder {
             billed_days: BTreeSet::new(),
             any_days: BTreeSet::new(),
             billed_money_by_day: BTreeMap::new(),
+            seat_snapshot_ms: None,
         }
     }
 
@@ -117,6 +122,11 @@ impl LedgerBuilder {
         let last_day = if last_day - day <= 31 { last_day } else { day };
         self.any_days.insert(day);
         self.any_days.insert(last_day);
+        // A seat snapshot is dated by its latest activity, not by when its seats were
+        // assigned: without a bill, the default month follows the snapshot.
+        if let Some(t) = r.last_activity_ms {
+            self.seat_snapshot_ms = self.seat_snapshot_ms.max(Some(t));
+        }
         if r.role == RecordRole::Billed {
             self.billed_days.insert(day);
             self.billed_days.insert(last_day);
@@ -157,6 +167,7 @@ impl LedgerBuilder {
         self.resource.append_option(r.resource.as_deref());
         self.tags.append_option(r.tags.as_deref());
         self.last_activity.append_option(r.last_activity_ms);
+        self.assigned.append_option(r.assigned_ms);
         self.price_ref.append_option(r.price_ref.as_deref());
         self.unpriced.append_option(r.unpriced_reason.as_deref());
         self.source_file.append_value(&r.source_file);
@@ -208,6 +219,7 @@ impl LedgerBuilder {
             self.resource.finish().into_column(),
             self.tags.finish().into_column(),
             self.last_activity.finish().into_column().cast(&dt)?,
+            self.assigned.finish().into_column().cast(&dt)?,
             self.price_ref.finish().into_column(),
             self.unpriced.finish().into_column(),
             self.source_file.finish().into_column(),

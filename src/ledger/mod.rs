@@ -33,6 +33,7 @@
 //! | `resource` | str? | billed or serving resource (Azure OpenAI account, Bedrock ARN); gateway rows name the resource their endpoint points at |
 //! | `tags` | str? | JSON object |
 //! | `last_activity_at` | Datetime(ms)?, UTC | a seat's last activity as its seat report states it (seat lines only) |
+//! | `assigned_at` | Datetime(ms)?, UTC | when the seat was assigned, where its report states it (seat lines only) |
 //! | `price_ref` | str? | `catalog release / SKU (model@platform:region) / price period` used, with `/long-context` when the cliff applied |
 //! | `unpriced_reason` | str? | why no list cost could be computed |
 //! | `source_file`, `source_line` | str, u32 | provenance: the input file (relative to the input folder) and its 1-based line (for an aggregated request-log line, its first request's line) |
@@ -364,6 +365,9 @@ pub struct LedgerRow {
     /// A seat's last activity as its report states it (seat lines only; `None`: never active
     /// or not reported).
     pub last_activity_ms: Option<i64>,
+    /// When a seat was assigned, where its report states it (Copilot `created_at`); a seat
+    /// assigned within the idle window is new, not idle.
+    pub assigned_ms: Option<i64>,
     /// Region class the bill states for the serving deployment (`global`, `geo`, `data-zone`,
     /// `regional`); used to pick the SKU, recorded in `price_ref`.
     pub region_class: Option<&'static str>,
@@ -441,6 +445,7 @@ impl LedgerRow {
             tags: None,
             identity: None,
             last_activity_ms: None,
+            assigned_ms: None,
             region_class: None,
             prompt_tokens: None,
             price_ref: None,

@@ -34,6 +34,7 @@ enum Col {
     UnpricedReason,
     PriceRef,
     LastActivity,
+    AssignedAt,
     /// The UTC day (`YYYY-MM-DD`) the charge period starts on.
     Day,
 }
@@ -59,6 +60,7 @@ impl Col {
             Col::UnpricedReason => "unpriced_reason",
             Col::PriceRef => "price_ref",
             Col::LastActivity => "last_activity_at",
+            Col::AssignedAt => "assigned_at",
             Col::Day => "__day",
         }
     }
@@ -71,7 +73,7 @@ impl Col {
                 .str()
                 .slice(lit(0), lit(10))
                 .alias(self.name()),
-            Col::LastActivity => col(self.name()).cast(DataType::Int64),
+            Col::LastActivity | Col::AssignedAt => col(self.name()).cast(DataType::Int64),
             _ => col(self.name()),
         }
     }
@@ -273,7 +275,7 @@ impl Ledger {
         };
         for k in keys {
             let c = out.column(k.name())?;
-            if *k == Col::LastActivity {
+            if matches!(*k, Col::LastActivity | Col::AssignedAt) {
                 groups
                     .times
                     .push((*k, c.cast(&DataType::Int64)?.i64()?.clone()));
@@ -540,6 +542,7 @@ impl Ledger {
             Col::ModelRaw,
             Col::ApiKey,
             Col::LastActivity,
+            Col::AssignedAt,
             Col::UnpricedReason,
             Col::PriceRef,
         ];
@@ -550,6 +553,7 @@ impl Ledger {
                 plan: g.name(i, Col::ModelRaw),
                 user: g.name(i, Col::ApiKey),
                 last_activity_ms: g.time(i, Col::LastActivity),
+                assigned_ms: g.time(i, Col::AssignedAt),
                 price_nano: g
                     .text(i, Col::UnpricedReason)
                     .is_none()
@@ -729,6 +733,8 @@ pub struct SeatLine {
     pub user: String,
     /// Last activity as the seat report states it (`None`: never active or not reported).
     pub last_activity_ms: Option<i64>,
+    /// When the seat was assigned, where the report states it.
+    pub assigned_ms: Option<i64>,
     /// The seat's price this month (the config's, else the catalog's list), when known.
     pub price_nano: Option<i64>,
     /// Where that price came from: `config/seats/<plan>` or the catalog's seat plan period.

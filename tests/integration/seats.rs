@@ -176,3 +176,50 @@ fn a_pending_cancellation_date_is_the_seats_last_day() {
     // The seat is held through October 20: it ends at the start of October 21.
     assert_eq!(rows[0].period_end_ms, 1_792_540_800_000);
 }
+
+/// Issue 10 B6: idleness is measured from the snapshot's own time; a seat assigned within
+/// the idle window is new, not idle; without a bill the default month is the snapshot's.
+#[test]
+fn new_seats_are_not_idle_and_the_month_follows_the_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let seat = |login: &str, created: &str, activity: &str| {
+        format!(
+            r#"{{"created_at":"{created}","last_activity_at":{activity},"plan_type":"business","assignee":{{"login":"{login}","id":1}}}}"#
+        )
+    };
+    let seats = [
+        // Active the day the snapshot was pulled: the snapshot's time is November 19.
+        seat(
+            "active",
+            "2026-03-01T00:00:00Z",
+            r#""2026-11-19T09:00:00Z""#,
+        ),
+        seat("stale", "2026-03-01T00:00:00Z", r#""2026-09-01T09:00:00Z""#),
+        seat("never", "2026-03-01T00:00:00Z", "null"),
+        // Assigned on October 25, within 30 days of the snapshot: new, not idle.
+        seat("newcomer", "2026-10-25T00:00:00Z", "null"),
+    ];
+    write(
+        dir.path(),
+        "copilot_seats.json",
+        &format!(r#"{{"total_seats":4,"seats":[{}]}}"#, seats.join(",")),
+    );
+    let (_out, json) = audit_ok(dir.path(), &[]);
+    assert_eq!(json["period"]["start"], "2026-11-01", "{}", json["period"]);
+    assert_eq!(json["period"]["complete"], false);
+    let finding = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "idle_capacity")
+        .unwrap_or_else(|| panic!("{}", json["findings"]));
+    let ev = &finding["evidence"];
+    assert_eq!(
+        ev["idle_users"],
+        serde_json::json!(["never", "stale"]),
+        "{ev}"
+    );
+    assert_eq!(ev["new_seats_not_counted"], 1);
+    assert_eq!(ev["measured_from"], "2026-11-19");
+    assert_eq!(ev["seats"], 4);
+}
