@@ -116,6 +116,11 @@ impl Format for LiteLlmPayloadJsonl {
                 .ok_or_else(|| RowError::new(Some("model"), "missing field `model`"))?,
         );
         let meta = r.get("metadata").cloned().unwrap_or(Value::Null);
+        // The model LiteLLM priced the deployment as: a `base_model` in its metadata, else
+        // the key it looked up in its price map.
+        base.model_base = super::litellm_spend::base_model(&meta)
+            .or_else(|| text(&r["model_map_information"], "model_map_key"));
+        base.model_group = text(r, "model_group");
         base.sub_account =
             text(&meta, "user_api_key_team_alias").or_else(|| text(&meta, "user_api_key_team_id"));
         base.api_key =

@@ -9,7 +9,7 @@
 //! attribution (team, key alias, tags). `prompt_tokens` follows the OpenAI convention and
 //! includes cached tokens; the cached share is read from `metadata.usage_object` when present.
 
-use super::request_log::{cols, expr, RequestLog};
+use super::request_log::{cols, expr, model_key, RequestLog};
 use super::{Format, RowError, RowFate, RowView, SourceRef};
 use crate::ledger::{ChargeKind, LedgerRow, RecordRole};
 use polars::prelude::{coalesce, col, lit, when, Expr, NULL};
@@ -41,6 +41,19 @@ fn cached_tokens(meta: &serde_json::Value) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// The base model LiteLLM records for a deployment (`model_info.base_model`, wherever the
+/// metadata nests it): the model a deployment name such as `azure/prod-chat` serves.
+pub(super) fn base_model(meta: &serde_json::Value) -> Option<String> {
+    match meta {
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| match v {
+            serde_json::Value::String(s) if k == "base_model" && !s.is_empty() => Some(s.clone()),
+            _ => base_model(v),
+        }),
+        serde_json::Value::Array(items) => items.iter().find_map(base_model),
+        _ => None,
+    }
+}
+
 fn meta_str(meta: &serde_json::Value, key: &str) -> Option<String> {
     meta[key]
         .as_str()
@@ -63,6 +76,7 @@ impl RequestLog for LiteLlmSpendCsv {
             "model",
             "request_tags",
             "api_base",
+            "model_group",
         ]
     }
 
@@ -71,6 +85,7 @@ impl RequestLog for LiteLlmSpendCsv {
         const ALIAS: &str = "user_api_key_alias";
         const CACHED: &str = "cached_tokens";
         const READ: &str = "cache_read_input_tokens";
+        const BASE: &str = "base_model";
         let start = expr::timestamp_ms("start", expr::text("starttime"));
         let end_text = expr::text("endtime");
         let end = expr::timestamp_ms("end", end_text.clone());
@@ -83,7 +98,8 @@ impl RequestLog for LiteLlmSpendCsv {
         let alias = expr::json_str(&meta, ALIAS);
         let cached = expr::json_num(&meta, CACHED);
         let read = expr::json_num(&meta, READ);
-        let once = expr::keys_once(&meta, &[TEAM, ALIAS, CACHED, READ]);
+        let base = expr::json_str(&meta, BASE);
+        let once = expr::keys_once(&meta, &[TEAM, ALIAS, CACHED, READ, BASE]);
         // A metadata cell that is not one JSON object is `null` to the row parser; one that
         // may be an object only once trimmed is left to the row parser.
         let object_flags = vec![
@@ -114,6 +130,7 @@ impl RequestLog for LiteLlmSpendCsv {
             &alias,
             &cached,
             &read,
+            &base,
         ] {
             parts.extend(s.parts.iter().cloned());
         }
@@ -135,7 +152,12 @@ impl RequestLog for LiteLlmSpendCsv {
             expr::text("custom_llm_provider").alias(cols::PROVIDER),
             coalesce(&[in_object(team.value), expr::text("team_id")]).alias(cols::TEAM),
             coalesce(&[in_object(alias.value), expr::text("api_key")]).alias(cols::KEY),
-            model.clone().alias(cols::MODEL),
+            model_key(
+                model.clone(),
+                in_object(base.value),
+                expr::text("model_group"),
+            )
+            .alias(cols::MODEL),
             expr::text("request_tags").alias(cols::TAGS),
             expr::text("api_base").alias(cols::API_BASE),
             (prompt.value.clone() - cached_tokens.clone()).alias(cols::INPUT),
@@ -151,7 +173,7 @@ impl RequestLog for LiteLlmSpendCsv {
                 reported.ok,
                 model.is_not_null(),
                 col("__meta_not_object").or(object.and(expr::all(vec![
-                    team.ok, alias.ok, cached.ok, read.ok, once.ok,
+                    team.ok, alias.ok, cached.ok, read.ok, base.ok, once.ok,
                 ]))),
             ])
             .alias(cols::OK),
@@ -240,6 +262,8 @@ impl Format for LiteLlmSpendCsv {
             src.line,
         );
         base.model_raw = Some(row.required("model")?.to_string());
+        base.model_base = base_model(&meta);
+        base.model_group = row.text("model_group");
         base.sub_account =
             meta_str(&meta, "user_api_key_team_alias").or_else(|| row.text("team_id"));
         base.api_key = meta_str(&meta, "user_api_key_alias").or_else(|| row.text("api_key"));

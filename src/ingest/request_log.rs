@@ -410,6 +410,35 @@ fn size_bucket(v: Expr, exact: bool) -> Expr {
     .otherwise(octaves)
 }
 
+/// Separates the model string from the log's own base-model fields inside the grain's model
+/// key (see [`model_key`]).
+const MODEL_KEY_SEP: &str = "\u{1f}";
+
+/// The grain's model key: the model string alone, or, when the log also names the base model
+/// (LiteLLM `model_info.base_model`) or the model group, the three joined by
+/// [`MODEL_KEY_SEP`] (blank for a missing one). One key keeps the grain's shape; the parts are
+/// split again once per group ([`split_model_key`]).
+pub fn model_key(model: Expr, base: Expr, group: Expr) -> Expr {
+    when(base.clone().is_null().and(group.clone().is_null()))
+        .then(model.clone())
+        // String `+` concatenates (the `concat_str` feature would rebuild polars for this).
+        .otherwise(
+            model
+                + lit(MODEL_KEY_SEP)
+                + base.fill_null(lit(""))
+                + lit(MODEL_KEY_SEP)
+                + group.fill_null(lit("")),
+        )
+}
+
+/// The model string, base model and model group of a grain model key.
+pub fn split_model_key(key: &str) -> (&str, Option<&str>, Option<&str>) {
+    let mut parts = key.splitn(3, MODEL_KEY_SEP);
+    let model = parts.next().unwrap_or("");
+    let base = parts.next().filter(|v| !v.is_empty());
+    (model, base, parts.next().filter(|v| !v.is_empty()))
+}
+
 /// The text keys of the grain: every key that workload attribution, provider names, serving
 /// resources and model resolution read.
 pub const TEXT_KEYS: [&str; 6] = [
@@ -1063,7 +1092,11 @@ pub fn emit_groups(
         if bad.get(r).is_some() {
             continue; // a rejected grain row
         }
-        let [provider, team, key, model, tags, base] = at(&k, r);
+        let [provider, team, key, model_key, tags, base] = at(&k, r);
+        let (model, model_base, model_group) = model_key.map_or((None, None, None), |m| {
+            let (model, b, g) = split_model_key(m);
+            (Some(model), b, g)
+        });
         let raw_provider = provider.map(str::to_string);
         let prov = *providers
             .entry(raw_provider.clone())
@@ -1087,6 +1120,8 @@ pub fn emit_groups(
             line,
         );
         row.model_raw = model.map(str::to_string);
+        row.model_base = model_base.map(str::to_string);
+        row.model_group = model_group.map(str::to_string);
         row.sub_account = team.map(str::to_string);
         row.api_key = key.map(str::to_string);
         row.tags = tags.map(str::to_string);
@@ -1230,8 +1265,15 @@ mod tests {
         } else {
             format!(", \"\"user_api_key_team_alias\"\": \"\"t{team}\"\"")
         };
+        // Deployment names priced through the log's base model or model group.
+        let base_meta = if team % 4 == 1 {
+            ", \"\"model_info\"\": {\"\"base_model\"\": \"\"gpt-4o-2024-11-20\"\"}"
+        } else {
+            ""
+        };
+        let group = if team % 3 == 1 { "gpt-4.1" } else { "g" };
         format!(
-            "req-{i},acompletion,k{team},{spend},0,{prompt},{completion_cell},{start},{end},,{m},,g,{p},{base},u,\"{{\"\"usage_object\"\": {{\"\"prompt_tokens_details\"\": {{\"\"cached_tokens\"\": {cached}}}}}, \"\"user_api_key_alias\"\": \"\"alias{}\"\"{team_meta}}}\",False,,,team-{team},,,success",
+            "req-{i},acompletion,k{team},{spend},0,{prompt},{completion_cell},{start},{end},,{m},,{group},{p},{base},u,\"{{\"\"usage_object\"\": {{\"\"prompt_tokens_details\"\": {{\"\"cached_tokens\"\": {cached}}}}}, \"\"user_api_key_alias\"\": \"\"alias{}\"\"{team_meta}{base_meta}}}\",False,,,team-{team},,,success",
             team % 2
         )
     }

@@ -334,6 +334,12 @@ pub struct LedgerRow {
     pub workload: Option<String>,
     pub model_raw: Option<String>,
     pub model_id: Option<String>,
+    /// The base model a gateway log names beside a deployment string (LiteLLM
+    /// `model_info.base_model`): priced first when the catalog knows it.
+    pub model_base: Option<String>,
+    /// The gateway's model group (LiteLLM `model_group`): priced when neither the base model
+    /// nor the model string resolves.
+    pub model_group: Option<String>,
     pub charge_kind: ChargeKind,
     /// What the billed line is (usage, purchase, tax, credit, adjustment); usage for every
     /// usage and gateway line.
@@ -427,6 +433,8 @@ impl LedgerRow {
             workload: None,
             model_raw: None,
             model_id: None,
+            model_base: None,
+            model_group: None,
             charge_kind,
             charge_category: ChargeCategory::Usage,
             charge_frequency: None,

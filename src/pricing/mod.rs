@@ -130,6 +130,27 @@ pub fn cost_nanos(quantity: f64, rate: Decimal, per: Decimal) -> i64 {
 }
 
 /// The provider id a ledger row learns from a model's catalog vendor when its log had none.
+/// Why a line's model resolves to nothing, naming the log's base model and model group when it
+/// has them (they were tried too).
+fn unknown_model(row: &LedgerRow) -> String {
+    let raw = row.model_raw.as_deref().unwrap_or("");
+    let mut also: Vec<String> = Vec::new();
+    if let Some(b) = &row.model_base {
+        also.push(format!("base model `{b}`"));
+    }
+    if let Some(g) = &row.model_group {
+        also.push(format!("model group `{g}`"));
+    }
+    if also.is_empty() {
+        format!("unknown model `{raw}`")
+    } else {
+        format!(
+            "unknown model `{raw}` ({}: none in the catalog; map the deployment under [deployments] in the config)",
+            also.join(", ")
+        )
+    }
+}
+
 fn provider_of_vendor(vendor: &str) -> &'static str {
     match vendor {
         "openai" => "openai",
@@ -220,7 +241,23 @@ impl<'c> Pricer<'c> {
             }
             return;
         };
-        let model_id = self.model_id(&raw, row.period_start_ms);
+        // A gateway's deployment string (`azure/prod-chat`) is priced as the base model the
+        // log names beside it, else as itself, else as the log's model group.
+        let candidates: Vec<String> = [
+            row.model_base.clone(),
+            Some(raw.clone()),
+            row.model_group.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let resolved = candidates
+            .iter()
+            .find_map(|name| Some((name.clone(), self.model_id(name, row.period_start_ms)?)));
+        let (raw, model_id) = match resolved {
+            Some((name, id)) => (name, Some(id)),
+            None => (raw, None),
+        };
         if let (Some(id), "other") = (&model_id, row.provider) {
             // A log without a provider column learns it from the model's vendor.
             let vendor = self
@@ -234,11 +271,12 @@ impl<'c> Pricer<'c> {
         // Cost exports carry money but no quantity: nothing to price.
         if row.unit == "none" {
             if row.model_id.is_none() {
-                row.unpriced_reason = Some(format!("unknown model `{raw}`"));
+                row.unpriced_reason = Some(unknown_model(row));
             }
             return;
         }
         match self.sku(row.provider, &raw, row.region_class, row.period_start_ms) {
+            Err(_) if row.model_id.is_none() => row.unpriced_reason = Some(unknown_model(row)),
             Err(reason) => row.unpriced_reason = Some(reason),
             Ok(sku) => {
                 let long = is_long_context(&sku.period, row.prompt_tokens);

@@ -76,6 +76,19 @@ fn litellm_payload_jsonl_is_gateway_usage() {
     );
     assert_eq!(rows[0].sub_account.as_deref(), Some("search"));
     assert_eq!(rows[0].period_start_ms, 1_790_841_600_500);
+    assert_eq!(rows[0].model_group.as_deref(), Some("chat"));
+    // A deployment: the model LiteLLM priced it as rides along (issue 10 B5).
+    let deployment = line
+        .replace(r#""model":"gpt-4o-mini""#, r#""model":"azure/prod-mini""#)
+        .replace(
+            r#""cache_hit""#,
+            r#""model_map_information":{"model_map_key":"gpt-4o-mini-2024-07-18"},"cache_hit""#,
+        );
+    let (rows, _) = one_file("litellm_payloads.jsonl", &format!("{deployment}\n"));
+    assert_eq!(
+        (rows[0].model_raw.as_deref(), rows[0].model_base.as_deref()),
+        (Some("azure/prod-mini"), Some("gpt-4o-mini-2024-07-18"))
+    );
 }
 
 #[test]
@@ -241,5 +254,84 @@ r1,0,1000000,0,2026-10-15 09:00:00,azure/prod-chat-east,azure,https://contoso-ea
         json["unpriced"].as_array().unwrap().is_empty(),
         "{}",
         json["unpriced"]
+    );
+}
+
+/// Issue 10 B5: a deployment string resolves through the log's own base-model fields first:
+/// LiteLLM's `model_info.base_model` in the metadata, then its `model_group`; what still
+/// resolves to nothing is listed as unpriced with its rows and tokens, naming what was tried.
+#[test]
+fn a_deployment_name_is_priced_through_the_logs_base_model_and_model_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = "request_id,spend,prompt_tokens,completion_tokens,startTime,model,model_group,custom_llm_provider,api_base,metadata";
+    let rows = [
+        // The base model LiteLLM records for the deployment.
+        r#"r1,0,1000000,0,2026-10-15 09:00:00,azure/prod-chat-east,chat-default,azure,https://contoso-eastus.openai.azure.com/openai,"{""model_info"": {""id"": ""d1"", ""base_model"": ""gpt-4o-2024-11-20""}}""#,
+        // No base model: the model group names a catalog model.
+        r#"r2,0,2000000,0,2026-10-15 10:00:00,azure/prod-mini,gpt-4o-mini-2024-07-18,azure,https://contoso-eastus.openai.azure.com/openai,{}"#,
+        // Neither resolves.
+        r#"r3,0,3000000,0,2026-10-15 11:00:00,azure/legacy-x,chat-default,azure,https://contoso-eastus.openai.azure.com/openai,{}"#,
+    ];
+    write(
+        dir.path(),
+        "gw.csv",
+        &format!("{header}\n{}\n", rows.join("\n")),
+    );
+    let (rows, _) = ingest_rows(dir.path());
+    let base = |model: &str| {
+        let r = rows
+            .iter()
+            .find(|r| r.model_raw.as_deref() == Some(model))
+            .unwrap();
+        (r.model_base.clone(), r.model_group.clone())
+    };
+    assert_eq!(
+        base("azure/prod-chat-east"),
+        (
+            Some("gpt-4o-2024-11-20".to_string()),
+            Some("chat-default".to_string())
+        )
+    );
+    let (out, json) = audit_ok(dir.path(), &["--month", "2026-10"]);
+    let unpriced = json["unpriced"].as_array().unwrap();
+    assert_eq!(unpriced.len(), 1, "{unpriced:?}");
+    assert_eq!(unpriced[0]["model"], "azure/legacy-x");
+    assert_eq!(unpriced[0]["tokens"], 3_000_000.0);
+    assert!(
+        unpriced[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("model group `chat-default`"),
+        "{}",
+        unpriced[0]
+    );
+    // The two that resolved are priced as their base models (estimated lines in focus.csv).
+    let mut rdr = csv::Reader::from_path(out.path().join("focus.csv")).unwrap();
+    let h = rdr.headers().unwrap().clone();
+    let at = |name: &str| h.iter().position(|c| c == name).unwrap();
+    let (raw, id, list) = (at("x_ModelRaw"), at("x_ModelId"), at("x_CatalogListCost"));
+    let mut priced: Vec<(String, String, String)> = rdr
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[raw].to_string(), r[id].to_string(), r[list].to_string())
+        })
+        .filter(|(_, _, list)| !list.is_empty() && list != "0")
+        .collect();
+    priced.sort();
+    assert_eq!(
+        priced,
+        vec![
+            (
+                "azure/prod-chat-east".to_string(),
+                "openai/gpt-4o".to_string(),
+                "2.5".to_string()
+            ),
+            (
+                "azure/prod-mini".to_string(),
+                "openai/gpt-4o-mini".to_string(),
+                "0.3".to_string()
+            ),
+        ]
     );
 }
