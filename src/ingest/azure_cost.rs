@@ -11,7 +11,9 @@
 //! `provisioned_hour` lines. Every other meter category is out of scope.
 
 use super::bill_chunks::{any_of, no_fast_path, out_of_scope_when, surely_not, BillScope};
-use super::meters::{azure_openai_meter, region_label, scale_quantity, set_billed_quantity};
+use super::meters::{
+    azure_openai_meter, check_azure_line, region_label, scale_quantity, set_billed_quantity,
+};
 use super::request_log::expr;
 use super::{Format, RowError, RowFate, RowView, SourceRef};
 use crate::ledger::{ChargeCategory, ChargeFrequency, LedgerRow, RecordRole};
@@ -187,7 +189,8 @@ impl Format for AzureCostCsv {
             });
         }
         let start = row.timestamp(date_col)?;
-        let meter = azure_openai_meter(row.required("metername")?);
+        let meter_name = row.required("metername")?;
+        let meter = azure_openai_meter(meter_name);
         let mut r = LedgerRow::new(
             "azure",
             RecordRole::Billed,
@@ -248,10 +251,11 @@ impl Format for AzureCostCsv {
             r.tags = Some(serde_json::Value::Object(map).to_string());
         }
         r.workload = workload_tag(r.tags.as_deref());
-        r.model_raw = meter.model;
+        r.model_raw = meter.model.clone();
         r.service_tier = meter.tier;
         let (qty, unit) = scale_quantity(row.count("quantity")?, row.get("unitofmeasure"));
         set_billed_quantity(&mut r, qty, unit);
+        check_azure_line(&mut r, meter_name, &meter);
         out.push(r);
         Ok(RowFate::Ledger)
     }

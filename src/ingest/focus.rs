@@ -10,7 +10,8 @@
 
 use super::bill_chunks::{any_of, out_of_scope_when, surely_not, BillScope};
 use super::meters::{
-    azure_openai_meter, bedrock_usage_type, region_label, scale_quantity, set_billed_quantity,
+    azure_openai_meter, bedrock_usage_type, check_azure_line, region_label, scale_quantity,
+    set_billed_quantity,
 };
 use super::request_log::expr;
 use super::{Format, RowError, RowFate, RowView, SourceRef};
@@ -131,6 +132,8 @@ fn ai_detail(row: &RowView) -> Option<super::meters::Meter> {
         cache_ttl: None,
         tier: crate::ledger::ServiceTier::Standard,
         region_class: None,
+        list_price: None,
+        unknown: false,
     })
 }
 
@@ -306,6 +309,7 @@ impl Format for FocusCsv {
             other => ai_detail(row).or(other),
         };
         if let Some(m) = meter {
+            let checked = (provider == "azure").then(|| m.clone());
             r.model_raw = m.model;
             r.charge_kind = m.kind;
             r.cache_ttl = m.cache_ttl;
@@ -321,6 +325,9 @@ impl Format for FocusCsv {
             let unit = row.get("consumedunit").or(row.get("usageunit"));
             let (q, u) = scale_quantity(qty, unit);
             set_billed_quantity(&mut r, q, u);
+            if let (Some(m), Some(name)) = (checked, meter_text) {
+                check_azure_line(&mut r, name, &m);
+            }
         }
         out.push(r);
         Ok(RowFate::Ledger)

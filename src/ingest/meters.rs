@@ -6,6 +6,8 @@
 //! model from a fragment (an unparsed meter stays unpriced, its money still counts).
 
 use crate::ledger::{CacheTtl, ChargeKind, ServiceTier};
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// What a meter or usage type says.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,6 +18,10 @@ pub struct Meter {
     pub tier: ServiceTier,
     /// `global`, `data-zone`, `regional`, `geo` (Bedrock `us.`/`eu.` profiles, +10%), when stated.
     pub region_class: Option<&'static str>,
+    /// The meter's list price, where a meter table states it (Azure).
+    pub list_price: Option<MeterPrice>,
+    /// The meter is not in the meter table: the row names no model and says so.
+    pub unknown: bool,
 }
 
 impl Meter {
@@ -26,111 +32,165 @@ impl Meter {
             cache_ttl: None,
             tier: ServiceTier::Standard,
             region_class: None,
+            list_price: None,
+            unknown: false,
         }
     }
 }
 
-/// Snapshot dates that Azure writes as a bare `MMDD`; the year is not in the meter.
-fn azure_snapshot(base: &str, mmdd: &str) -> Option<&'static str> {
-    Some(match (base, mmdd) {
-        ("gpt-4o", "0513") => "2024-05-13",
-        ("gpt-4o", "0806") => "2024-08-06",
-        ("gpt-4o", "1120") => "2024-11-20",
-        ("gpt-4o-mini", "0718") => "2024-07-18",
-        _ => return None,
+/// Azure's list price of a meter, per billing unit, as `pricing/azure_meters.csv` records it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MeterPrice {
+    /// Tokens per billing unit (`1K` → 1000, `1M` → 1000000).
+    pub tokens_per_unit: f64,
+    /// Lowest and highest retail price per unit across regions, USD.
+    pub min: f64,
+    pub max: f64,
+}
+
+/// One meter of the Azure meter table.
+#[derive(Debug, Clone)]
+struct AzureMeter {
+    model: String,
+    kind: ChargeKind,
+    tier: ServiceTier,
+    region_class: &'static str,
+    price: MeterPrice,
+}
+
+/// The meter table, built by `scripts/azure_meters.py` from Azure's public retail price list
+/// (azure-genai-prices' dated snapshot); bundled so the audit stays offline.
+const AZURE_METERS_CSV: &str = include_str!("../../pricing/azure_meters.csv");
+
+/// The table's lookup key: letter case and runs of spaces do not matter.
+fn meter_key(name: &str) -> String {
+    name.split_whitespace()
+        .map(str::to_ascii_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn azure_meters() -> &'static HashMap<String, AzureMeter> {
+    static TABLE: OnceLock<HashMap<String, AzureMeter>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut rdr = csv::Reader::from_reader(AZURE_METERS_CSV.as_bytes());
+        let mut out = HashMap::new();
+        // A row this build cannot read is left out (the unit test reads every one).
+        for rec in rdr.records().flatten() {
+            let f = |i: usize| rec.get(i).unwrap_or("");
+            let kind = match f(3) {
+                "input" => ChargeKind::Input,
+                "cached_input" => ChargeKind::CachedInput,
+                "cache_write" => ChargeKind::CacheWrite,
+                "output" => ChargeKind::Output,
+                "request" => ChargeKind::Request,
+                _ => continue,
+            };
+            let region_class = match f(4) {
+                "global" => "global",
+                "data-zone" => "data-zone",
+                "regional" => "regional",
+                _ => continue,
+            };
+            let (Some(tier), Ok(tokens_per_unit), Ok(min), Ok(max)) = (
+                ServiceTier::from_export(f(5)),
+                f(7).parse::<f64>(),
+                f(8).parse::<f64>(),
+                f(9).parse::<f64>(),
+            ) else {
+                continue;
+            };
+            out.insert(
+                meter_key(f(0)),
+                AzureMeter {
+                    model: f(2).to_string(),
+                    kind,
+                    tier,
+                    region_class,
+                    price: MeterPrice {
+                        tokens_per_unit,
+                        min,
+                        max,
+                    },
+                },
+            );
+        }
+        out
     })
 }
 
-/// Parses an Azure OpenAI / Foundry Models meter name.
+/// Reads an Azure OpenAI / Foundry Models meter name: provisioned units are recognised by
+/// name; every other meter is looked up in the meter table. A meter the table does not hold
+/// names no model (`unknown` is set, so the row is listed with its cost); nothing is guessed
+/// from fragments of its name.
 pub fn azure_openai_meter(meter: &str) -> Meter {
-    let lower = meter.to_ascii_lowercase().replace('-', " ");
-    let words: Vec<&str> = lower.split_whitespace().collect();
+    let lower = meter_key(meter);
     let mut m = Meter::other();
-    let has = |w: &str| words.contains(&w);
-    if lower.contains("provisioned managed") {
+    if lower.contains("provisioned managed") || lower.contains("provisioned throughput unit") {
         m.kind = ChargeKind::ProvisionedHour;
         m.region_class = Some(if lower.contains("data zone") {
             "data-zone"
-        } else if has("regional") {
+        } else if lower.contains("regional") {
             "regional"
         } else {
             "global"
         });
         return m;
     }
-    let input = ["input", "inp", "inpt", "prompt"].iter().any(|w| has(w));
-    let output = ["output", "outp", "completion"].iter().any(|w| has(w));
-    let cached = has("cached") || has("cchd");
-    m.kind = match (input, output, cached) {
-        (true, _, true) => ChargeKind::CachedInput,
-        (true, false, false) => ChargeKind::Input,
-        (false, true, _) => ChargeKind::Output,
-        _ => ChargeKind::Other,
-    };
-    if has("batch") {
-        m.tier = ServiceTier::Batch;
-    } else if has("priority") {
-        m.tier = ServiceTier::Priority;
+    match azure_meters().get(&lower) {
+        Some(e) => Meter {
+            model: Some(e.model.clone()),
+            kind: e.kind,
+            tier: e.tier,
+            region_class: Some(e.region_class),
+            list_price: Some(e.price),
+            ..m
+        },
+        None => Meter { unknown: true, ..m },
     }
-    m.region_class = if lower.contains("data zone") || has("dz") {
-        Some("data-zone")
-    } else if has("regional") || has("rgnl") {
-        Some("regional")
-    } else if has("glbl") || has("global") {
-        Some("global")
+}
+
+/// Applies what an Azure meter says beyond the model to a billed line whose quantity is set:
+/// an unknown meter is named in the line's unpriced reason (the line is listed with its cost),
+/// and a quantity its cost contradicts is dropped (the line is listed with the reason).
+pub fn check_azure_line(row: &mut crate::ledger::LedgerRow, meter_name: &str, meter: &Meter) {
+    if meter.unknown {
+        row.unpriced_reason = Some(format!(
+            "unknown Azure meter `{meter_name}`: not in the meter table (pricing/azure_meters.csv), so no model is named; its cost still counts"
+        ));
+        return;
+    }
+    let (Some(price), Some(cost)) = (meter.list_price, row.billed_cost_nano) else {
+        return;
+    };
+    if row.unit != "tokens" {
+        return;
+    }
+    if let Some(reason) = unit_error(&price, row.quantity, cost) {
+        row.unpriced_reason = Some(reason);
+        row.quantity = 0.0;
+        row.unit = "none";
+    }
+}
+
+/// Why a billed row's quantity cannot be right: it is more than 10× away, either way, from
+/// what its cost buys at the meter's list prices (a unit error, such as tokens written as
+/// thousands). `None` when it fits, or when there is nothing to compare.
+pub fn unit_error(price: &MeterPrice, tokens: f64, cost_nano: i64) -> Option<String> {
+    if cost_nano <= 0 || tokens <= 0.0 || price.min <= 0.0 {
+        return None;
+    }
+    let cost = cost_nano as f64 / 1e9;
+    let units = tokens / price.tokens_per_unit;
+    let (low, high) = (units * price.min, units * price.max);
+    if cost > high * 10.0 || cost * 10.0 < low {
+        let expected = cost / price.max * price.tokens_per_unit;
+        Some(format!(
+            "quantity `{tokens}` tokens does not fit its cost `{cost}`: at the meter's list price that buys about {expected:.0} tokens (more than 10× apart); check the export's unit of measure"
+        ))
     } else {
         None
-    };
-    const NOISE: &[&str] = &[
-        "input",
-        "inp",
-        "inpt",
-        "prompt",
-        "output",
-        "outp",
-        "completion",
-        "cached",
-        "cchd",
-        "batch",
-        "priority",
-        "processing",
-        "global",
-        "glbl",
-        "regional",
-        "rgnl",
-        "data",
-        "zone",
-        "dz",
-        "tokens",
-        "token",
-        "azure",
-        "openai",
-    ];
-    let mut model_words: Vec<&str> = words
-        .iter()
-        .copied()
-        .filter(|w| !NOISE.contains(w))
-        .collect();
-    let mut version = None;
-    if let Some(last) = model_words.last() {
-        if last.len() == 4 && last.bytes().all(|b| b.is_ascii_digit()) {
-            version = model_words.pop();
-        }
     }
-    if model_words.first() != Some(&"gpt")
-        && !model_words.first().is_some_and(|w| w.starts_with('o'))
-    {
-        return Meter { model: None, ..m };
-    }
-    let base = model_words.join("-");
-    m.model = Some(match version.and_then(|v| azure_snapshot(&base, v)) {
-        Some(date) => format!("{base}-{date}"),
-        None => base,
-    });
-    if m.kind == ChargeKind::Other {
-        m.model = None;
-    }
-    m
 }
 
 /// Turns Bedrock's camel-case model segment into a catalog wire name:
@@ -263,7 +323,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn azure_meters() {
+    fn azure_meters_come_from_the_table_as_azure_writes_them() {
         let m = azure_openai_meter("gpt 4o 1120 cached Inp glbl Tokens");
         assert_eq!(
             (m.model.as_deref(), m.kind, m.region_class),
@@ -273,46 +333,70 @@ mod tests {
                 Some("global")
             )
         );
-        let m = azure_openai_meter("gpt 4o 0513 Output regional Tokens");
+        // Today's abbreviations: no `gpt` prefix, `opt`, `Dz`, `1M Tokens`; any case, spacing.
+        let m = azure_openai_meter("5.4  opt DZ 1M tokens");
         assert_eq!(
-            (m.model.as_deref(), m.kind, m.region_class),
+            (m.model.as_deref(), m.kind, m.region_class, m.tier),
             (
-                Some("gpt-4o-2024-05-13"),
+                Some("gpt-5.4"),
                 ChargeKind::Output,
-                Some("regional")
+                Some("data-zone"),
+                ServiceTier::Standard
             )
         );
-        let m = azure_openai_meter("gpt-4o-0806-Batch-Inp-glbl Tokens");
+        assert_eq!(m.list_price.map(|p| p.tokens_per_unit), Some(1_000_000.0));
+        let m = azure_openai_meter("5 mini pp Inp Gl 1M Tokens");
         assert_eq!(
-            (m.model.as_deref(), m.kind, m.tier),
-            (
-                Some("gpt-4o-2024-08-06"),
-                ChargeKind::Input,
-                ServiceTier::Batch
-            )
+            (m.model.as_deref(), m.tier, m.region_class),
+            (Some("gpt-5-mini"), ServiceTier::Priority, Some("global"))
         );
-        let m = azure_openai_meter("gpt 4.1 mini Inp glbl Tokens");
-        assert_eq!(m.model.as_deref(), Some("gpt-4.1-mini"));
         let m = azure_openai_meter("gpt 4o 0806 Batch Outp Data Zone Tokens");
         assert_eq!(
-            (m.kind, m.region_class),
-            (ChargeKind::Output, Some("data-zone"))
-        );
-        let m = azure_openai_meter("gpt 4o Priority Processing Input global Tokens");
-        assert_eq!(
-            (m.model.as_deref(), m.tier),
-            (Some("gpt-4o"), ServiceTier::Priority)
+            (m.kind, m.region_class, m.tier),
+            (ChargeKind::Output, Some("data-zone"), ServiceTier::Batch)
         );
         let m = azure_openai_meter("Provisioned Managed Global Unit");
         assert_eq!(
             (m.kind, m.region_class),
             (ChargeKind::ProvisionedHour, Some("global"))
         );
-        assert_eq!(azure_openai_meter("Azure OpenAI Prompt Tokens").model, None);
-        assert_eq!(
-            azure_openai_meter("Standard Data Transfer Out").kind,
-            ChargeKind::Other
-        );
+        // Not in the table: no model is made up from the name's fragments.
+        for name in [
+            "gpt 4o Priority Processing Input global Tokens",
+            "Azure OpenAI Prompt Tokens",
+            "Standard Data Transfer Out",
+        ] {
+            let m = azure_openai_meter(name);
+            assert_eq!((m.model, m.unknown), (None, true), "{name}");
+        }
+    }
+
+    #[test]
+    fn every_row_of_the_azure_meter_table_is_read() {
+        let rows = AZURE_METERS_CSV.lines().count() - 1;
+        assert!(rows > 1000, "{rows}");
+        assert_eq!(azure_meters().len(), rows);
+    }
+
+    #[test]
+    fn a_quantity_its_cost_contradicts_by_10x_is_a_unit_error() {
+        // gpt-4.1-mini input, $0.0004 per 1K tokens.
+        let price = MeterPrice {
+            tokens_per_unit: 1000.0,
+            min: 0.0004,
+            max: 0.0004,
+        };
+        let dollars = |d: f64| (d * 1e9) as i64;
+        // 3.75M tokens for $1.50: fits.
+        assert_eq!(unit_error(&price, 3_750_000.0, dollars(1.5)), None);
+        // Within 10x either way (a discount, a premium): fits.
+        assert_eq!(unit_error(&price, 30_000_000.0, dollars(1.5)), None);
+        // 3e12 tokens for $1.50, or 3,750 for $1.50: unit errors.
+        assert!(unit_error(&price, 3e12, dollars(1.5)).is_some());
+        assert!(unit_error(&price, 3_750.0, dollars(1.5)).is_some());
+        // Nothing to compare: no cost or no tokens.
+        assert_eq!(unit_error(&price, 3e12, 0), None);
+        assert_eq!(unit_error(&price, 0.0, dollars(1.5)), None);
     }
 
     #[test]

@@ -175,9 +175,11 @@ impl Rows {
             e = e.and(col("unpriced_reason").is_not_null());
         }
         if self.unidentified_only {
+            // A line with its own unpriced reason (an unknown meter) is listed by `unpriced`.
             e = e
                 .and(col("record_role").eq(lit(RecordRole::Billed.as_str())))
                 .and(col("model_raw").is_null())
+                .and(col("unpriced_reason").is_null())
                 .and(col("charge_kind").neq(lit(ChargeKind::Seat.as_str())));
         }
         if let Some(unit) = self.unit {

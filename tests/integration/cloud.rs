@@ -492,7 +492,7 @@ fn parquet_cur_is_read_with_its_numbers() {
 fn older_azure_usage_export_column_names_are_accepted() {
     // Older EA / usage-API exports: `UsageDateTime`, `PreTaxCost`, `MeterSubcategory`, `InstanceId`.
     let text = "SubscriptionGuid,SubscriptionName,UsageDateTime,MeterCategory,MeterSubcategory,MeterName,UnitOfMeasure,Quantity,PreTaxCost,Currency,InstanceId,Tags\n\
-sub-1,Prod,2026-10-04,Cognitive Services,Azure OpenAI,gpt 4o 0806 Outp glbl Tokens,1K,100,1.0,USD,/subscriptions/sub-1/providers/Microsoft.CognitiveServices/accounts/oai-old,\n";
+sub-1,Prod,2026-10-04,Cognitive Services,Azure OpenAI,gpt-4o-0806-outp-glbl Tokens,1K,100,1.0,USD,/subscriptions/sub-1/providers/Microsoft.CognitiveServices/accounts/oai-old,\n";
     let (rows, outcome) = one_file("usage_details.csv", text);
     assert_eq!(outcome.inputs[0].format.as_deref(), Some("azure_cost_csv"));
     assert_eq!(outcome.rejects.len(), 0, "{:?}", outcome.rejects);
@@ -663,4 +663,69 @@ fn the_gcp_billing_export_saved_from_bigquery_as_csv_is_read() {
         rows[0].model_raw
     );
     assert_eq!(rows[0].workload.as_deref(), Some("search"));
+}
+
+/// Issue 10 B3: Azure OpenAI meters are read from the meter table as Azure writes them today;
+/// an unknown meter is listed with its cost and no made-up model; a quantity its cost
+/// contradicts by more than 10× is flagged, its money still billed.
+#[test]
+fn azure_meters_are_looked_up_unknown_ones_listed_and_unit_errors_flagged() {
+    let row = |meter: &str, unit: &str, qty: &str, cost: &str| {
+        azure_row(
+            "10/15/2026",
+            "Foundry Models",
+            "Azure OpenAI",
+            meter,
+            unit,
+            qty,
+            "0",
+            cost,
+            "",
+        )
+    };
+    let text = format!(
+        "{AZURE_HEADER}\n{}\n{}\n{}\n",
+        // Today's style: no `gpt` prefix, `pp`, `Gl`, `1M Tokens`: 10M tokens of gpt-5-mini
+        // input on priority processing.
+        row("5 mini pp Inp Gl 1M Tokens", "1M Tokens", "10", "4.50"),
+        row(
+            "gpt 9 hyper turbo Inp Gl 1M Tokens",
+            "1M Tokens",
+            "1",
+            "4.00"
+        ),
+        // 3e12 tokens for $1.50 ($0.0004 per 1K): a unit error.
+        row("gpt 4.1 mini Inp glbl Tokens", "1K", "3000000000", "1.50"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "azure_cost.csv", &text);
+    let (rows, _) = ingest_rows(dir.path());
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert_eq!(
+        (
+            rows[0].model_raw.as_deref(),
+            rows[0].charge_kind,
+            rows[0].quantity
+        ),
+        (Some("gpt-5-mini"), ChargeKind::Input, 10_000_000.0)
+    );
+    assert_eq!(rows[0].service_tier, ServiceTier::Priority);
+    let (out, json) = audit_ok(dir.path(), &["--month", "2026-10"]);
+    assert_eq!(cents(&json["totals"]["billed_cost"]), 450 + 400 + 150);
+    let unpriced = json["unpriced"].as_array().unwrap();
+    let reason_of = |needle: &str| {
+        unpriced
+            .iter()
+            .find(|u| u["reason"].as_str().unwrap().contains(needle))
+            .unwrap_or_else(|| panic!("{needle}: {unpriced:?}"))
+    };
+    let unknown = reason_of("unknown Azure meter `gpt 9 hyper turbo Inp Gl 1M Tokens`");
+    assert_eq!(cents(&unknown["billed_cost"]), 400);
+    assert_eq!(unknown["model"], "(none)");
+    let unit = reason_of("check the export's unit of measure");
+    assert_eq!(cents(&unit["billed_cost"]), 150);
+    // No model id was made up from the unknown meter's words.
+    let ledger_text =
+        String::from_utf8_lossy(&std::fs::read(out.path().join("focus.csv")).unwrap()).to_string();
+    assert!(!ledger_text.contains("gpt-9"), "{ledger_text}");
 }
