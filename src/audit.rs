@@ -27,6 +27,8 @@ use std::path::{Path, PathBuf};
 pub struct AuditOutcome {
     pub report: Report,
     pub files_written: Vec<String>,
+    /// The output folder written.
+    pub out: PathBuf,
 }
 
 impl AuditOutcome {
@@ -91,6 +93,11 @@ pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
     progress.stage("building the ledger");
     let newest_file_ms = PlausibleDates::newest_modified_ms(&files);
     let (month, complete) = audited_month(&builder, settings.month, newest_file_ms);
+    let out = settings
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("spend-audit-{month}")));
+    refuse_out_inside_input(&out, &root, &settings.input)?;
     let ledger = month_ledger(builder, month, &mut outcome)?;
 
     progress.stage("running the analyses");
@@ -115,11 +122,56 @@ pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
         provisioned: ctx.provisioned.clone(),
     };
     let report = report::build::build(inputs, &ledger)?;
-    let files_written = write_outputs(&report, &ledger, &settings.out, &progress)?;
+    std::fs::create_dir_all(&out)
+        .with_context(|| format!("could not create output folder `{}`", out.display()))?;
+    let files_written = write_outputs(&report, &ledger, &out, &progress)?;
     Ok(AuditOutcome {
         report,
         files_written,
+        out,
     })
+}
+
+/// A path made absolute without creating it: the nearest existing ancestor resolved (links
+/// followed), the rest appended.
+fn absolute(path: &Path) -> Result<PathBuf> {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .context("could not read the current folder")?
+            .join(path)
+    };
+    let mut existing = joined.as_path();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => break,
+        }
+    }
+    let mut out = existing
+        .canonicalize()
+        .with_context(|| format!("could not resolve `{}`", existing.display()))?;
+    out.extend(rest.iter().rev());
+    Ok(out)
+}
+
+/// Refuses an output folder inside the input folder (the next run would read it), before
+/// anything is created.
+fn refuse_out_inside_input(out: &Path, input_abs: &Path, input: &Path) -> Result<()> {
+    let out_abs = absolute(out)?;
+    if out_abs == input_abs || out_abs.starts_with(input_abs) {
+        bail!(
+            "output folder `{}` is inside the input folder `{}`; pass `--out` with a folder outside it so the next run does not read its own output",
+            out.display(),
+            input.display()
+        );
+    }
+    Ok(())
 }
 
 /// Checks the input and output folders (the output may not sit inside the input, or the next
@@ -135,21 +187,16 @@ fn input_files(settings: &RunSettings) -> Result<(PathBuf, Vec<PathBuf>)> {
     let input_abs = input
         .canonicalize()
         .with_context(|| format!("could not resolve `{}`", input.display()))?;
-    std::fs::create_dir_all(&settings.out).with_context(|| {
-        format!(
-            "could not create output folder `{}`",
-            settings.out.display()
-        )
-    })?;
-    let out_abs = settings.out.canonicalize()?;
-    if out_abs == input_abs || out_abs.starts_with(&input_abs) {
-        bail!(
-            "output folder `{}` is inside the input folder `{}`; pass `--out` with a folder outside it so the next run does not read its own output",
-            settings.out.display(),
-            input.display()
-        );
-    }
-    let files = ingest::walk(&input_abs, Some(&out_abs))?;
+    // A given `--out` is checked before anything is read; the default one once the month
+    // names it. Nothing is created until the outputs are written.
+    let out_abs = match &settings.out {
+        Some(out) => {
+            refuse_out_inside_input(out, &input_abs, input)?;
+            Some(absolute(out)?)
+        }
+        None => None,
+    };
+    let files = ingest::walk(&input_abs, out_abs.as_deref())?;
     if files.is_empty() {
         bail!(
             "input folder `{}` holds no files; pass the folder that holds the month's exports",

@@ -9,12 +9,14 @@ Exit codes:
   1  --strict: the outputs were written, but some input was skipped or rejected
      (pricing check: a catalog problem; pricing diff: an unreviewed disagreement)
   2  error: bad arguments, an empty or unreadable input folder or catalog, outputs not
-     written";
+     written
+  3  --fail-on-savings: the outputs were written, and the month's findings save more than
+     the amount a month (1 wins when --strict also fails)";
 
 /// Audit a month of AI spend: normalise the exports, price them against a versioned catalog,
 /// and find savings from consolidation, tier downshifts and idle capacity.
 #[derive(Debug, Parser)]
-#[command(name = "spend-audit", version, after_help = EXIT_CODES)]
+#[command(name = "spend-audit", after_help = EXIT_CODES)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -28,6 +30,32 @@ pub enum Command {
     /// Inspect the pricing catalog.
     #[command(subcommand)]
     Pricing(PricingCommand),
+    /// Write a commented config file to start from (every setting shown at its default).
+    Init {
+        /// Where to write it.
+        #[arg(default_value = "spend-audit.toml")]
+        path: PathBuf,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print a shell completion script to stdout, e.g.
+    /// `spend-audit completions bash > /etc/bash_completion.d/spend-audit`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout, e.g. `spend-audit man > spend-audit.1`.
+    Man,
+}
+
+/// What `ingest` prints on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Nothing: the outputs are the files in the output folder (a summary goes to stderr).
+    Files,
+    /// `findings.json` on stdout, as written to the output folder.
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,4 +131,13 @@ pub struct IngestArgs {
     /// No run summary on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// What to print on stdout besides writing the output folder.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Files)]
+    pub format: OutputFormat,
+
+    /// Exit 3 if the month's findings save more than this a month, in the report's currency
+    /// (for a scheduled run that should page someone). Outputs are still written.
+    #[arg(long, value_name = "AMOUNT")]
+    pub fail_on_savings: Option<String>,
 }

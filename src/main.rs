@@ -2,8 +2,8 @@
 //! See `cli::EXIT_CODES` for the meaning of each code.
 
 use anyhow::{Context, Result};
-use clap::Parser;
-use spend_audit::cli::{Cli, Command, IngestArgs, PricingCommand};
+use clap::{CommandFactory, FromArgMatches};
+use spend_audit::cli::{Cli, Command, IngestArgs, OutputFormat, PricingCommand};
 use spend_audit::money::format_amount;
 use spend_audit::pricing::Catalog;
 use spend_audit::settings::{Config, RunSettings};
@@ -11,11 +11,34 @@ use spend_audit::util::Month;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+/// The whole command, with a version that names the catalog release built in.
+fn command() -> clap::Command {
+    let version = format!(
+        "{} (catalog {})",
+        env!("CARGO_PKG_VERSION"),
+        spend_audit::pricing::embedded_release()
+    );
+    // Once per run: clap keeps the version for the process's life.
+    Cli::command().version(&*Box::leak(version.into_boxed_str()))
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::from_arg_matches(&command().get_matches()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let result = match cli.command {
         Command::Ingest(args) => ingest(args),
         Command::Pricing(cmd) => pricing(cmd),
+        Command::Init { path, force } => init(&path, force),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut command(), "spend-audit", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => clap_mangen::Man::new(command())
+            .render(&mut std::io::stdout())
+            .map(|_| ExitCode::SUCCESS)
+            .context("could not write the man page"),
     };
     match result {
         Ok(code) => code,
@@ -27,6 +50,24 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Writes the commented config template; never replaces a file unless asked to.
+fn init(path: &std::path::Path, force: bool) -> Result<ExitCode> {
+    if path.exists() && !force {
+        anyhow::bail!(
+            "`{}` already exists; pass `--force` to replace it, or name another file",
+            path.display()
+        );
+    }
+    std::fs::write(path, spend_audit::settings::CONFIG_TEMPLATE)
+        .with_context(|| format!("could not write `{}`", path.display()))?;
+    eprintln!(
+        "wrote `{}`; edit it, then run `spend-audit ingest <exports> --config {}`",
+        path.display(),
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn load_catalog(dir: Option<&std::path::Path>) -> Result<Catalog> {
@@ -147,18 +188,15 @@ fn ingest(args: IngestArgs) -> Result<ExitCode> {
         Some(path) => Config::load(path)?,
         None => Config::default(),
     };
-    let out = args.out.clone().unwrap_or_else(|| {
-        format!(
-            "spend-audit-{}",
-            month
-                .map(|m| m.to_string())
-                .unwrap_or_else(|| "latest".into())
-        )
-        .into()
-    });
+    let fail_on_savings = match &args.fail_on_savings {
+        Some(v) => Some(spend_audit::money::parse_nanos(v).filter(|n| *n >= 0).with_context(|| {
+            format!("`--fail-on-savings {v}` is not an amount; write it as a number, e.g. `500` or `1250.50`")
+        })?),
+        None => None,
+    };
     let settings = RunSettings {
         input: args.input.clone(),
-        out,
+        out: args.out.clone(),
         month,
         strict: args.strict,
         quiet: args.quiet,
@@ -191,15 +229,77 @@ fn ingest(args: IngestArgs) -> Result<ExitCode> {
             format_amount(r.headline.monthly_savings),
             r.currency
         );
+        summary_table(r);
         eprintln!(
             "wrote {} to `{}`",
             outcome.files_written.join(", "),
-            settings.out.display()
+            outcome.out.display()
         );
+    }
+    if args.format == OutputFormat::Json {
+        use spend_audit::report::Renderer;
+        let json = spend_audit::report::JsonRenderer.render(r)?;
+        use std::io::Write;
+        std::io::stdout()
+            .write_all(&json)
+            .context("could not write findings.json to stdout")?;
     }
     if settings.strict && outcome.has_bad_input() {
         eprintln!("error: --strict: some input was skipped or rejected; see the Inputs section of report.md and rejects.csv");
         return Ok(ExitCode::from(1));
     }
+    if let Some(limit) = fail_on_savings {
+        if r.headline.monthly_savings > limit as i128 {
+            eprintln!(
+                "--fail-on-savings: findings save {} {}/month, more than {} {}",
+                format_amount(r.headline.monthly_savings),
+                r.currency,
+                format_amount(limit as i128),
+                r.currency
+            );
+            return Ok(ExitCode::from(3));
+        }
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The spend by provider and the top findings, as an aligned table on stderr.
+fn summary_table(r: &spend_audit::report::Report) {
+    let mut rows: Vec<(String, String, String)> = Vec::new();
+    let providers: std::collections::BTreeSet<&String> = r
+        .totals
+        .by_provider
+        .keys()
+        .chain(r.totals.estimated_by_provider.keys())
+        .collect();
+    for p in providers {
+        let billed = r.totals.by_provider.get(p).copied();
+        let estimated = r.totals.estimated_by_provider.get(p).copied();
+        let (amount, basis) = match (billed, estimated) {
+            (Some(b), _) => (b, "billed"),
+            (None, Some(e)) => (e, "estimated"),
+            (None, None) => continue,
+        };
+        rows.push((
+            p.clone(),
+            format!("{} {}", format_amount(amount), r.currency),
+            basis.to_string(),
+        ));
+    }
+    for f in r.findings.iter().take(5) {
+        rows.push((
+            f.kind.clone(),
+            format!(
+                "{} {}/month",
+                format_amount(f.monthly_savings_nano as i128),
+                r.currency
+            ),
+            format!("{} confidence: {}", f.confidence.as_str(), f.title),
+        ));
+    }
+    let w0 = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
+    let w1 = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
+    for (a, b, c) in rows {
+        eprintln!("  {a:<w0$}  {b:>w1$}  {c}");
+    }
 }

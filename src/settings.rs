@@ -217,10 +217,14 @@ impl Config {
     }
 }
 
+/// The commented config `spend-audit init` writes; it loads as the defaults.
+pub const CONFIG_TEMPLATE: &str = include_str!("../docs/config.template.toml");
+
 /// Everything one `ingest` run needs, checked.
 pub struct RunSettings {
     pub input: PathBuf,
-    pub out: PathBuf,
+    /// `None`: `spend-audit-<month>` in the current folder, once the month is known.
+    pub out: Option<PathBuf>,
     /// `None`: the latest complete month in the billing data.
     pub month: Option<Month>,
     pub strict: bool,

@@ -45,6 +45,19 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("capacity.toml", include_str!("../../pricing/capacity.toml")),
 ];
 
+/// The release of the catalog built into this binary (`release` in its `catalog.toml`), read
+/// without loading the catalog: `--version` names it.
+pub fn embedded_release() -> &'static str {
+    EMBEDDED[0]
+        .1
+        .lines()
+        .find_map(|line| {
+            let value = line.trim().strip_prefix("release")?.trim_start();
+            Some(value.strip_prefix('=')?.trim().trim_matches('"'))
+        })
+        .unwrap_or("unknown")
+}
+
 /// TOML files beside the catalog that are not model files.
 pub const NON_MODEL_FILES: &[&str] = &["diff-exceptions.toml"];
 

@@ -7,6 +7,7 @@
 //! - `reconcile`: property test that billed totals reconcile with the input to the cent.
 //! - `cloud`, `admin_api`, `mixed`: cloud bills, FOCUS, API dumps, the public samples, the mixed
 //!   fixture folder and the gateway allocation.
+//! - `cli`: issue 11 CLI conventions (version, completions, init, --format, exit 3).
 //! - `exact_money`: issue 10 part A, no charge lost or invented (overflow, ragged rows, ...).
 //! - `scale`: the request grain of `docs/scale.md`, produced by its DuckDB SQL.
 
@@ -14,6 +15,7 @@ mod common;
 
 mod admin_api;
 mod bad_input;
+mod cli;
 mod cloud;
 mod demo;
 mod exact_money;
