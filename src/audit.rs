@@ -7,7 +7,6 @@
 //! is collected, so polars and rayon never run at the same time.
 
 use crate::analysis::{self, AnalysisCtx};
-use crate::charts;
 use crate::ingest::{
     self,
     bounds::{PlausibleDates, SumBound},
@@ -261,23 +260,20 @@ fn write_outputs(
     out: &Path,
     progress: &crate::progress::Progress,
 ) -> Result<Vec<String>> {
+    let outputs = report::Outputs { report, ledger };
     let mut files_written = Vec::new();
-    let write = |name: &str, bytes: Vec<u8>| -> Result<()> {
-        let path = out.join(name);
-        std::fs::write(&path, bytes)
-            .with_context(|| format!("could not write `{}`", path.display()))
-    };
-    for r in report::renderers() {
-        write(r.file_name(), r.render(report)?)?;
-        files_written.push(r.file_name().to_string());
-    }
-    write("focus.csv", report::focus::render(report, ledger)?)?;
-    files_written.push("focus.csv".into());
-    ledger.write_parquet(&out.join("ledger.parquet"))?;
-    files_written.push("ledger.parquet".into());
-    progress.stage("drawing the charts");
-    for f in charts::write_all(report, &out.join("charts"))? {
-        files_written.push(format!("charts/{f}"));
+    progress.stage("writing the outputs");
+    for renderer in report::renderers() {
+        for file in renderer.render(&outputs)? {
+            let path = out.join(&file.path);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("could not create `{}`", parent.display()))?;
+            }
+            std::fs::write(&path, file.bytes)
+                .with_context(|| format!("could not write `{}`", path.display()))?;
+            files_written.push(file.path);
+        }
     }
     Ok(files_written)
 }

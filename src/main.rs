@@ -237,8 +237,7 @@ fn ingest(args: IngestArgs) -> Result<ExitCode> {
         );
     }
     if args.format == OutputFormat::Json {
-        use spend_audit::report::Renderer;
-        let json = spend_audit::report::JsonRenderer.render(r)?;
+        let json = spend_audit::report::JsonRenderer.bytes(r)?;
         use std::io::Write;
         std::io::stdout()
             .write_all(&json)

@@ -1,216 +1,640 @@
-//! Charts for the board deck: PNG (slides) and SVG (documents) from the same drawing code.
+//! Charts for the board deck: each chart is drawn once as a list of shapes and text
+//! ([`canvas::Canvas`], 1920×1080, 16:9) and written as PNG (slides) and SVG (documents).
 //!
-//! plotters is built without system fonts (`ab_glyph`, no `ttf`): DejaVu Sans ships inside the
-//! binary (`fonts/`, Bitstream Vera licence) and is registered once, so charts render the same
-//! on every machine, cron boxes without fontconfig included. Long model and workload names sit
-//! on horizontal bars, because plotters only rotates text in 90° steps.
+//! - **Type.** DejaVu Sans ships inside the binary (`fonts/`, Bitstream Vera licence) and is set
+//!   by [`text`]: glyphs are filled into the PNG and written as SVG paths, so a chart looks the
+//!   same everywhere and renders on machines with no fonts at all.
+//! - **Style.** One palette, each provider keeping its colour in every chart; display names
+//!   ("Anthropic", "Claude Sonnet 4.5"), currency axes ("$12.3k"), titles that carry the figure,
+//!   and labels that wrap instead of being cut.
+//! - **Honest totals.** Every total a chart shows is the report's: the spend chart's is billed +
+//!   estimated, and the waterfall steps from that spend to the optimised spend by the same
+//!   sequential combination as the headline, so alternative findings are never stacked.
+//!
+//! Files are named `charts/<nn>_<name>.png|svg`, numbered in slide order:
+//! `01_spend_by_provider`, `02_top_workloads`, `03_model_mix_by_tier`, `04_savings_waterfall`,
+//! `05_provisioned_capacity`, `06_seats`. A chart with nothing to show says so rather than
+//! being left out, so a deck built on the names never breaks. The month-over-month trend
+//! needs monthly history, which this release does not keep yet.
 
+pub mod canvas;
+pub mod text;
+
+use crate::analysis::{combined_savings, Finding};
 use crate::money;
-use crate::report::Report;
-use anyhow::{anyhow, Context, Result};
-use plotters::coord::Shift;
-use plotters::prelude::*;
-use std::path::Path;
-use std::sync::OnceLock;
+use crate::report::{OutputFile, Report};
+use anyhow::Result;
+use canvas::{Canvas, Rgb, HEIGHT, WIDTH};
+use text::Anchor;
 
-static FONT: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
-static REGISTERED: OnceLock<bool> = OnceLock::new();
+const INK: Rgb = Rgb(0x22, 0x22, 0x22);
+const MUTED: Rgb = Rgb(0x66, 0x66, 0x66);
+const GRID: Rgb = Rgb(0xe2, 0xe2, 0xe2);
+const SAVING: Rgb = Rgb(0x2e, 0x9e, 0x5b);
+const TOTAL: Rgb = Rgb(0x3b, 0x4a, 0x5c);
 
-fn register_font() -> Result<()> {
-    let ok = *REGISTERED.get_or_init(|| {
-        plotters::style::register_font("sans-serif", FontStyle::Normal, FONT).is_ok()
-    });
-    if ok {
-        Ok(())
-    } else {
-        Err(anyhow!("the bundled chart font could not be loaded"))
+/// Each provider's colour, the same in every chart.
+pub fn provider_color(provider: &str) -> Rgb {
+    match provider {
+        "openai" => Rgb(0x10, 0xa3, 0x7f),
+        "anthropic" => Rgb(0xd9, 0x77, 0x57),
+        "aws" => Rgb(0xff, 0x99, 0x00),
+        "azure" => Rgb(0x00, 0x78, 0xd4),
+        "gcp" => Rgb(0xea, 0x43, 0x35),
+        "openrouter" => Rgb(0x64, 0x67, 0xf2),
+        "github" => Rgb(0x24, 0x29, 0x2f),
+        "chatgpt" => Rgb(0x74, 0xaa, 0x9c),
+        "claude" => Rgb(0xa0, 0x52, 0x3a),
+        "deepseek" => Rgb(0x4d, 0x6b, 0xfe),
+        "mistral" => Rgb(0xfa, 0x52, 0x0f),
+        "xai" => Rgb(0x55, 0x55, 0x55),
+        _ => Rgb(0x9a, 0x9a, 0x9a),
     }
 }
 
-/// One bar chart: a title, an axis label and labelled values (already in display order).
-pub struct BarChart {
-    pub file_stem: &'static str,
-    pub title: String,
-    pub x_desc: String,
-    pub bars: Vec<(String, f64)>,
+/// A provider id as people say it.
+pub fn provider_name(provider: &str) -> String {
+    match provider {
+        "openai" => "OpenAI".into(),
+        "anthropic" => "Anthropic".into(),
+        "aws" => "AWS Bedrock".into(),
+        "azure" => "Azure OpenAI".into(),
+        "gcp" => "Google Vertex AI".into(),
+        "openrouter" => "OpenRouter".into(),
+        "github" => "GitHub Copilot".into(),
+        "chatgpt" => "ChatGPT".into(),
+        "claude" => "Claude (seats)".into(),
+        "deepseek" => "DeepSeek".into(),
+        "mistral" => "Mistral".into(),
+        "xai" => "xAI".into(),
+        other => other.to_string(),
+    }
 }
 
-/// The charts this report gets.
-pub fn charts_for(report: &Report) -> Vec<BarChart> {
-    let mut spend: Vec<(String, f64)> = report
+/// A lighter tint, for estimated (not billed) spend.
+fn tint(c: Rgb) -> Rgb {
+    let t = |v: u8| (v as f32 + (255.0 - v as f32) * 0.5).round() as u8;
+    Rgb(t(c.0), t(c.1), t(c.2))
+}
+
+/// A short amount in the report's currency: `$85.6k`, `€1.2M`, `$412`.
+pub fn short_money(v: f64, currency: &str) -> String {
+    let symbol = match currency {
+        "" => String::new(),
+        "USD" => "$".to_string(),
+        "EUR" => "€".to_string(),
+        "GBP" => "£".to_string(),
+        other => format!("{other} "),
+    };
+    let sign = if v < 0.0 { "-" } else { "" };
+    let a = v.abs();
+    if a >= 1_000_000.0 {
+        format!("{sign}{symbol}{:.1}M", a / 1_000_000.0)
+    } else if a >= 1_000.0 {
+        format!("{sign}{symbol}{:.1}k", a / 1_000.0)
+    } else {
+        format!("{sign}{symbol}{a:.0}")
+    }
+}
+
+/// `2026-10-01` → `Oct 2026`.
+fn month_label(day: &str) -> String {
+    chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .map(|d| d.format("%b %Y").to_string())
+        .unwrap_or_else(|_| day.to_string())
+}
+
+fn dollars(nanos: i128) -> f64 {
+    money::nanos_to_cent_f64(nanos)
+}
+
+/// A round step for an axis from 0 to `max`, about `ticks` steps.
+fn nice_step(max: f64, ticks: f64) -> f64 {
+    let raw = (max / ticks).max(1e-9);
+    let mag = 10f64.powf(raw.log10().floor());
+    let norm = raw / mag;
+    let step = if norm <= 1.0 {
+        1.0
+    } else if norm <= 2.0 {
+        2.0
+    } else if norm <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
+    step * mag
+}
+
+/// Title, subtitle and footnote shared by every chart.
+fn frame(c: &mut Canvas, title: &str, subtitle: &str, note: &str) {
+    c.text(80.0, 96.0, 46.0, Anchor::Start, INK, title);
+    if !subtitle.is_empty() {
+        c.text(80.0, 146.0, 26.0, Anchor::Start, MUTED, subtitle);
+    }
+    if !note.is_empty() {
+        c.text(80.0, (HEIGHT - 30) as f32, 20.0, Anchor::Start, MUTED, note);
+    }
+}
+
+/// One bar of a horizontal bar chart.
+struct Bar {
+    label: String,
+    value: f64,
+    color: Rgb,
+}
+
+/// Horizontal bars with wrapped labels on the left and the amount at each bar's end.
+fn horizontal_bars(c: &mut Canvas, bars: &[Bar], currency: &str) {
+    let (label_w, x0, x1) = (560.0, 680.0, 1760.0);
+    let (top, bottom) = (200.0, 990.0);
+    if bars.is_empty() {
+        c.text(
+            WIDTH as f32 / 2.0,
+            540.0,
+            32.0,
+            Anchor::Middle,
+            MUTED,
+            "nothing to show this month",
+        );
+        return;
+    }
+    let max = bars.iter().map(|b| b.value).fold(0.0, f64::max).max(1.0);
+    let step = nice_step(max, 5.0);
+    let axis_max = (max / step).ceil() * step;
+    let scale = |v: f64| x0 + ((v / axis_max) as f32) * (x1 - x0);
+    // Few bars get taller rows; the axis sits under the last one.
+    let row = ((bottom - top) / bars.len() as f32).min(120.0);
+    let bottom = top + row * bars.len() as f32;
+    let mut v = 0.0;
+    while v <= axis_max + step * 0.01 {
+        let x = scale(v);
+        c.line(x, top, x, bottom, GRID, 1);
+        c.text(
+            x,
+            bottom + 34.0,
+            22.0,
+            Anchor::Middle,
+            MUTED,
+            &short_money(v, currency),
+        );
+        v += step;
+    }
+    for (i, b) in bars.iter().enumerate() {
+        let y = top + row * i as f32;
+        let size = if row >= 60.0 { 24.0 } else { 20.0 };
+        let lines = text::wrap(&b.label, size, label_w);
+        let line_h = size * 1.2;
+        let first = y + row / 2.0 - line_h * (lines.len() as f32 - 1.0) / 2.0 + size * 0.35;
+        for (k, l) in lines.iter().enumerate() {
+            c.text(
+                x0 - 24.0,
+                first + line_h * k as f32,
+                size,
+                Anchor::End,
+                INK,
+                l,
+            );
+        }
+        let bar_h = (row * 0.62).max(6.0);
+        let by = y + (row - bar_h) / 2.0;
+        c.rect(x0, by, scale(b.value.max(0.0)), by + bar_h, b.color);
+        c.text(
+            scale(b.value.max(0.0)) + 12.0,
+            y + row / 2.0 + size * 0.35,
+            size,
+            Anchor::Start,
+            INK,
+            &short_money(b.value, currency),
+        );
+    }
+    c.line(x0, top, x0, bottom, MUTED, 2);
+}
+
+fn spend_by_provider(r: &Report) -> Canvas {
+    let mut bars: Vec<Bar> = r
         .totals
         .by_provider
         .iter()
-        .map(|(p, v)| (format!("{p} (billed)"), money::nanos_to_cent_f64(*v)))
-        .chain(
-            report
-                .totals
-                .estimated_by_provider
-                .iter()
-                .map(|(p, v)| (format!("{p} (estimated)"), money::nanos_to_cent_f64(*v))),
-        )
+        .map(|(p, v)| Bar {
+            label: provider_name(p),
+            value: dollars(*v),
+            color: provider_color(p),
+        })
+        .chain(r.totals.estimated_by_provider.iter().map(|(p, v)| Bar {
+            label: format!("{} (estimated)", provider_name(p)),
+            value: dollars(*v),
+            color: tint(provider_color(p)),
+        }))
         .collect();
-    spend.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let savings: Vec<(String, f64)> = report
-        .findings
+    bars.sort_by(|a, b| b.value.total_cmp(&a.value).then(a.label.cmp(&b.label)));
+    let mut c = Canvas::default();
+    let total = dollars(r.total_spend());
+    frame(
+        &mut c,
+        &format!(
+            "AI spend, {}: {}",
+            month_label(&r.period.start),
+            short_money(total, &r.currency)
+        ),
+        &format!(
+            "billed {} · estimated from usage at list price {}",
+            short_money(dollars(r.totals.billed_cost), &r.currency),
+            short_money(dollars(r.totals.estimated_cost), &r.currency)
+        ),
+        "Billed: the cost exports. Estimated: usage of providers with no cost export, priced at list. Source: findings.json totals.",
+    );
+    horizontal_bars(&mut c, &bars, &r.currency);
+    c
+}
+
+fn top_workloads(r: &Report) -> Canvas {
+    let bars: Vec<Bar> = r
+        .spend_by_workload
         .iter()
-        .filter(|f| f.monthly_savings_nano > 0)
         .take(12)
-        .map(|f| {
-            (
-                truncate(&f.title.replace('`', ""), 48),
-                money::nanos_to_cent_f64(f.monthly_savings_nano as i128),
-            )
+        .map(|l| Bar {
+            label: format!("{} ({})", l.name, provider_name(&l.provider)),
+            value: dollars(l.billed_cost),
+            color: provider_color(&l.provider),
         })
         .collect();
-    vec![
-        BarChart {
-            file_stem: "spend_by_provider",
-            title: format!("AI spend by provider, {}", &report.period.start[..7]),
-            x_desc: format!("{} per month", report.currency),
-            bars: spend,
-        },
-        BarChart {
-            file_stem: "savings_by_finding",
-            title: "Monthly savings by finding".to_string(),
-            x_desc: format!("{} per month", report.currency),
-            bars: savings,
-        },
-    ]
+    let shown: i128 = r
+        .spend_by_workload
+        .iter()
+        .take(12)
+        .map(|l| l.billed_cost)
+        .sum();
+    let all: i128 = r.spend_by_workload.iter().map(|l| l.billed_cost).sum();
+    let mut c = Canvas::default();
+    frame(
+        &mut c,
+        &format!(
+            "Top workloads, {}: {} of billed usage",
+            month_label(&r.period.start),
+            short_money(dollars(shown), &r.currency)
+        ),
+        &format!(
+            "{} workloads in all, {} billed usage",
+            r.spend_by_workload.len(),
+            short_money(dollars(all), &r.currency)
+        ),
+        "Billed usage by workload (config [workloads], else project, team or key). Source: findings.json spend_by_workload.",
+    );
+    horizontal_bars(&mut c, &bars, &r.currency);
+    c
 }
 
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(n - 1).collect::<String>())
+fn tier_color(tier: &str) -> Rgb {
+    match tier {
+        "frontier" => Rgb(0x7b, 0x3f, 0xa0),
+        "mid" => Rgb(0x35, 0x7f, 0xc0),
+        "small" => Rgb(0x5a, 0xb4, 0x8c),
+        _ => Rgb(0x9a, 0x9a, 0x9a),
     }
 }
 
-fn short_money(v: f64) -> String {
-    if v.abs() >= 1_000_000.0 {
-        format!("${:.1}M", v / 1_000_000.0)
-    } else if v.abs() >= 1_000.0 {
-        format!("${:.1}k", v / 1_000.0)
-    } else {
-        format!("${v:.0}")
+fn model_mix_by_tier(r: &Report) -> Canvas {
+    let tier_of = |name: &str| {
+        r.models
+            .get(name)
+            .map(|m| m.tier.clone())
+            .unwrap_or_else(|| "unknown".into())
+    };
+    let display = |name: &str| {
+        r.models
+            .get(name)
+            .map(|m| m.display.clone())
+            .unwrap_or_else(|| name.to_string())
+    };
+    let order = |t: &str| match t {
+        "frontier" => 0,
+        "mid" => 1,
+        "small" => 2,
+        _ => 3,
+    };
+    let mut lines: Vec<&crate::report::SpendLine> = r.spend_by_model.iter().collect();
+    lines.sort_by(|a, b| {
+        order(&tier_of(&a.name))
+            .cmp(&order(&tier_of(&b.name)))
+            .then(b.billed_cost.cmp(&a.billed_cost))
+            .then(a.name.cmp(&b.name))
+    });
+    let bars: Vec<Bar> = lines
+        .iter()
+        .take(14)
+        .map(|l| Bar {
+            label: format!("{} · {}", display(&l.name), tier_of(&l.name)),
+            value: dollars(l.billed_cost),
+            color: tier_color(&tier_of(&l.name)),
+        })
+        .collect();
+    let all: i128 = r.spend_by_model.iter().map(|l| l.billed_cost).sum();
+    let mut shares: Vec<String> = Vec::new();
+    for tier in ["frontier", "mid", "small", "unknown"] {
+        let v: i128 = r
+            .spend_by_model
+            .iter()
+            .filter(|l| tier_of(&l.name) == tier)
+            .map(|l| l.billed_cost)
+            .sum();
+        if v != 0 && all != 0 {
+            shares.push(format!("{tier} {:.0}%", v as f64 / all as f64 * 100.0));
+        }
     }
+    let frontier: i128 = r
+        .spend_by_model
+        .iter()
+        .filter(|l| tier_of(&l.name) == "frontier")
+        .map(|l| l.billed_cost)
+        .sum();
+    let mut c = Canvas::default();
+    frame(
+        &mut c,
+        &format!(
+            "Model mix, {}: {} on frontier models",
+            month_label(&r.period.start),
+            short_money(dollars(frontier), &r.currency)
+        ),
+        &shares.join(" · "),
+        "Billed usage by model, grouped by the catalog's capability tier. Source: findings.json spend_by_model.",
+    );
+    horizontal_bars(&mut c, &bars, &r.currency);
+    c
 }
 
-const PALETTE: [RGBColor; 6] = [
-    RGBColor(0x1f, 0x77, 0xb4),
-    RGBColor(0xff, 0x7f, 0x0e),
-    RGBColor(0x2c, 0xa0, 0x2c),
-    RGBColor(0x94, 0x67, 0xbd),
-    RGBColor(0x8c, 0x56, 0x4b),
-    RGBColor(0x17, 0xbe, 0xcf),
+/// The waterfall's steps: each finding kind's saving as it adds to the kinds before it, by
+/// the headline's sequential combination, so the steps sum to the headline.
+pub fn waterfall_steps(findings: &[Finding]) -> Vec<(String, i128)> {
+    let mut kinds: Vec<(String, i128)> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for f in findings {
+        if !seen.contains(&f.kind) {
+            seen.push(f.kind.clone());
+        }
+    }
+    // Largest kind first, as the headline ranks them.
+    let alone = |k: &str| {
+        let of: Vec<Finding> = findings.iter().filter(|f| f.kind == k).cloned().collect();
+        combined_savings(&of) as i128
+    };
+    seen.sort_by(|a, b| alone(b).cmp(&alone(a)).then(a.cmp(b)));
+    let mut before: i128 = 0;
+    let mut included: Vec<Finding> = Vec::new();
+    for k in seen {
+        included.extend(findings.iter().filter(|f| f.kind == k).cloned());
+        let now = combined_savings(&included) as i128;
+        kinds.push((k, now - before));
+        before = now;
+    }
+    kinds
+}
+
+fn savings_waterfall(r: &Report) -> Canvas {
+    let spend = dollars(r.total_spend());
+    let steps = waterfall_steps(&r.findings);
+    let saved = dollars(r.headline.monthly_savings);
+    let mut c = Canvas::default();
+    frame(
+        &mut c,
+        &format!(
+            "Savings found, {}: {}/month ({:.0}% of AI spend)",
+            month_label(&r.period.start),
+            short_money(saved, &r.currency),
+            r.headline.share_of_spend * 100.0
+        ),
+        &format!(
+            "{} → {} optimised; overlapping findings combined, never added",
+            short_money(spend, &r.currency),
+            short_money(spend - saved, &r.currency)
+        ),
+        "Each step: that kind's saving on top of the kinds before it (the headline's combination). Source: findings.json headline.",
+    );
+    let mut cols: Vec<(String, f64, f64, Rgb)> = vec![("AI spend".into(), 0.0, spend, TOTAL)];
+    let mut level = spend;
+    for (kind, v) in steps.iter().filter(|(_, v)| *v != 0) {
+        let v = dollars(*v);
+        cols.push((kind.replace('_', " "), level - v, level, SAVING));
+        level -= v;
+    }
+    cols.push(("Optimised spend".into(), 0.0, level, TOTAL));
+    let (x0, x1, top, bottom) = (170.0, 1840.0, 210.0, 880.0);
+    let max = spend.max(1.0);
+    let step = nice_step(max, 5.0);
+    let axis_max = (max / step).ceil() * step;
+    let y = |v: f64| bottom - ((v / axis_max) as f32) * (bottom - top);
+    let mut v = 0.0;
+    while v <= axis_max + step * 0.01 {
+        c.line(x0, y(v), x1, y(v), GRID, 1);
+        c.text(
+            x0 - 14.0,
+            y(v) + 8.0,
+            22.0,
+            Anchor::End,
+            MUTED,
+            &short_money(v, &r.currency),
+        );
+        v += step;
+    }
+    let w = (x1 - x0) / cols.len() as f32;
+    for (i, (label, low, high, color)) in cols.iter().enumerate() {
+        let cx = x0 + w * (i as f32 + 0.5);
+        let bw = (w * 0.6).min(220.0);
+        c.rect(
+            cx - bw / 2.0,
+            y(*low),
+            cx + bw / 2.0,
+            y(*high).min(y(*low) - 2.0),
+            *color,
+        );
+        let amount = if i == 0 || i + 1 == cols.len() {
+            short_money(high - low, &r.currency)
+        } else {
+            format!("−{}", short_money(high - low, &r.currency))
+        };
+        c.text(cx, y(*high) - 14.0, 24.0, Anchor::Middle, INK, &amount);
+        for (k, l) in text::wrap(label, 24.0, w - 16.0).iter().enumerate() {
+            c.text(
+                cx,
+                bottom + 42.0 + 30.0 * k as f32,
+                24.0,
+                Anchor::Middle,
+                INK,
+                l,
+            );
+        }
+    }
+    c.line(x0, bottom, x1, bottom, MUTED, 2);
+    c
+}
+
+fn provisioned_capacity(r: &Report) -> Canvas {
+    let mut c = Canvas::default();
+    let paid: i128 = r.provisioned.iter().map(|p| p.billed_cost).sum();
+    let used: i128 = r.provisioned.iter().map(|p| p.payg_list_cost).sum();
+    frame(
+        &mut c,
+        &format!(
+            "Provisioned capacity, {}: {} paid, {} used at pay-as-you-go",
+            month_label(&r.period.start),
+            short_money(dollars(paid), &r.currency),
+            short_money(dollars(used), &r.currency)
+        ),
+        "per resource: what the hours cost against the list cost of the tokens they served",
+        "Used: gateway traffic linked to the resource, priced at pay-as-you-go list. Source: findings.json provisioned.",
+    );
+    let mut bars = Vec::new();
+    for p in &r.provisioned {
+        let color = provider_color(&p.provider);
+        bars.push(Bar {
+            label: format!("{} {}: paid", provider_name(&p.provider), p.resource),
+            value: dollars(p.billed_cost),
+            color,
+        });
+        bars.push(Bar {
+            label: format!("{} {}: used", provider_name(&p.provider), p.resource),
+            value: dollars(p.payg_list_cost),
+            color: tint(color),
+        });
+    }
+    horizontal_bars(&mut c, &bars, &r.currency);
+    c
+}
+
+fn seats(r: &Report) -> Canvas {
+    let mut c = Canvas::default();
+    let mut rows: Vec<(String, String, u64, u64)> = Vec::new();
+    for f in r.findings.iter().filter(|f| f.scope.starts_with("seats ")) {
+        let (Some(all), Some(idle)) = (
+            f.evidence["seats"].as_u64(),
+            f.evidence["idle_seats"].as_u64(),
+        ) else {
+            continue;
+        };
+        rows.push((
+            f.provider.clone(),
+            f.scope.trim_start_matches("seats ").to_string(),
+            all,
+            idle,
+        ));
+    }
+    let idle: u64 = rows.iter().map(|r| r.3).sum();
+    let all: u64 = rows.iter().map(|r| r.2).sum();
+    frame(
+        &mut c,
+        &format!(
+            "Seats, {}: {idle} of {all} idle",
+            month_label(&r.period.start)
+        ),
+        "seat plans with idle seats: active and idle seats",
+        "Idle: no activity in the idle window before the seat report's own time. Source: findings.json idle_capacity evidence.",
+    );
+    let mut bars = Vec::new();
+    for (provider, plan, all, idle) in &rows {
+        bars.push(Bar {
+            label: format!("{} {plan}: active", provider_name(provider)),
+            value: (all - idle) as f64,
+            color: provider_color(provider),
+        });
+        bars.push(Bar {
+            label: format!("{} {plan}: idle", provider_name(provider)),
+            value: *idle as f64,
+            color: Rgb(0xc8, 0x3e, 0x3e),
+        });
+    }
+    // Seat counts, not money: the axis reads plain numbers.
+    horizontal_bars(&mut c, &bars, "");
+    c
+}
+
+/// How one chart is drawn from the report.
+pub type Draw = fn(&Report) -> Canvas;
+
+/// Every chart, in slide order: its file stem and how it is drawn.
+pub const CHARTS: [(&str, Draw); 6] = [
+    ("01_spend_by_provider", spend_by_provider),
+    ("02_top_workloads", top_workloads),
+    ("03_model_mix_by_tier", model_mix_by_tier),
+    ("04_savings_waterfall", savings_waterfall),
+    ("05_provisioned_capacity", provisioned_capacity),
+    ("06_seats", seats),
 ];
 
-fn draw<DB: DrawingBackend>(
-    root: DrawingArea<DB, Shift>,
-    chart: &BarChart,
-    scale: u32,
-) -> Result<()>
-where
-    DB::ErrorType: 'static,
-{
-    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| {
-        anyhow!("could not draw chart `{}`: {e:?}", chart.file_stem)
-    };
-    root.fill(&WHITE).map_err(err)?;
-    let n = chart.bars.len().max(1) as i32;
-    let max = chart
-        .bars
-        .iter()
-        .map(|b| b.1)
-        .fold(0.0_f64, f64::max)
-        .max(1.0)
-        * 1.2;
-    let s = scale;
-    let mut c = ChartBuilder::on(&root)
-        .caption(&chart.title, ("sans-serif", 22 * s))
-        .margin(14 * s)
-        .x_label_area_size(36 * s)
-        .y_label_area_size(300 * s)
-        .build_cartesian_2d(0.0..max, (0..(n - 1).max(1)).into_segmented())
-        .map_err(err)?;
-    let labels: Vec<String> = chart.bars.iter().map(|b| b.0.clone()).collect();
-    c.configure_mesh()
-        .disable_y_mesh()
-        .light_line_style(WHITE)
-        .bold_line_style(RGBColor(0xdd, 0xdd, 0xdd))
-        .x_desc(chart.x_desc.as_str())
-        .x_labels(6)
-        .x_label_formatter(&|v| short_money(*v))
-        .y_labels(n as usize)
-        .y_label_formatter(&|v| match v {
-            // Bars run top-down in the given order: row `i` from the bottom is bar `n - 1 - i`.
-            SegmentValue::CenterOf(i) => labels
-                .get((n - 1 - *i) as usize)
-                .cloned()
-                .unwrap_or_default(),
-            _ => String::new(),
-        })
-        .label_style(("sans-serif", 13 * s))
-        .axis_desc_style(("sans-serif", 14 * s))
-        .draw()
-        .map_err(err)?;
-    if chart.bars.is_empty() {
-        root.draw(&Text::new(
-            "nothing to show",
-            (200 * s as i32, 80 * s as i32),
-            ("sans-serif", 16 * s),
-        ))
-        .map_err(err)?;
-    }
-    for (k, (_, v)) in chart.bars.iter().enumerate() {
-        let i = n - 1 - k as i32;
-        let color = PALETTE[k % PALETTE.len()];
-        let mut bar = Rectangle::new(
-            [
-                (0.0, SegmentValue::Exact(i)),
-                (*v, SegmentValue::Exact(i + 1)),
-            ],
-            color.filled(),
-        );
-        bar.set_margin(6 * s, 6 * s, 0, 0);
-        c.draw_series(std::iter::once(bar)).map_err(err)?;
-        c.draw_series(std::iter::once(Text::new(
-            short_money(*v),
-            (*v + max * 0.01, SegmentValue::CenterOf(i)),
-            ("sans-serif", 13 * s),
-        )))
-        .map_err(err)?;
-    }
-    root.present().map_err(err)?;
-    Ok(())
+/// A chart's name for a link: `04_savings_waterfall` → `Savings waterfall`.
+pub fn chart_title(stem: &str) -> String {
+    let words = stem
+        .split_once('_')
+        .map_or(stem, |(_, rest)| rest)
+        .replace('_', " ");
+    let mut chars = words.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
-/// Writes `<stem>.png` (2× pixel size, for slides) and `<stem>.svg` for every chart.
-pub fn write_all(report: &Report, dir: &Path) -> Result<Vec<String>> {
-    register_font()?;
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("could not create `{}`", dir.display()))?;
-    let mut written = Vec::new();
-    for chart in charts_for(report) {
-        let height = 120 + 44 * chart.bars.len().max(2) as u32;
-        let png = dir.join(format!("{}.png", chart.file_stem));
-        draw(
-            BitMapBackend::new(&png, (1000 * 2, height * 2)).into_drawing_area(),
-            &chart,
-            2,
-        )?;
-        let mut svg = String::new();
-        draw(
-            SVGBackend::with_string(&mut svg, (1000, height)).into_drawing_area(),
-            &chart,
-            1,
-        )?;
-        let svg_path = dir.join(format!("{}.svg", chart.file_stem));
-        std::fs::write(&svg_path, svg)
-            .with_context(|| format!("could not write `{}`", svg_path.display()))?;
-        written.push(format!("{}.png", chart.file_stem));
-        written.push(format!("{}.svg", chart.file_stem));
+/// Every chart of the report, in slide order, as `(file stem, drawing)`.
+pub fn charts_for(r: &Report) -> Vec<(&'static str, Canvas)> {
+    CHARTS.iter().map(|(stem, draw)| (*stem, draw(r))).collect()
+}
+
+/// The charts as `charts/<stem>.png` and `.svg` files.
+pub fn render_all(r: &Report) -> Result<Vec<OutputFile>> {
+    let mut out = Vec::new();
+    for (stem, canvas) in charts_for(r) {
+        out.push(OutputFile {
+            path: format!("charts/{stem}.png"),
+            bytes: canvas.png()?,
+        });
+        out.push(OutputFile {
+            path: format!("charts/{stem}.svg"),
+            bytes: canvas.svg(stem)?.into_bytes(),
+        });
     }
-    Ok(written)
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_money_reads_like_a_slide() {
+        assert_eq!(short_money(85_612.0, "USD"), "$85.6k");
+        assert_eq!(short_money(1_250_000.0, "EUR"), "€1.2M");
+        assert_eq!(short_money(412.0, "USD"), "$412");
+        assert_eq!(short_money(-5.0, "USD"), "-$5");
+        assert_eq!(nice_step(8_560.0, 5.0), 2_000.0);
+    }
+
+    fn finding(kind: &str, scope: &str, saving: i64, acts_on: &str) -> Finding {
+        Finding::new(
+            kind,
+            "openai",
+            scope,
+            format!("{kind} {scope}"),
+            10_000_000_000_000,
+            saving,
+            crate::analysis::Confidence::Medium,
+            serde_json::json!({}),
+            String::new(),
+            vec![acts_on.to_string()],
+        )
+    }
+
+    #[test]
+    fn waterfall_steps_add_up_to_the_headline_and_never_stack_alternatives() {
+        let gb = 1_000_000_000_000i64; // $1,000 in nanos
+                                       // Two alternatives on the same spend (downshift or successor), and one apart.
+        let findings = vec![
+            finding("tier_downshift", "a", 3 * gb, "openai|support|gpt-4.1"),
+            finding("model_successor", "b", 2 * gb, "openai|support|gpt-4.1"),
+            finding("idle_capacity", "c", gb, "seats|github|copilot"),
+        ];
+        let steps = waterfall_steps(&findings);
+        let sum: i128 = steps.iter().map(|(_, v)| *v).sum();
+        assert_eq!(sum, combined_savings(&findings) as i128);
+        // Naively stacked, the two alternatives would claim 3 + 2 on the same spend.
+        assert!(sum < 6 * gb as i128, "{steps:?}");
+        assert!(steps.iter().all(|(_, v)| *v >= 0), "{steps:?}");
+    }
 }

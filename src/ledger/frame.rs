@@ -375,7 +375,8 @@ impl Ledger {
     }
 
     /// Writes the ledger as Parquet, sorted by provenance so the bytes are reproducible.
-    pub fn write_parquet(&self, path: &Path) -> Result<()> {
+    /// The ledger as Parquet bytes, sorted by source file and line.
+    pub fn parquet_bytes(&self) -> Result<Vec<u8>> {
         let mut df = self
             .df
             .clone()
@@ -385,12 +386,17 @@ impl Ledger {
                 SortMultipleOptions::default().with_maintain_order(true),
             )
             .collect()?;
-        let file = std::fs::File::create(path)
-            .with_context(|| format!("could not create `{}`", path.display()))?;
-        anyhow::Context::with_context(ParquetWriter::new(file).finish(&mut df), || {
-            format!("could not write `{}`", path.display())
-        })?;
-        Ok(())
+        let mut bytes = Vec::new();
+        anyhow::Context::context(
+            ParquetWriter::new(&mut bytes).finish(&mut df),
+            "could not write the ledger as Parquet",
+        )?;
+        Ok(bytes)
+    }
+
+    pub fn write_parquet(&self, path: &Path) -> Result<()> {
+        std::fs::write(path, self.parquet_bytes()?)
+            .with_context(|| format!("could not write `{}`", path.display()))
     }
 
     /// Reads a ledger back (tests and downstream checks).

@@ -156,6 +156,11 @@ pub struct DatedName {
 }
 
 impl NameEntry {
+    /// The name as written.
+    pub fn name(&self) -> &str {
+        self.parts().0
+    }
+
     fn parts(&self) -> (&str, Option<NaiveDate>, Option<NaiveDate>) {
         match self {
             NameEntry::Plain(n) => (n, None, None),

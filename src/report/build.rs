@@ -177,6 +177,7 @@ pub fn build(run: ReportInputs<'_>, ledger: &Ledger) -> Result<Report> {
         e.billed_cost += r.billed_cost_nano as i128;
     }
 
+    let models = model_info(&settings.catalog, &spend_by_model);
     let gateway_allocation = allocate_by_gateway(ledger, &by_provider, &with_usage, &by_role)?;
     let config_overlay = settings.config.overlay_terms.as_ref();
     let spend = billed_total + estimated_total;
@@ -222,7 +223,36 @@ pub fn build(run: ReportInputs<'_>, ledger: &Ledger) -> Result<Report> {
         provisioned,
         analyses,
         rejects: outcome.rejects,
+        models,
     })
+}
+
+/// Display name and tier of each catalog model the spend names: the model's first name with
+/// a space (`Claude Sonnet 4.5`), else its id without the vendor.
+fn model_info(
+    catalog: &crate::pricing::Catalog,
+    lines: &[super::SpendLine],
+) -> BTreeMap<String, super::ModelInfo> {
+    lines
+        .iter()
+        .filter_map(|l| {
+            let m = catalog.model(&l.name)?;
+            let display = m
+                .names
+                .iter()
+                .map(|n| n.name())
+                .find(|n| n.contains(' '))
+                .map(str::to_string)
+                .unwrap_or_else(|| m.id.rsplit('/').next().unwrap_or(&m.id).to_string());
+            Some((
+                l.name.clone(),
+                super::ModelInfo {
+                    display,
+                    tier: m.tier.as_str().to_string(),
+                },
+            ))
+        })
+        .collect()
 }
 
 /// The billed money per charge category, every category listed (zero when absent).

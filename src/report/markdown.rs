@@ -1,6 +1,6 @@
 //! `report.md`: the human view of the report, ready to paste into a board deck.
 
-use super::{Renderer, Report};
+use super::{OutputFile, Outputs, Renderer, Report};
 use crate::ingest::InputStatus;
 use crate::money::format_amount;
 use anyhow::Result;
@@ -97,11 +97,26 @@ fn cell(s: &str) -> String {
 }
 
 impl Renderer for MarkdownRenderer {
-    fn file_name(&self) -> &'static str {
-        "report.md"
+    fn render(&self, o: &Outputs) -> Result<Vec<OutputFile>> {
+        super::one("report.md", self.bytes(o.report)?)
     }
+}
 
-    fn render(&self, r: &Report) -> Result<Vec<u8>> {
+/// Links to the charts written beside the report (PNG inline, SVG linked).
+fn charts_section(o: &mut String) -> std::fmt::Result {
+    writeln!(o, "## Charts\n")?;
+    for (stem, _) in crate::charts::CHARTS {
+        writeln!(
+            o,
+            "![{}](charts/{stem}.png) ([SVG](charts/{stem}.svg))\n",
+            crate::charts::chart_title(stem)
+        )?;
+    }
+    Ok(())
+}
+
+impl MarkdownRenderer {
+    pub fn bytes(&self, r: &Report) -> Result<Vec<u8>> {
         let mut o = String::new();
         let spend = r.total_spend();
         writeln!(
@@ -128,6 +143,7 @@ impl Renderer for MarkdownRenderer {
             writeln!(o, "- `{kind}`: {}/month", money(r, *v))?;
         }
         writeln!(o)?;
+        charts_section(&mut o)?;
 
         writeln!(o, "## Spend\n")?;
         writeln!(

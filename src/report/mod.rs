@@ -7,6 +7,7 @@
 //! the same inputs and catalog.
 
 pub mod build;
+mod findings_csv;
 pub mod focus;
 mod json;
 mod markdown;
@@ -14,11 +15,13 @@ mod rejects;
 
 use crate::analysis::{combined_savings, Finding, ProvisionedCapacity};
 use crate::ingest::{InputRecord, Reject};
+use crate::ledger::Ledger;
 use crate::money;
 use anyhow::Result;
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
 
+pub use findings_csv::FindingsCsvRenderer;
 pub use json::JsonRenderer;
 pub use markdown::MarkdownRenderer;
 pub use rejects::RejectsRenderer;
@@ -197,6 +200,19 @@ pub struct Report {
     /// Not serialised: the rows behind `rejects.csv`.
     #[serde(skip)]
     pub rejects: Vec<Reject>,
+    /// Not serialised: display name and tier of each catalog model in `spend_by_model`, for
+    /// the charts.
+    #[serde(skip)]
+    pub models: BTreeMap<String, ModelInfo>,
+}
+
+/// How a catalog model is shown.
+#[derive(Debug, Clone)]
+pub struct ModelInfo {
+    /// `Claude Sonnet 4.5`, or the id without its vendor (`gpt-4o`).
+    pub display: String,
+    /// `small`, `mid` or `frontier`.
+    pub tier: String,
 }
 
 impl Report {
@@ -236,11 +252,56 @@ impl Report {
     }
 }
 
-/// One output format.
+/// What every renderer reads: the report and the month's ledger (never raw files).
+pub struct Outputs<'a> {
+    pub report: &'a Report,
+    pub ledger: &'a Ledger,
+}
+
+/// One file of the output folder: its path inside it and its bytes.
+pub struct OutputFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// One output format; it may write several files (the charts do).
 pub trait Renderer {
-    /// File name inside the output folder.
-    fn file_name(&self) -> &'static str;
-    fn render(&self, report: &Report) -> Result<Vec<u8>>;
+    fn render(&self, o: &Outputs) -> Result<Vec<OutputFile>>;
+}
+
+/// A renderer of one file from the report alone.
+fn one(path: &str, bytes: Vec<u8>) -> Result<Vec<OutputFile>> {
+    Ok(vec![OutputFile {
+        path: path.to_string(),
+        bytes,
+    }])
+}
+
+/// `focus.csv`.
+pub struct FocusRenderer;
+
+impl Renderer for FocusRenderer {
+    fn render(&self, o: &Outputs) -> Result<Vec<OutputFile>> {
+        one("focus.csv", focus::render(o.report, o.ledger)?)
+    }
+}
+
+/// `ledger.parquet`.
+pub struct ParquetRenderer;
+
+impl Renderer for ParquetRenderer {
+    fn render(&self, o: &Outputs) -> Result<Vec<OutputFile>> {
+        one("ledger.parquet", o.ledger.parquet_bytes()?)
+    }
+}
+
+/// `charts/*.png` and `charts/*.svg`.
+pub struct ChartsRenderer;
+
+impl Renderer for ChartsRenderer {
+    fn render(&self, o: &Outputs) -> Result<Vec<OutputFile>> {
+        crate::charts::render_all(o.report)
+    }
 }
 
 /// Every renderer, in the order files are written.
@@ -248,6 +309,25 @@ pub fn renderers() -> Vec<Box<dyn Renderer>> {
     vec![
         Box::new(JsonRenderer),
         Box::new(MarkdownRenderer),
+        Box::new(FindingsCsvRenderer),
         Box::new(RejectsRenderer),
+        Box::new(FocusRenderer),
+        Box::new(ParquetRenderer),
+        Box::new(ChartsRenderer),
     ]
+}
+
+/// A CSV cell that a spreadsheet will not run as a formula: text starting with `=`, `+`, `@`,
+/// a tab or a carriage return, or a `-` that does not start a number, gets a leading `'`.
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = match cell.chars().next() {
+        Some('=' | '+' | '@' | '\t' | '\r') => true,
+        Some('-') => cell.parse::<f64>().is_err(),
+        _ => false,
+    };
+    if risky {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
 }

@@ -61,10 +61,12 @@ fn demo_audit_writes_every_output_and_exits_zero() {
         "findings.json",
         "ledger.parquet",
         "rejects.csv",
-        "charts/spend_by_provider.png",
-        "charts/spend_by_provider.svg",
-        "charts/savings_by_finding.png",
-        "charts/savings_by_finding.svg",
+        "findings.csv",
+        "focus.csv",
+        "charts/01_spend_by_provider.png",
+        "charts/01_spend_by_provider.svg",
+        "charts/04_savings_waterfall.png",
+        "charts/04_savings_waterfall.svg",
     ] {
         let p = out.path().join(f);
         assert!(
@@ -332,18 +334,32 @@ fn findings_json_validates_against_the_published_schema() {
 fn reports_are_byte_identical_across_runs() {
     let (a, _) = demo();
     let (b, _) = demo();
-    for f in [
-        "report.md",
-        "findings.json",
-        "rejects.csv",
-        "ledger.parquet",
-        "charts/spend_by_provider.svg",
-        "charts/savings_by_finding.png",
-    ] {
+    // Every file of the output folder, charts included.
+    let files = |dir: &std::path::Path| {
+        let mut all: Vec<std::path::PathBuf> = Vec::new();
+        let mut todo = vec![dir.to_path_buf()];
+        while let Some(d) = todo.pop() {
+            for e in std::fs::read_dir(d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    todo.push(p);
+                } else {
+                    all.push(p.strip_prefix(dir).unwrap().to_path_buf());
+                }
+            }
+        }
+        all.sort();
+        all
+    };
+    let names = files(a.path());
+    assert_eq!(names, files(b.path()));
+    assert!(names.len() >= 18, "{names:?}");
+    for f in names {
         assert_eq!(
-            std::fs::read(a.path().join(f)).unwrap(),
-            std::fs::read(b.path().join(f)).unwrap(),
-            "{f} differs"
+            std::fs::read(a.path().join(&f)).unwrap(),
+            std::fs::read(b.path().join(&f)).unwrap(),
+            "{} differs",
+            f.display()
         );
     }
 }
@@ -509,4 +525,26 @@ fn an_offline_workload_is_batch_eligible_and_combines_with_its_downshift() {
         grown,
         dec_cents(dec("59.00") * Decimal::new(265, 1) * dec("0.2") / Decimal::from(2))
     );
+}
+
+/// Issue 11: `findings.csv` has one row per finding, with the same exact amounts.
+#[test]
+fn findings_csv_has_a_row_per_finding_with_the_json_amounts() {
+    let (out, _) = demo();
+    let json = read_json(&out.path().join("findings.json"));
+    let findings = json["findings"].as_array().unwrap();
+    let mut rdr = csv::Reader::from_path(out.path().join("findings.csv")).unwrap();
+    let h = rdr.headers().unwrap().clone();
+    let at = |name: &str| h.iter().position(|c| c == name).unwrap();
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), findings.len());
+    for (row, f) in rows.iter().zip(findings) {
+        assert_eq!(&row[at("id")], f["id"].as_str().unwrap());
+        assert_eq!(
+            dec_cents(dec(&row[at("monthly_savings")])),
+            cents(&f["monthly_savings"])
+        );
+        let evidence: serde_json::Value = serde_json::from_str(&row[at("evidence")]).unwrap();
+        assert_eq!(evidence, f["evidence"]);
+    }
 }

@@ -7,6 +7,7 @@
 //! - `reconcile`: property test that billed totals reconcile with the input to the cent.
 //! - `cloud`, `admin_api`, `mixed`: cloud bills, FOCUS, API dumps, the public samples, the mixed
 //!   fixture folder and the gateway allocation.
+//! - `charts`: issue 11 charts (1920×1080 PNG and SVG, no system fonts, honest totals).
 //! - `cli`: issue 11 CLI conventions (version, completions, init, --format, exit 3).
 //! - `exact_money`: issue 10 part A, no charge lost or invented (overflow, ragged rows, ...).
 //! - `scale`: the request grain of `docs/scale.md`, produced by its DuckDB SQL.
@@ -15,6 +16,7 @@ mod common;
 
 mod admin_api;
 mod bad_input;
+mod charts;
 mod cli;
 mod cloud;
 mod demo;
