@@ -265,13 +265,7 @@ fn ingest(args: IngestArgs) -> Result<ExitCode> {
 /// The spend by provider and the top findings, as an aligned table on stderr.
 fn summary_table(r: &spend_audit::report::Report) {
     let mut rows: Vec<(String, String, String)> = Vec::new();
-    let providers: std::collections::BTreeSet<&String> = r
-        .totals
-        .by_provider
-        .keys()
-        .chain(r.totals.estimated_by_provider.keys())
-        .collect();
-    for p in providers {
+    for p in r.totals.providers() {
         let billed = r.totals.by_provider.get(p).copied();
         let estimated = r.totals.estimated_by_provider.get(p).copied();
         let (amount, basis) = match (billed, estimated) {

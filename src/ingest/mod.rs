@@ -216,6 +216,18 @@ pub enum InputStatus {
     Rejected,
 }
 
+impl InputStatus {
+    /// The status as reports write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputStatus::Ingested => "ingested",
+            InputStatus::Skipped => "skipped",
+            InputStatus::Duplicate => "duplicate",
+            InputStatus::Rejected => "rejected",
+        }
+    }
+}
+
 /// One input file as reported in `findings.json` and the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct InputRecord {

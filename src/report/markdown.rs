@@ -1,14 +1,13 @@
 //! `report.md`: the human view of the report, ready to paste into a board deck.
 
 use super::{OutputFile, Outputs, Renderer, Report};
-use crate::ingest::InputStatus;
 use crate::money::format_amount;
 use anyhow::Result;
 use std::fmt::Write;
 
 pub struct MarkdownRenderer;
 
-fn money(report: &Report, n: i128) -> String {
+pub(super) fn money(report: &Report, n: i128) -> String {
     if report.currency == "USD" {
         let s = format_amount(n);
         match s.strip_prefix('-') {
@@ -22,7 +21,7 @@ fn money(report: &Report, n: i128) -> String {
 
 /// A JSON scalar as a person reads it: whole numbers with thousands separators, fractions to
 /// four decimals, `null` as a dash.
-fn scalar(v: &serde_json::Value) -> String {
+pub(super) fn scalar(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Null => "–".into(),
         serde_json::Value::String(s) => s.clone(),
@@ -84,7 +83,7 @@ fn evidence_lines(v: &serde_json::Value, depth: usize, o: &mut String) -> std::f
     Ok(())
 }
 
-fn pct(part: i128, whole: i128) -> String {
+pub(super) fn pct(part: i128, whole: i128) -> String {
     if whole <= 0 {
         return "–".to_string();
     }
@@ -392,12 +391,7 @@ impl MarkdownRenderer {
         )?;
         writeln!(o, "|---|---|---:|---|---:|---:|---:|---|")?;
         for i in &r.inputs {
-            let status = match i.status {
-                InputStatus::Ingested => "ingested",
-                InputStatus::Skipped => "skipped",
-                InputStatus::Duplicate => "duplicate",
-                InputStatus::Rejected => "rejected",
-            };
+            let status = i.status.as_str();
             writeln!(
                 o,
                 "| `{}` | {} | {} | {status} | {} | {} | {} | {} |",

@@ -9,6 +9,7 @@
 pub mod build;
 mod findings_csv;
 pub mod focus;
+mod html;
 mod json;
 mod markdown;
 mod rejects;
@@ -22,6 +23,7 @@ use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
 
 pub use findings_csv::FindingsCsvRenderer;
+pub use html::HtmlRenderer;
 pub use json::JsonRenderer;
 pub use markdown::MarkdownRenderer;
 pub use rejects::RejectsRenderer;
@@ -87,6 +89,16 @@ pub struct Totals {
     /// `adjustment`; every key always present). It adds up to `billed_cost`; only usage feeds
     /// the analyses.
     pub by_charge_category: BTreeMap<String, CategoryTotal>,
+}
+
+impl Totals {
+    /// Every provider with billed or estimated spend, in order.
+    pub fn providers(&self) -> std::collections::BTreeSet<&String> {
+        self.by_provider
+            .keys()
+            .chain(self.estimated_by_provider.keys())
+            .collect()
+    }
 }
 
 /// The billed money of one charge category, and its amortised view.
@@ -309,6 +321,7 @@ pub fn renderers() -> Vec<Box<dyn Renderer>> {
     vec![
         Box::new(JsonRenderer),
         Box::new(MarkdownRenderer),
+        Box::new(HtmlRenderer),
         Box::new(FindingsCsvRenderer),
         Box::new(RejectsRenderer),
         Box::new(FocusRenderer),
