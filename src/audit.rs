@@ -120,15 +120,59 @@ pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
         outcome,
         provisioned: ctx.provisioned.clone(),
     };
-    let report = report::build::build(inputs, &ledger)?;
+    let mut report = report::build::build(inputs, &ledger)?;
+    // Month over month: statuses and deltas against the latest earlier month in the store.
+    let store = history_store(settings, &out);
+    let snapshot = crate::history::Snapshot::of(&report);
+    if let Some(store) = &store {
+        let previous = store.previous(month)?;
+        report.history = Some(crate::history::compare(
+            &mut report.findings,
+            &snapshot,
+            previous,
+            month,
+        ));
+    }
     std::fs::create_dir_all(&out)
         .with_context(|| format!("could not create output folder `{}`", out.display()))?;
     let files_written = write_outputs(&report, &ledger, &out, &progress)?;
+    if let Some(store) = &store {
+        let digest = {
+            use sha2::Digest;
+            format!(
+                "{:x}",
+                sha2::Sha256::digest(format!("{:?}", settings.config).as_bytes())
+            )
+        };
+        store.write(
+            month,
+            &snapshot,
+            &crate::history::manifest(&report, &digest),
+        )?;
+    }
     Ok(AuditOutcome {
         report,
         files_written,
         out,
     })
+}
+
+/// The history store this run reads and writes, if any.
+fn history_store(settings: &RunSettings, out: &Path) -> Option<crate::history::Store> {
+    use crate::settings::HistoryAt;
+    match &settings.history {
+        HistoryAt::Off => None,
+        HistoryAt::Dir(dir) => Some(crate::history::Store::new(dir.clone())),
+        HistoryAt::BesideOutput => {
+            let parent = absolute(out)
+                .ok()
+                .and_then(|o| o.parent().map(Path::to_path_buf))
+                .unwrap_or_default();
+            Some(crate::history::Store::new(
+                parent.join("spend-audit-history"),
+            ))
+        }
+    }
 }
 
 /// A path made absolute without creating it: the nearest existing ancestor resolved (links

@@ -10,8 +10,8 @@ Exit codes:
      (pricing check: a catalog problem; pricing diff: an unreviewed disagreement)
   2  error: bad arguments, an empty or unreadable input folder or catalog, outputs not
      written
-  3  --fail-on-savings: the outputs were written, and the month's findings save more than
-     the amount a month (1 wins when --strict also fails)";
+  3  --fail-on-savings: the outputs were written, and the month's new findings save more
+     than the amount a month (1 wins when --strict also fails)";
 
 /// Audit a month of AI spend: normalise the exports, price them against a versioned catalog,
 /// and find savings from consolidation, tier downshifts and idle capacity.
@@ -132,12 +132,27 @@ pub struct IngestArgs {
     #[arg(long, short)]
     pub quiet: bool,
 
+    /// Monthly history store (Parquet, one partition per month). Default:
+    /// `spend-audit-history` beside the output folder.
+    #[arg(long, value_name = "DIR", env = "SPEND_AUDIT_HISTORY")]
+    pub history: Option<PathBuf>,
+
+    /// Keep no history: no month-over-month comparison, finding statuses are `null`.
+    #[arg(
+        long,
+        env = "SPEND_AUDIT_NO_HISTORY",
+        conflicts_with = "history",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub no_history: bool,
+
     /// What to print on stdout besides writing the output folder.
     #[arg(long, value_enum, default_value_t = OutputFormat::Files)]
     pub format: OutputFormat,
 
-    /// Exit 3 if the month's findings save more than this a month, in the report's currency
-    /// (for a scheduled run that should page someone). Outputs are still written.
+    /// Exit 3 if the month's new findings (all of them without history) save more than this
+    /// a month, in the report's currency (for a scheduled run that should page someone).
+    /// Outputs are still written.
     #[arg(long, value_name = "AMOUNT")]
     pub fail_on_savings: Option<String>,
 }

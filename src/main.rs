@@ -197,6 +197,11 @@ fn ingest(args: IngestArgs) -> Result<ExitCode> {
     let settings = RunSettings {
         input: args.input.clone(),
         out: args.out.clone(),
+        history: match (&args.history, args.no_history) {
+            (_, true) => spend_audit::settings::HistoryAt::Off,
+            (Some(dir), false) => spend_audit::settings::HistoryAt::Dir(dir.clone()),
+            (None, false) => spend_audit::settings::HistoryAt::BesideOutput,
+        },
         month,
         strict: args.strict,
         quiet: args.quiet,
@@ -248,10 +253,18 @@ fn ingest(args: IngestArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     if let Some(limit) = fail_on_savings {
-        if r.headline.monthly_savings > limit as i128 {
+        // New findings only: one that was open last month already paged someone.
+        let new: Vec<spend_audit::analysis::Finding> = r
+            .findings
+            .iter()
+            .filter(|f| f.status.as_deref() != Some("open"))
+            .cloned()
+            .collect();
+        let saving = spend_audit::analysis::combined_savings(&new) as i128;
+        if saving > limit as i128 {
             eprintln!(
-                "--fail-on-savings: findings save {} {}/month, more than {} {}",
-                format_amount(r.headline.monthly_savings),
+                "--fail-on-savings: new findings save {} {}/month, more than {} {}",
+                format_amount(saving),
                 r.currency,
                 format_amount(limit as i128),
                 r.currency

@@ -220,11 +220,22 @@ impl Config {
 /// The commented config `spend-audit init` writes; it loads as the defaults.
 pub const CONFIG_TEMPLATE: &str = include_str!("../docs/config.template.toml");
 
+/// Where a run keeps its monthly history.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HistoryAt {
+    /// `spend-audit-history` beside the output folder.
+    BesideOutput,
+    Dir(PathBuf),
+    Off,
+}
+
 /// Everything one `ingest` run needs, checked.
 pub struct RunSettings {
     pub input: PathBuf,
     /// `None`: `spend-audit-<month>` in the current folder, once the month is known.
     pub out: Option<PathBuf>,
+    /// Where the monthly history is kept.
+    pub history: HistoryAt,
     /// `None`: the latest complete month in the billing data.
     pub month: Option<Month>,
     pub strict: bool,

@@ -77,6 +77,9 @@ pub struct Finding {
     pub acts_on: Vec<String>,
     /// Who owns the workload(s) acted on, from the config's `[owners]`.
     pub owner: Option<String>,
+    /// `new`, or `open` when the previous month in the history store had the same id; `null`
+    /// when the run keeps no history.
+    pub status: Option<String>,
 }
 
 impl Finding {
@@ -116,6 +119,7 @@ impl Finding {
             action,
             acts_on,
             owner: None,
+            status: None,
         }
     }
 }

@@ -222,6 +222,7 @@ pub fn build(run: ReportInputs<'_>, ledger: &Ledger) -> Result<Report> {
         gateway_allocation,
         provisioned,
         analyses,
+        history: None,
         rejects: outcome.rejects,
         models,
     })

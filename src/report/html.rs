@@ -3,7 +3,7 @@
 //! fetch: the page makes no request of any kind and prints to PDF as it is. Every text from the
 //! data is escaped.
 
-use super::markdown::{money, pct, scalar};
+use super::markdown::{money, pct, scalar, signed};
 use super::{OutputFile, Outputs, Renderer, Report};
 use crate::analysis::Confidence;
 use anyhow::Result;
@@ -190,9 +190,13 @@ impl HtmlRenderer {
             evidence(&f.evidence, &mut o)?;
             writeln!(
                 o,
-                "</details></td><td class=\"n\">{}</td><td>{}</td></tr>",
+                "</details></td><td class=\"n\">{}</td><td>{}{}</td></tr>",
                 esc(&money(r, f.monthly_savings_nano as i128)),
-                f.confidence.as_str()
+                f.confidence.as_str(),
+                f.status
+                    .as_deref()
+                    .map(|s| format!(" · {s}"))
+                    .unwrap_or_default()
             )?;
         }
         o.push_str("</table>\n");
@@ -230,7 +234,47 @@ impl HtmlRenderer {
             o.push_str("</table>\n");
         }
 
-        o.push_str("<h2>Month over month</h2>\n<p class=\"muted\">Not available yet: this release keeps no monthly history, so there is no earlier month to compare with.</p>\n");
+        o.push_str("<h2>Month over month</h2>\n");
+        match &r.history {
+            None => o.push_str("<p class=\"muted\">No history kept for this run (<code>--no-history</code>).</p>\n"),
+            Some(h) if h.previous_month.is_none() => writeln!(
+                o,
+                "<p class=\"muted\">The history store holds no earlier month: nothing to compare with yet. Quarter forecast {} ({}).</p>",
+                esc(&money(r, h.quarter_forecast)),
+                esc(&h.quarter_forecast_basis)
+            )?,
+            Some(h) => {
+                write!(
+                    o,
+                    "<p>AI spend {} against {} in {} ({}). Quarter forecast {} <span class=\"muted\">({})</span>.</p>\n<table><tr><th>provider</th><th class=\"n\">change</th></tr>",
+                    esc(&money(r, h.spend)),
+                    esc(&money(r, h.previous_spend.unwrap_or(0))),
+                    esc(h.previous_month.as_deref().unwrap_or("")),
+                    esc(&signed(r, h.spend - h.previous_spend.unwrap_or(0))),
+                    esc(&money(r, h.quarter_forecast)),
+                    esc(&h.quarter_forecast_basis)
+                )?;
+                for (p, d) in &h.spend_delta_by_provider {
+                    write!(
+                        o,
+                        "<tr><td>{}</td><td class=\"n\">{}</td></tr>",
+                        esc(&crate::charts::provider_name(p)),
+                        esc(&signed(r, *d))
+                    )?;
+                }
+                o.push_str("</table>\n<table><tr><th>resolved finding</th><th class=\"n\">claimed/month</th><th class=\"n\">realised/month</th></tr>");
+                for f in &h.resolved {
+                    write!(
+                        o,
+                        "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                        text(&f.title),
+                        esc(&money(r, f.monthly_savings_claimed)),
+                        esc(&money(r, f.realised_monthly_savings))
+                    )?;
+                }
+                o.push_str("</table>\n");
+            }
+        }
 
         // Inputs.
         o.push_str("<h2>Inputs</h2>\n<table><tr><th>file</th><th>format</th><th class=\"n\">rows</th><th>status</th><th class=\"n\">rejected rows</th><th>note</th></tr>\n");

@@ -101,6 +101,73 @@ impl Renderer for MarkdownRenderer {
     }
 }
 
+/// This month against the previous one in the history store.
+fn month_over_month(r: &Report, o: &mut String) -> std::fmt::Result {
+    writeln!(o, "## Month over month\n")?;
+    let Some(h) = &r.history else {
+        return writeln!(o, "No history kept for this run (`--no-history`).\n");
+    };
+    let Some(prev) = &h.previous_month else {
+        let new = r.findings.len();
+        return writeln!(
+            o,
+            "The history store holds no earlier month: nothing to compare with yet. All {new} findings are new. Quarter forecast: {} ({}).\n",
+            money(r, h.quarter_forecast),
+            h.quarter_forecast_basis
+        );
+    };
+    let count = |s: &str| {
+        r.findings
+            .iter()
+            .filter(|f| f.status.as_deref() == Some(s))
+            .count()
+    };
+    writeln!(
+        o,
+        "AI spend {} against {} in {prev} ({}). Findings: {} new, {} still open, {} resolved. Quarter forecast: {} ({}).\n",
+        money(r, h.spend),
+        money(r, h.previous_spend.unwrap_or(0)),
+        signed(r, h.spend - h.previous_spend.unwrap_or(0)),
+        count("new"),
+        count("open"),
+        h.resolved.len(),
+        money(r, h.quarter_forecast),
+        h.quarter_forecast_basis
+    )?;
+    writeln!(o, "| provider | change |\n|---|---:|")?;
+    for (p, d) in &h.spend_delta_by_provider {
+        writeln!(o, "| {} | {} |", cell(p), signed(r, *d))?;
+    }
+    writeln!(o)?;
+    if !h.resolved.is_empty() {
+        writeln!(o, "Resolved since {prev}:\n")?;
+        writeln!(
+            o,
+            "| finding | claimed/month | realised/month |\n|---|---:|---:|"
+        )?;
+        for f in &h.resolved {
+            writeln!(
+                o,
+                "| {} | {} | {} |",
+                cell(&f.title),
+                money(r, f.monthly_savings_claimed),
+                money(r, f.realised_monthly_savings)
+            )?;
+        }
+        writeln!(o)?;
+    }
+    Ok(())
+}
+
+/// A change with its sign: `+$12.00`, `-$3.50`.
+pub(super) fn signed(r: &Report, v: i128) -> String {
+    if v > 0 {
+        format!("+{}", money(r, v))
+    } else {
+        money(r, v)
+    }
+}
+
 /// Links to the charts written beside the report (PNG inline, SVG linked).
 fn charts_section(o: &mut String) -> std::fmt::Result {
     writeln!(o, "## Charts\n")?;
@@ -318,6 +385,7 @@ impl MarkdownRenderer {
             writeln!(o)?;
         }
 
+        month_over_month(r, &mut o)?;
         writeln!(o, "## Findings\n")?;
         if r.findings.is_empty() {
             writeln!(o, "No finding passed the thresholds.\n")?;
@@ -350,6 +418,9 @@ impl MarkdownRenderer {
                     f.confidence.as_str()
                 )?;
                 writeln!(o, "- action: {}", f.action)?;
+                if let Some(status) = &f.status {
+                    writeln!(o, "- status: {status}")?;
+                }
                 if let Some(owner) = &f.owner {
                     writeln!(o, "- owner: {owner}")?;
                 }

@@ -29,7 +29,7 @@ pub use markdown::MarkdownRenderer;
 pub use rejects::RejectsRenderer;
 
 /// Version of the `findings.json` contract. Bump on any breaking change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 fn cents<S: Serializer>(v: &i128, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(money::nanos_to_cent_f64(*v))
@@ -205,6 +205,8 @@ pub struct Report {
     pub gateway_allocation: Vec<GatewayAllocation>,
     pub provisioned: Vec<ProvisionedCapacity>,
     pub analyses: Vec<AnalysisStatus>,
+    /// Month over month, from the history store; `null` when the run keeps no history.
+    pub history: Option<History>,
     /// The customer overlay file applied, if any.
     pub overlay: Option<String>,
     /// Currencies converted to the report currency with the overlay's FX table.
@@ -216,6 +218,45 @@ pub struct Report {
     /// the charts.
     #[serde(skip)]
     pub models: BTreeMap<String, ModelInfo>,
+}
+
+/// This month against the latest earlier month in the history store.
+#[derive(Debug, Clone, Serialize)]
+pub struct History {
+    /// `YYYY-MM`, or `null` when the store holds no earlier month.
+    pub previous_month: Option<String>,
+    /// Billed + estimated spend this month and in the previous month.
+    #[serde(serialize_with = "cents")]
+    pub spend: i128,
+    #[serde(serialize_with = "cents_opt")]
+    pub previous_spend: Option<i128>,
+    /// This month less the previous, per provider and per `provider|workload`.
+    #[serde(serialize_with = "cents_map")]
+    pub spend_delta_by_provider: BTreeMap<String, i128>,
+    #[serde(serialize_with = "cents_map")]
+    pub spend_delta_by_workload: BTreeMap<String, i128>,
+    /// Forecast spend of the calendar quarter holding this month, and how it was made.
+    #[serde(serialize_with = "cents")]
+    pub quarter_forecast: i128,
+    pub quarter_forecast_basis: String,
+    /// Last month's findings that are gone this month.
+    pub resolved: Vec<ResolvedFinding>,
+}
+
+/// A finding of the previous month that this month no longer has.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResolvedFinding {
+    pub id: String,
+    pub kind: String,
+    pub provider: String,
+    pub title: String,
+    #[serde(serialize_with = "cents")]
+    pub monthly_savings_claimed: i128,
+    /// How far the spend it acted on dropped since, up to the claimed saving.
+    #[serde(serialize_with = "cents")]
+    pub realised_monthly_savings: i128,
+    /// How the realised saving was measured, or why it was not.
+    pub realised_basis: String,
 }
 
 /// How a catalog model is shown.

@@ -11,7 +11,16 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The binary, keeping no monthly history (each test's output folder is a fresh temp
+/// folder, whose default history store beside it would be shared by every test).
 pub fn bin() -> Command {
+    let mut c = Command::cargo_bin("spend-audit").expect("binary built");
+    c.env("SPEND_AUDIT_NO_HISTORY", "1");
+    c
+}
+
+/// The binary with history allowed (the caller passes `--history`).
+pub fn bin_with_history() -> Command {
     Command::cargo_bin("spend-audit").expect("binary built")
 }
 

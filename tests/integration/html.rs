@@ -117,7 +117,8 @@ fn report_html_loads_in_headless_chromium_with_no_errors_or_requests() {
         "{console:?} {requests:?}"
     );
 
-    let shot = repo().join("target/report-html-screenshot.png");
+    // Kept after the run, in cargo's temporary folder for integration tests.
+    let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-html-screenshot.png");
     let (console, requests) = open(browser, &page, &shot);
     assert!(console.is_empty(), "console: {console:?}");
     assert!(requests.is_empty(), "requests: {requests:?}");

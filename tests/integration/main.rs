@@ -9,6 +9,7 @@
 //!   fixture folder and the gateway allocation.
 //! - `charts`: issue 11 charts (1920×1080 PNG and SVG, no system fonts, honest totals).
 //! - `cli`: issue 11 CLI conventions (version, completions, init, --format, exit 3).
+//! - `history`: issue 11 monthly history (three months and a re-run; new, open, resolved).
 //! - `html`: issue 11 report.html, opened in headless Chromium (no errors, no requests).
 //! - `exact_money`: issue 10 part A, no charge lost or invented (overflow, ragged rows, ...).
 //! - `scale`: the request grain of `docs/scale.md`, produced by its DuckDB SQL.
@@ -23,6 +24,7 @@ mod cloud;
 mod demo;
 mod exact_money;
 mod gateways;
+mod history;
 mod html;
 mod mixed;
 mod overlay;
