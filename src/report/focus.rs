@@ -109,16 +109,23 @@ pub fn decimal(nanos: i64) -> String {
     s
 }
 
-fn provider_names(provider: &str) -> (&'static str, &'static str, &'static str) {
-    // (ProviderName, InvoiceIssuerName, ServiceName)
+/// (ProviderName, ServiceName) of a ledger provider; the provider issues its own invoices, so
+/// InvoiceIssuerName is the same name (a different one would read as a reseller).
+fn provider_names(provider: &str) -> (&'static str, &'static str) {
     match provider {
-        "openai" => ("OpenAI", "OpenAI", "OpenAI API"),
-        "anthropic" => ("Anthropic", "Anthropic", "Claude API"),
-        "aws" => ("AWS", "Amazon Web Services, Inc.", "Amazon Bedrock"),
-        "azure" => ("Microsoft", "Microsoft", "Azure OpenAI"),
-        "gcp" => ("Google Cloud", "Google", "Vertex AI"),
-        "openrouter" => ("OpenRouter", "OpenRouter", "OpenRouter"),
-        _ => ("Other", "Other", "AI API"),
+        "openai" => ("OpenAI", "OpenAI API"),
+        "anthropic" => ("Anthropic", "Claude API"),
+        "aws" => ("Amazon Web Services", "Amazon Bedrock"),
+        "azure" => ("Microsoft", "Azure OpenAI"),
+        "gcp" => ("Google Cloud", "Vertex AI"),
+        "openrouter" => ("OpenRouter", "OpenRouter"),
+        "github" => ("GitHub", "GitHub Copilot"),
+        "chatgpt" => ("OpenAI", "ChatGPT"),
+        "claude" => ("Anthropic", "Claude"),
+        "deepseek" => ("DeepSeek", "DeepSeek API"),
+        "mistral" => ("Mistral AI", "Mistral API"),
+        "xai" => ("xAI", "xAI API"),
+        _ => ("Other", "AI API"),
     }
 }
 
@@ -166,15 +173,24 @@ pub fn render(report: &Report, ledger: &Ledger) -> Result<Vec<u8>> {
         let list = nanos(row, "list_cost_nano");
         let provider_list = nanos(row, "source_reported_cost_nano");
         let effective = nanos(row, "effective_cost_nano").unwrap_or(billed);
-        let (pname, issuer, service) = provider_names(&provider);
+        let (pname, service) = provider_names(&provider);
+        let issuer = pname;
         let start: i64 = g(row, "charge_period_start").parse().unwrap_or(0);
         let end: i64 = g(row, "charge_period_end").parse().unwrap_or(start);
         let kind = g(row, "charge_kind");
         // The source's own category and frequency; without a stated frequency, usage is
         // usage-based and anything else a one-time charge.
-        let category = ChargeCategory::parse(&g(row, "charge_category")).unwrap_or_default();
+        // A seat is a recurring subscription purchase, not metered usage.
+        let seat = kind == "seat";
+        let category = if seat {
+            ChargeCategory::Purchase
+        } else {
+            ChargeCategory::parse(&g(row, "charge_category")).unwrap_or_default()
+        };
         let frequency = row[idx("charge_frequency")].clone().unwrap_or_else(|| {
-            if category == ChargeCategory::Usage {
+            if seat {
+                ChargeFrequency::Recurring
+            } else if category == ChargeCategory::Usage {
                 ChargeFrequency::UsageBased
             } else {
                 ChargeFrequency::OneTime
@@ -193,6 +209,7 @@ pub fn render(report: &Report, ledger: &Ledger) -> Result<Vec<u8>> {
             "tokens" => "Tokens",
             "requests" => "Requests",
             "hours" => "Hours",
+            "seats" => "Seats",
             "none" => "",
             other => other,
         };
@@ -247,8 +264,17 @@ pub fn render(report: &Report, ledger: &Ledger) -> Result<Vec<u8>> {
             service.to_string(),
             "Generative AI".to_string(),
             frequency,
-            qty,
-            focus_unit.to_string(),
+            // FOCUS: consumption is stated for usage only.
+            if category == ChargeCategory::Usage {
+                qty
+            } else {
+                String::new()
+            },
+            if category == ChargeCategory::Usage {
+                focus_unit.to_string()
+            } else {
+                String::new()
+            },
             g(row, "sub_account"),
             g(row, "sub_account"),
             g(row, "region"),
