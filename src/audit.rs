@@ -126,10 +126,12 @@ pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
     let snapshot = crate::history::Snapshot::of(&report);
     if let Some(store) = &store {
         let previous = store.previous(month)?;
+        let earlier = store.trend(month, 11)?;
         report.history = Some(crate::history::compare(
             &mut report.findings,
             &snapshot,
             previous,
+            earlier,
             month,
         ));
     }

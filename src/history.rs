@@ -12,7 +12,7 @@
 //!   realised where the spend they acted on has dropped.
 
 use crate::analysis::Finding;
-use crate::report::{History, Report, ResolvedFinding};
+use crate::report::{History, MonthSpend, Report, ResolvedFinding};
 use crate::util::Month;
 use anyhow::{Context, Result};
 use polars::prelude::*;
@@ -172,7 +172,22 @@ impl Store {
         let Some(prev) = self.months().into_iter().rfind(|m| *m < month) else {
             return Ok(None);
         };
-        let dir = self.dir.join(partition_name(prev));
+        Ok(Some((prev, self.snapshot(prev)?)))
+    }
+
+    /// Spend by provider of up to `n` stored months before `month`, oldest first.
+    pub fn trend(&self, month: Month, n: usize) -> Result<Vec<(Month, BTreeMap<String, i128>)>> {
+        let months: Vec<Month> = self.months().into_iter().filter(|m| *m < month).collect();
+        let from = months.len().saturating_sub(n);
+        months[from..]
+            .iter()
+            .map(|m| Ok((*m, self.snapshot(*m)?.providers)))
+            .collect()
+    }
+
+    /// One stored month.
+    fn snapshot(&self, month: Month) -> Result<Snapshot> {
+        let dir = self.dir.join(partition_name(month));
         let spend = read(&dir.join("spend.parquet"))?;
         let (dims, keys, amounts) = (
             text_col(&spend, "dimension")?,
@@ -209,7 +224,7 @@ impl Store {
                 acts_on: acts[i].clone(),
             });
         }
-        Ok(Some((prev, snap)))
+        Ok(snap)
     }
 
     /// Writes (or replaces) the month's partition: its spend, findings and run manifest.
@@ -311,8 +326,18 @@ pub fn compare(
     findings: &mut [Finding],
     now: &Snapshot,
     previous: Option<(Month, Snapshot)>,
+    earlier: Vec<(Month, BTreeMap<String, i128>)>,
     month: Month,
 ) -> History {
+    // The months charted: the stored ones before this month, then this one.
+    let months: Vec<MonthSpend> = earlier
+        .into_iter()
+        .chain(std::iter::once((month, now.providers.clone())))
+        .map(|(m, by_provider)| MonthSpend {
+            month: m.to_string(),
+            by_provider,
+        })
+        .collect();
     let Some((prev_month, prev)) = previous else {
         for f in findings.iter_mut() {
             f.status = Some("new".to_string());
@@ -326,6 +351,7 @@ pub fn compare(
             quarter_forecast: quarter_forecast(now.providers.values().sum(), None, month),
             quarter_forecast_basis: FORECAST_BASIS.to_string(),
             resolved: Vec::new(),
+            months,
         };
     };
     let ids: std::collections::BTreeSet<&str> =
@@ -395,6 +421,7 @@ pub fn compare(
         quarter_forecast: quarter_forecast(spend, Some((previous_spend, prev_month)), month),
         quarter_forecast_basis: FORECAST_BASIS.to_string(),
         resolved,
+        months,
     }
 }
 
@@ -460,6 +487,7 @@ mod tests {
             &mut [],
             &now,
             Some((Month::parse("2026-09").unwrap(), prev)),
+            Vec::new(),
             Month::parse("2026-10").unwrap(),
         );
         let realised: Vec<i128> = h

@@ -13,9 +13,9 @@
 //!
 //! Files are named `charts/<nn>_<name>.png|svg`, numbered in slide order:
 //! `01_spend_by_provider`, `02_top_workloads`, `03_model_mix_by_tier`, `04_savings_waterfall`,
-//! `05_provisioned_capacity`, `06_seats`. A chart with nothing to show says so rather than
-//! being left out, so a deck built on the names never breaks. The month-over-month trend
-//! needs monthly history, which this release does not keep yet.
+//! `05_provisioned_capacity`, `06_seats`, `07_month_over_month` (from the history store). A
+//! chart with nothing to show says so rather than being left out, so a deck built on the
+//! names never breaks.
 
 pub mod canvas;
 pub mod text;
@@ -232,9 +232,10 @@ fn spend_by_provider(r: &Report) -> Canvas {
     frame(
         &mut c,
         &format!(
-            "AI spend, {}: {}",
+            "AI spend, {}: {}{}",
             month_label(&r.period.start),
-            short_money(total, &r.currency)
+            short_money(total, &r.currency),
+            change_vs_previous(r)
         ),
         &format!(
             "billed {} · estimated from usage at list price {}",
@@ -546,17 +547,156 @@ fn seats(r: &Report) -> Canvas {
     c
 }
 
+/// `+12% vs Sep`, from the history's previous month, or nothing without one.
+fn change_vs_previous(r: &Report) -> String {
+    let Some(h) = &r.history else {
+        return String::new();
+    };
+    match (&h.previous_month, h.previous_spend) {
+        (Some(m), Some(p)) if p > 0 => {
+            let pct = (h.spend - p) as f64 / p as f64 * 100.0;
+            format!(
+                " ({}{pct:.0}% vs {})",
+                if pct >= 0.0 { "+" } else { "" },
+                month_label(&format!("{m}-01"))
+                    .split(' ')
+                    .next()
+                    .unwrap_or(m)
+            )
+        }
+        _ => String::new(),
+    }
+}
+
+/// Spend by month, stacked by provider: the months the history store holds, then this one.
+fn month_over_month(r: &Report) -> Canvas {
+    let mut c = Canvas::default();
+    let months: Vec<(String, Vec<(String, i128)>)> = match &r.history {
+        Some(h) => h
+            .months
+            .iter()
+            .map(|m| {
+                (
+                    month_label(&format!("{}-01", m.month)),
+                    m.by_provider.iter().map(|(p, v)| (p.clone(), *v)).collect(),
+                )
+            })
+            .collect(),
+        None => vec![(
+            month_label(&r.period.start),
+            r.totals
+                .providers()
+                .into_iter()
+                .map(|p| {
+                    let v = r.totals.by_provider.get(p).copied().unwrap_or(0)
+                        + r.totals.estimated_by_provider.get(p).copied().unwrap_or(0);
+                    (p.clone(), v)
+                })
+                .collect(),
+        )],
+    };
+    let total = dollars(r.total_spend());
+    frame(
+        &mut c,
+        &format!(
+            "AI spend by month: {} in {}{}",
+            short_money(total, &r.currency),
+            month_label(&r.period.start),
+            change_vs_previous(r)
+        ),
+        &match &r.history {
+            Some(h) if h.months.len() > 1 => format!(
+                "{} months from the history store; quarter forecast {}",
+                h.months.len(),
+                short_money(dollars(h.quarter_forecast), &r.currency)
+            ),
+            Some(_) => "the history store holds no earlier month yet".to_string(),
+            None => "no history kept for this run (--no-history)".to_string(),
+        },
+        "Billed + estimated spend by provider and month. Source: findings.json history.months.",
+    );
+    let (x0, x1, top, bottom) = (170.0, 1560.0, 210.0, 900.0);
+    let max = months
+        .iter()
+        .map(|(_, ps)| dollars(ps.iter().map(|(_, v)| (*v).max(0)).sum()))
+        .fold(0.0, f64::max)
+        .max(1.0);
+    let step = nice_step(max, 5.0);
+    let axis_max = (max / step).ceil() * step;
+    let y = |v: f64| bottom - ((v / axis_max) as f32) * (bottom - top);
+    let mut v = 0.0;
+    while v <= axis_max + step * 0.01 {
+        c.line(x0, y(v), x1, y(v), GRID, 1);
+        c.text(
+            x0 - 14.0,
+            y(v) + 8.0,
+            22.0,
+            Anchor::End,
+            MUTED,
+            &short_money(v, &r.currency),
+        );
+        v += step;
+    }
+    let w = (x1 - x0) / months.len().max(1) as f32;
+    let mut seen: Vec<String> = Vec::new();
+    for (i, (label, providers)) in months.iter().enumerate() {
+        let cx = x0 + w * (i as f32 + 0.5);
+        let bw = (w * 0.6).min(160.0);
+        let mut level = 0.0;
+        for (p, v) in providers {
+            let v = dollars((*v).max(0));
+            c.rect(
+                cx - bw / 2.0,
+                y(level + v),
+                cx + bw / 2.0,
+                y(level),
+                provider_color(p),
+            );
+            level += v;
+            if !seen.contains(p) {
+                seen.push(p.clone());
+            }
+        }
+        c.text(
+            cx,
+            y(level) - 12.0,
+            22.0,
+            Anchor::Middle,
+            INK,
+            &short_money(level, &r.currency),
+        );
+        c.text(cx, bottom + 36.0, 22.0, Anchor::Middle, INK, label);
+    }
+    c.line(x0, bottom, x1, bottom, MUTED, 2);
+    // Legend: each provider in its colour.
+    seen.sort();
+    for (k, p) in seen.iter().enumerate() {
+        let ly = top + 40.0 * k as f32;
+        c.rect(1600.0, ly, 1626.0, ly + 26.0, provider_color(p));
+        c.text(
+            1640.0,
+            ly + 21.0,
+            22.0,
+            Anchor::Start,
+            INK,
+            &provider_name(p),
+        );
+    }
+    c
+}
+
 /// How one chart is drawn from the report.
 pub type Draw = fn(&Report) -> Canvas;
 
 /// Every chart, in slide order: its file stem and how it is drawn.
-pub const CHARTS: [(&str, Draw); 6] = [
+pub const CHARTS: [(&str, Draw); 7] = [
     ("01_spend_by_provider", spend_by_provider),
     ("02_top_workloads", top_workloads),
     ("03_model_mix_by_tier", model_mix_by_tier),
     ("04_savings_waterfall", savings_waterfall),
     ("05_provisioned_capacity", provisioned_capacity),
     ("06_seats", seats),
+    ("07_month_over_month", month_over_month),
 ];
 
 /// A chart's name for a link: `04_savings_waterfall` → `Savings waterfall`.

@@ -241,6 +241,17 @@ pub struct History {
     pub quarter_forecast_basis: String,
     /// Last month's findings that are gone this month.
     pub resolved: Vec<ResolvedFinding>,
+    /// Spend by provider of up to twelve months, oldest first, ending with this one.
+    pub months: Vec<MonthSpend>,
+}
+
+/// One month's billed + estimated spend by provider, from the history store.
+#[derive(Debug, Clone, Serialize)]
+pub struct MonthSpend {
+    /// `YYYY-MM`.
+    pub month: String,
+    #[serde(serialize_with = "cents_map")]
+    pub by_provider: BTreeMap<String, i128>,
 }
 
 /// A finding of the previous month that this month no longer has.

@@ -4,13 +4,14 @@
 
 use crate::common::*;
 
-const STEMS: [&str; 6] = [
+const STEMS: [&str; 7] = [
     "01_spend_by_provider",
     "02_top_workloads",
     "03_model_mix_by_tier",
     "04_savings_waterfall",
     "05_provisioned_capacity",
     "06_seats",
+    "07_month_over_month",
 ];
 
 /// Width, height and RGB pixels of a PNG.

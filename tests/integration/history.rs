@@ -145,6 +145,25 @@ fn three_months_then_a_rerun_move_findings_through_new_open_resolved() {
         .as_str()
         .unwrap()
         .starts_with("not measured"));
+    // The trend: the three months, oldest first; the charts carry the change.
+    let months: Vec<&str> = oct["history"]["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["month"].as_str().unwrap())
+        .collect();
+    assert_eq!(months, ["2026-08", "2026-09", "2026-10"]);
+    assert_eq!(
+        cents(&oct["history"]["months"][1]["by_provider"]["openai"]),
+        15_000
+    );
+    // $158 against $188 in September.
+    let spend_chart = std::fs::read_to_string(
+        root.path()
+            .join("out-2026-10/charts/01_spend_by_provider.svg"),
+    )
+    .unwrap();
+    assert!(spend_chart.contains("aria-label=\"AI spend, Oct 2026: $158 (-16% vs Sep)\""));
     let md = std::fs::read_to_string(root.path().join("out-2026-10/report.md")).unwrap();
     assert!(
         md.contains("## Month over month") && md.contains("1 resolved"),
