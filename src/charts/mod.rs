@@ -363,6 +363,49 @@ fn model_mix_by_tier(r: &Report) -> Canvas {
     c
 }
 
+/// A vertical money axis from 0 to a round maximum, with its gridlines drawn.
+struct ValueAxis {
+    top: f32,
+    bottom: f32,
+    max: f64,
+}
+
+impl ValueAxis {
+    /// The canvas y of a value.
+    fn y(&self, v: f64) -> f32 {
+        self.bottom - ((v / self.max) as f32) * (self.bottom - self.top)
+    }
+}
+
+/// Draws gridlines and labels for values up to `max` in the box `(x0, x1, top, bottom)`.
+fn value_axis(
+    c: &mut Canvas,
+    max: f64,
+    (x0, x1, top, bottom): (f32, f32, f32, f32),
+    currency: &str,
+) -> ValueAxis {
+    let step = nice_step(max, 5.0);
+    let axis = ValueAxis {
+        top,
+        bottom,
+        max: (max / step).ceil() * step,
+    };
+    let mut v = 0.0;
+    while v <= axis.max + step * 0.01 {
+        c.line(x0, axis.y(v), x1, axis.y(v), GRID, 1);
+        c.text(
+            x0 - 14.0,
+            axis.y(v) + 8.0,
+            22.0,
+            Anchor::End,
+            MUTED,
+            &short_money(v, currency),
+        );
+        v += step;
+    }
+    axis
+}
+
 /// The waterfall's steps: each finding kind's saving as it adds to the kinds before it, by
 /// the headline's sequential combination, so the steps sum to the headline.
 pub fn waterfall_steps(findings: &[Finding]) -> Vec<(String, i128)> {
@@ -420,22 +463,8 @@ fn savings_waterfall(r: &Report) -> Canvas {
     cols.push(("Optimised spend".into(), 0.0, level, TOTAL));
     let (x0, x1, top, bottom) = (170.0, 1840.0, 210.0, 880.0);
     let max = spend.max(1.0);
-    let step = nice_step(max, 5.0);
-    let axis_max = (max / step).ceil() * step;
-    let y = |v: f64| bottom - ((v / axis_max) as f32) * (bottom - top);
-    let mut v = 0.0;
-    while v <= axis_max + step * 0.01 {
-        c.line(x0, y(v), x1, y(v), GRID, 1);
-        c.text(
-            x0 - 14.0,
-            y(v) + 8.0,
-            22.0,
-            Anchor::End,
-            MUTED,
-            &short_money(v, &r.currency),
-        );
-        v += step;
-    }
+    let axis = value_axis(&mut c, max, (x0, x1, top, bottom), &r.currency);
+    let y = |v: f64| axis.y(v);
     let w = (x1 - x0) / cols.len() as f32;
     for (i, (label, low, high, color)) in cols.iter().enumerate() {
         let cx = x0 + w * (i as f32 + 0.5);
@@ -621,22 +650,8 @@ fn month_over_month(r: &Report) -> Canvas {
         .map(|(_, ps)| dollars(ps.iter().map(|(_, v)| (*v).max(0)).sum()))
         .fold(0.0, f64::max)
         .max(1.0);
-    let step = nice_step(max, 5.0);
-    let axis_max = (max / step).ceil() * step;
-    let y = |v: f64| bottom - ((v / axis_max) as f32) * (bottom - top);
-    let mut v = 0.0;
-    while v <= axis_max + step * 0.01 {
-        c.line(x0, y(v), x1, y(v), GRID, 1);
-        c.text(
-            x0 - 14.0,
-            y(v) + 8.0,
-            22.0,
-            Anchor::End,
-            MUTED,
-            &short_money(v, &r.currency),
-        );
-        v += step;
-    }
+    let axis = value_axis(&mut c, max, (x0, x1, top, bottom), &r.currency);
+    let y = |v: f64| axis.y(v);
     let w = (x1 - x0) / months.len().max(1) as f32;
     let mut seen: Vec<String> = Vec::new();
     for (i, (label, providers)) in months.iter().enumerate() {
