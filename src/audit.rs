@@ -82,7 +82,7 @@ pub fn ingest_and_price(
 pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
     let (root, files) = input_files(settings)?;
     let progress = crate::progress::Progress::files(settings.progress, files.len());
-    let (builder, mut outcome) = ingest_and_price(
+    let (builder, outcome) = ingest_and_price(
         &root,
         &files,
         &settings.catalog,
@@ -92,12 +92,67 @@ pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
     progress.stage("building the ledger");
     let newest_file_ms = PlausibleDates::newest_modified_ms(&files);
     let (month, complete) = audited_month(&builder, settings.month, newest_file_ms);
-    let out = settings
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(format!("spend-audit-{month}")));
-    refuse_out_inside_input(&out, &root, &settings.input)?;
-    let ledger = month_ledger(builder, month, &mut outcome)?;
+    let months = if settings.all_months {
+        months_with_billed_money(&builder).unwrap_or_else(|| vec![(month, complete)])
+    } else {
+        vec![(month, complete)]
+    };
+    let full = builder.finish()?;
+    let mut last = None;
+    for (month, complete) in months {
+        // Several months: one output folder each, inside `--out` when given.
+        let out = match (&settings.out, settings.all_months) {
+            (Some(out), true) => out.join(month.to_string()),
+            (Some(out), false) => out.clone(),
+            (None, _) => PathBuf::from(format!("spend-audit-{month}")),
+        };
+        refuse_out_inside_input(&out, &root, &settings.input)?;
+        last = Some(audit_month(
+            settings,
+            &full,
+            (month, complete),
+            outcome.clone(),
+            out,
+            &progress,
+        )?);
+    }
+    last.ok_or_else(|| anyhow::anyhow!("no month to audit"))
+}
+
+/// Every month whose billed money the data holds, oldest first, each with its completeness
+/// (`None` without billed money).
+fn months_with_billed_money(builder: &LedgerBuilder) -> Option<Vec<(Month, bool)>> {
+    let months: std::collections::BTreeSet<Month> = builder
+        .billed_money_by_day
+        .keys()
+        .filter_map(|d| crate::util::day_of(d.checked_mul(86_400_000)?))
+        .map(Month::of_day)
+        .collect();
+    if months.is_empty() {
+        return None;
+    }
+    Some(
+        months
+            .into_iter()
+            .map(|m| {
+                let last = crate::util::day_start_ms(m.last_day()).div_euclid(86_400_000);
+                (m, builder.billed_days.contains(&last))
+            })
+            .collect(),
+    )
+}
+
+/// One month's audit on the full ledger: the month's lines, the analyses, the report, the
+/// history comparison, the outputs and the history partition.
+fn audit_month(
+    settings: &RunSettings,
+    full: &Ledger,
+    (month, complete): (Month, bool),
+    mut outcome: ingest::IngestOutcome,
+    out: PathBuf,
+    progress: &crate::progress::Progress,
+) -> Result<AuditOutcome> {
+    let ledger = month_ledger(full, month, &mut outcome)?;
 
     progress.stage("running the analyses");
     let ctx = AnalysisCtx::build(
@@ -137,7 +192,7 @@ pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
     }
     std::fs::create_dir_all(&out)
         .with_context(|| format!("could not create output folder `{}`", out.display()))?;
-    let files_written = write_outputs(&report, &ledger, &out, &progress)?;
+    let files_written = write_outputs(&report, &ledger, &out, progress)?;
     if let Some(store) = &store {
         let digest = {
             use sha2::Digest;
@@ -284,11 +339,10 @@ fn audited_month(
 /// Collects the ledger and keeps the audited month; each file notes its lines outside it, its
 /// out-of-scope lines included.
 fn month_ledger(
-    builder: LedgerBuilder,
+    full: &Ledger,
     month: Month,
     outcome: &mut ingest::IngestOutcome,
 ) -> Result<Ledger> {
-    let full = builder.finish()?;
     let (ledger, outside) = full.restrict_period(month.start_ms(), month.end_ms())?;
     let outside: BTreeMap<String, u64> = outside.into_iter().collect();
     for i in &mut outcome.inputs {

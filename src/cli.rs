@@ -112,6 +112,11 @@ pub struct IngestArgs {
     #[arg(long, value_name = "YYYY-MM")]
     pub month: Option<String>,
 
+    /// Audit every month the billing data holds, oldest first, each into its own folder
+    /// (`<out>/<YYYY-MM>`, or `spend-audit-<YYYY-MM>`): back-fills the history in one run.
+    #[arg(long, conflicts_with = "month")]
+    pub all_months: bool,
+
     /// Output folder. Default: `spend-audit-<month>` in the current folder. Must not be inside the input.
     #[arg(long, short, value_name = "DIR")]
     pub out: Option<PathBuf>,

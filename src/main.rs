@@ -203,6 +203,7 @@ fn ingest(args: IngestArgs) -> Result<ExitCode> {
             (None, false) => spend_audit::settings::HistoryAt::BesideOutput,
         },
         month,
+        all_months: args.all_months,
         strict: args.strict,
         quiet: args.quiet,
         progress: !args.quiet && std::io::stderr().is_terminal(),

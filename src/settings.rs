@@ -238,6 +238,8 @@ pub struct RunSettings {
     pub history: HistoryAt,
     /// `None`: the latest complete month in the billing data.
     pub month: Option<Month>,
+    /// Audit every month with billed money, oldest first (back-fills the history).
+    pub all_months: bool,
     pub strict: bool,
     pub quiet: bool,
     pub progress: bool,

@@ -318,7 +318,7 @@ pub struct Reject {
 }
 
 /// What ingest hands to the rest of the pipeline besides the rows themselves.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct IngestOutcome {
     pub inputs: Vec<InputRecord>,
     pub rejects: Vec<Reject>,

@@ -216,3 +216,50 @@ fn fail_on_savings_counts_only_new_findings() {
         );
     }
 }
+
+/// `--all-months`: one folder holding three months back-fills the history in one run, each
+/// month into its own output folder, compared with the month before.
+#[test]
+fn all_months_backfills_the_history_in_one_run() {
+    let root = tempfile::tempdir().unwrap();
+    let input = root.path().join("in");
+    let mut lines = String::from(COST_HEADER);
+    for (epoch, dollars) in [
+        (1_785_542_400i64, "100.00"),
+        (1_788_220_800, "150.00"),
+        (1_790_812_800, "120.00"),
+    ] {
+        lines.push_str(&format!(
+            "\n{epoch},{},x,y,{dollars},usd,\"gpt-4o-2024-08-06, input\",proj_a,org-a,A",
+            epoch + 86_400
+        ));
+    }
+    write(&input, "openai/cost.csv", &format!("{lines}\n"));
+    let out = root.path().join("audits");
+    let store = root.path().join("history");
+    let o = bin_with_history()
+        .arg("ingest")
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .args([
+            "--history",
+            store.to_str().unwrap(),
+            "--all-months",
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for (month, billed, delta) in [
+        ("2026-08", 10_000, None),
+        ("2026-09", 15_000, Some(5_000)),
+        ("2026-10", 12_000, Some(-3_000)),
+    ] {
+        let json = read_json(&out.join(month).join("findings.json"));
+        assert_eq!(cents(&json["totals"]["billed_cost"]), billed, "{month}");
+        let d = &json["history"]["spend_delta_by_provider"]["openai"];
+        assert_eq!(delta, d.as_f64().map(|_| cents(d)), "{month}");
+    }
+    assert_eq!(store_files(&store).len(), 9);
+}
