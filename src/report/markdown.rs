@@ -181,352 +181,397 @@ fn charts_section(o: &mut String) -> std::fmt::Result {
     Ok(())
 }
 
-impl MarkdownRenderer {
-    pub fn bytes(&self, r: &Report) -> Result<Vec<u8>> {
-        let mut o = String::new();
-        let spend = r.total_spend();
+/// The title, the partial-month warning and the savings headline by kind.
+fn headline(r: &Report, o: &mut String) -> std::fmt::Result {
+    let spend = r.total_spend();
+    writeln!(
+        o,
+        "# AI spend audit: {} to {}",
+        r.period.start, r.period.end
+    )?;
+    writeln!(o)?;
+    if !r.period.complete {
         writeln!(
             o,
-            "# AI spend audit: {} to {}",
-            r.period.start, r.period.end
+            "> **Partial month**: the billing data does not reach the month's last day.\n"
         )?;
-        writeln!(o)?;
-        if !r.period.complete {
-            writeln!(
-                o,
-                "> **Partial month**: the billing data does not reach the month's last day.\n"
-            )?;
-        }
-        writeln!(
-            o,
-            "**Savings found: {}/month ({}/year), {} of AI spend.** Findings that act on the same spend are combined sequentially, not added.",
-            money(r, r.headline.monthly_savings),
-            money(r, r.headline.annual_savings),
-            pct(r.headline.monthly_savings, spend)
-        )?;
-        writeln!(o)?;
-        for (kind, v) in &r.headline.by_kind {
-            writeln!(o, "- `{kind}`: {}/month", money(r, *v))?;
-        }
-        writeln!(o)?;
-        charts_section(&mut o)?;
+    }
+    writeln!(
+        o,
+        "**Savings found: {}/month ({}/year), {} of AI spend.** Findings that act on the same spend are combined sequentially, not added.",
+        money(r, r.headline.monthly_savings),
+        money(r, r.headline.annual_savings),
+        pct(r.headline.monthly_savings, spend)
+    )?;
+    writeln!(o)?;
+    for (kind, v) in &r.headline.by_kind {
+        writeln!(o, "- `{kind}`: {}/month", money(r, *v))?;
+    }
+    writeln!(o)?;
+    Ok(())
+}
 
-        writeln!(o, "## Spend\n")?;
+/// Spend: billed, estimated and out of scope; by provider, charge category, workload and
+/// model; bills allocated by gateway traffic; provisioned capacity.
+fn spend_section(r: &Report, o: &mut String) -> std::fmt::Result {
+    writeln!(o, "## Spend\n")?;
+    writeln!(
+        o,
+        "- Billed (from cost exports): **{}**",
+        money(r, r.totals.billed_cost)
+    )?;
+    writeln!(
+        o,
+        "- Estimated (usage priced at list, providers with no cost export): **{}**",
+        money(r, r.totals.estimated_cost)
+    )?;
+    writeln!(
+        o,
+        "- Out of scope (non-AI lines of cloud bills, left out of AI spend): {}",
+        money(r, r.totals.out_of_scope_cost)
+    )?;
+    writeln!(o, "- Gateway and usage logs never add to billed spend.")?;
+    match &r.overlay {
+        Some(file) => writeln!(
+            o,
+            "- Contracted = list less the discounts in the customer overlay `{file}`."
+        )?,
+        None => writeln!(o, "- No customer overlay in the config: contracted = list.")?,
+    }
+    for fx in &r.fx_applied {
+        writeln!(o, "- Converted with the overlay's FX table: {fx}.")?;
+    }
+    writeln!(o)?;
+    writeln!(
+        o,
+        "| provider | list cost of priced usage | contracted | billed | overlay credits | estimated |"
+    )?;
+    writeln!(o, "|---|---:|---:|---:|---:|---:|")?;
+    let mut providers: Vec<&String> = r
+        .totals
+        .by_provider
+        .keys()
+        .chain(r.totals.estimated_by_provider.keys())
+        .chain(r.totals.list_cost_of_usage_by_provider.keys())
+        .collect();
+    providers.sort();
+    providers.dedup();
+    for p in providers {
+        let get = |m: &std::collections::BTreeMap<String, i128>| {
+            m.get(p).map(|v| money(r, *v)).unwrap_or_else(|| "–".into())
+        };
         writeln!(
             o,
-            "- Billed (from cost exports): **{}**",
-            money(r, r.totals.billed_cost)
+            "| {p} | {} | {} | {} | {} | {} |",
+            get(&r.totals.list_cost_of_usage_by_provider),
+            get(&r.totals.contracted_cost_of_usage_by_provider),
+            get(&r.totals.by_provider),
+            get(&r.totals.overlay_credits_by_provider),
+            get(&r.totals.estimated_by_provider)
         )?;
+    }
+    writeln!(o)?;
+    let cats = &r.totals.by_charge_category;
+    let usage = cats.get("usage").map_or(0, |c| c.billed_cost);
+    if cats.iter().all(|(k, c)| k == "usage" || c.lines == 0) {
         writeln!(
             o,
-            "- Estimated (usage priced at list, providers with no cost export): **{}**",
-            money(r, r.totals.estimated_cost)
+            "All billed money is usage: the bills hold no purchases, taxes, credits or adjustments.\n"
         )?;
+    } else {
+        writeln!(o, "### Billed money by charge category\n")?;
         writeln!(
             o,
-            "- Out of scope (non-AI lines of cloud bills, left out of AI spend): {}",
-            money(r, r.totals.out_of_scope_cost)
+            "Purchases (commitments, reservations, prepayments), taxes, credits and adjustments are billed money, kept apart from usage: only usage feeds the analyses. The amortised column is the sources' own effective cost, where they state one.\n"
         )?;
-        writeln!(o, "- Gateway and usage logs never add to billed spend.")?;
-        match &r.overlay {
-            Some(file) => writeln!(
-                o,
-                "- Contracted = list less the discounts in the customer overlay `{file}`."
-            )?,
-            None => writeln!(o, "- No customer overlay in the config: contracted = list.")?,
-        }
-        for fx in &r.fx_applied {
-            writeln!(o, "- Converted with the overlay's FX table: {fx}.")?;
-        }
-        writeln!(o)?;
-        writeln!(
-            o,
-            "| provider | list cost of priced usage | contracted | billed | overlay credits | estimated |"
-        )?;
-        writeln!(o, "|---|---:|---:|---:|---:|---:|")?;
-        let mut providers: Vec<&String> = r
-            .totals
-            .by_provider
-            .keys()
-            .chain(r.totals.estimated_by_provider.keys())
-            .chain(r.totals.list_cost_of_usage_by_provider.keys())
-            .collect();
-        providers.sort();
-        providers.dedup();
-        for p in providers {
-            let get = |m: &std::collections::BTreeMap<String, i128>| {
-                m.get(p).map(|v| money(r, *v)).unwrap_or_else(|| "–".into())
+        writeln!(o, "| category | billed | amortised | lines |")?;
+        writeln!(o, "|---|---:|---:|---:|")?;
+        for (name, c) in cats.iter().filter(|(_, c)| c.lines > 0) {
+            let amortised = match c.effective_cost {
+                Some(v) if c.lines_with_effective_cost == c.lines => money(r, v),
+                Some(v) => format!(
+                    "{} ({} of {} lines)",
+                    money(r, v),
+                    c.lines_with_effective_cost,
+                    c.lines
+                ),
+                None => "–".into(),
             };
             writeln!(
                 o,
-                "| {p} | {} | {} | {} | {} | {} |",
-                get(&r.totals.list_cost_of_usage_by_provider),
-                get(&r.totals.contracted_cost_of_usage_by_provider),
-                get(&r.totals.by_provider),
-                get(&r.totals.overlay_credits_by_provider),
-                get(&r.totals.estimated_by_provider)
+                "| {name} | {} | {amortised} | {} |",
+                money(r, c.billed_cost),
+                c.lines
             )?;
         }
         writeln!(o)?;
-        let cats = &r.totals.by_charge_category;
-        let usage = cats.get("usage").map_or(0, |c| c.billed_cost);
-        if cats.iter().all(|(k, c)| k == "usage" || c.lines == 0) {
+    }
+    for (title, lines) in [
+        ("workload", &r.spend_by_workload),
+        ("model", &r.spend_by_model),
+    ] {
+        writeln!(o, "### Billed usage by {title}\n")?;
+        writeln!(o, "| provider | {title} | billed | share |")?;
+        writeln!(o, "|---|---|---:|---:|")?;
+        for l in lines {
             writeln!(
                 o,
-                "All billed money is usage: the bills hold no purchases, taxes, credits or adjustments.\n"
+                "| {} | {} | {} | {} |",
+                l.provider,
+                cell(&l.name),
+                money(r, l.billed_cost),
+                pct(l.billed_cost, usage)
             )?;
-        } else {
-            writeln!(o, "### Billed money by charge category\n")?;
-            writeln!(
-                o,
-                "Purchases (commitments, reservations, prepayments), taxes, credits and adjustments are billed money, kept apart from usage: only usage feeds the analyses. The amortised column is the sources' own effective cost, where they state one.\n"
-            )?;
-            writeln!(o, "| category | billed | amortised | lines |")?;
-            writeln!(o, "|---|---:|---:|---:|")?;
-            for (name, c) in cats.iter().filter(|(_, c)| c.lines > 0) {
-                let amortised = match c.effective_cost {
-                    Some(v) if c.lines_with_effective_cost == c.lines => money(r, v),
-                    Some(v) => format!(
-                        "{} ({} of {} lines)",
-                        money(r, v),
-                        c.lines_with_effective_cost,
-                        c.lines
-                    ),
-                    None => "–".into(),
-                };
-                writeln!(
-                    o,
-                    "| {name} | {} | {amortised} | {} |",
-                    money(r, c.billed_cost),
-                    c.lines
-                )?;
-            }
-            writeln!(o)?;
         }
-        for (title, lines) in [
-            ("workload", &r.spend_by_workload),
-            ("model", &r.spend_by_model),
-        ] {
-            writeln!(o, "### Billed usage by {title}\n")?;
-            writeln!(o, "| provider | {title} | billed | share |")?;
-            writeln!(o, "|---|---|---:|---:|")?;
-            for l in lines {
+        writeln!(o)?;
+    }
+
+    if !r.gateway_allocation.is_empty() {
+        writeln!(o, "### Bills allocated by gateway traffic\n")?;
+        writeln!(
+            o,
+            "Each bill is split across workloads in proportion to the gateway's priced tokens; the share of traffic the gateway did not see stays unattributed.\n"
+        )?;
+        writeln!(
+            o,
+            "| provider | workload | gateway list cost | allocated bill |"
+        )?;
+        writeln!(o, "|---|---|---:|---:|")?;
+        for g in &r.gateway_allocation {
+            for w in &g.workloads {
                 writeln!(
                     o,
                     "| {} | {} | {} | {} |",
-                    l.provider,
-                    cell(&l.name),
-                    money(r, l.billed_cost),
-                    pct(l.billed_cost, usage)
-                )?;
-            }
-            writeln!(o)?;
-        }
-
-        if !r.gateway_allocation.is_empty() {
-            writeln!(o, "### Bills allocated by gateway traffic\n")?;
-            writeln!(
-                o,
-                "Each bill is split across workloads in proportion to the gateway's priced tokens; the share of traffic the gateway did not see stays unattributed.\n"
-            )?;
-            writeln!(
-                o,
-                "| provider | workload | gateway list cost | allocated bill |"
-            )?;
-            writeln!(o, "|---|---|---:|---:|")?;
-            for g in &r.gateway_allocation {
-                for w in &g.workloads {
-                    writeln!(
-                        o,
-                        "| {} | {} | {} | {} |",
-                        g.provider,
-                        cell(&w.workload),
-                        money(r, w.gateway_list_cost),
-                        money(r, w.allocated_cost)
-                    )?;
-                }
-                writeln!(
-                    o,
-                    "| {} | *unattributed* (gateway coverage {:.1}%{}) | – | {} |",
                     g.provider,
-                    g.coverage * 100.0,
-                    if g.coverage_assumed {
-                        ", assumed: no list cost for the whole bill"
-                    } else {
-                        ""
-                    },
-                    money(r, g.unattributed)
+                    cell(&w.workload),
+                    money(r, w.gateway_list_cost),
+                    money(r, w.allocated_cost)
                 )?;
             }
-            writeln!(o)?;
-        }
-
-        if !r.provisioned.is_empty() {
-            writeln!(o, "### Provisioned capacity\n")?;
-            writeln!(o, "| provider | resource | unit-hours | billed | tokens served (linked gateway traffic) | pay-as-you-go list cost of those tokens |")?;
-            writeln!(o, "|---|---|---:|---:|---:|---:|")?;
-            for c in &r.provisioned {
-                let served = if c.linked {
-                    format!("{:.0}", c.served_tokens)
-                } else {
-                    "no traffic linked".to_string()
-                };
-                writeln!(
-                    o,
-                    "| {} | `{}` | {:.1} | {} | {} | {} |",
-                    c.provider,
-                    cell(&c.resource),
-                    c.hours,
-                    money(r, c.billed_cost),
-                    served,
-                    money(r, c.payg_list_cost)
-                )?;
-            }
-            writeln!(o)?;
-        }
-
-        month_over_month(r, &mut o)?;
-        writeln!(o, "## Findings\n")?;
-        if r.findings.is_empty() {
-            writeln!(o, "No finding passed the thresholds.\n")?;
-        } else {
-            writeln!(o, "| # | kind | finding | scope | current/month | savings/month | savings/year | share of spend | confidence |")?;
-            writeln!(o, "|---:|---|---|---|---:|---:|---:|---:|---|")?;
-            for (i, f) in r.findings.iter().enumerate() {
-                writeln!(
-                    o,
-                    "| {} | `{}` | {} | {} | {} | {} | {} | {} | {} |",
-                    i + 1,
-                    f.kind,
-                    cell(&f.title),
-                    cell(&f.scope),
-                    money(r, f.current_monthly_cost_nano as i128),
-                    money(r, f.monthly_savings_nano as i128),
-                    money(r, f.annual_savings_nano as i128),
-                    pct(f.monthly_savings_nano as i128, spend),
-                    f.confidence.as_str()
-                )?;
-            }
-            writeln!(o)?;
-            for (i, f) in r.findings.iter().enumerate() {
-                writeln!(o, "### {}. {}\n", i + 1, f.title)?;
-                writeln!(
-                    o,
-                    "- id `{}`, provider `{}`, confidence **{}**",
-                    f.id,
-                    f.provider,
-                    f.confidence.as_str()
-                )?;
-                writeln!(o, "- action: {}", f.action)?;
-                if let Some(status) = &f.status {
-                    writeln!(o, "- status: {status}")?;
-                }
-                if let Some(owner) = &f.owner {
-                    writeln!(o, "- owner: {owner}")?;
-                }
-                writeln!(o, "\nEvidence (the same data is in findings.json):\n")?;
-                evidence_lines(&f.evidence, 0, &mut o)?;
-                writeln!(o)?;
-            }
-        }
-
-        writeln!(o, "## Unpriced usage\n")?;
-        if r.unpriced.is_empty() {
-            writeln!(o, "Every usage row was priced.\n")?;
-        } else {
             writeln!(
                 o,
-                "These rows have no list price; they are never priced at $0.\n"
-            )?;
-            writeln!(o, "| provider | model | reason | rows | tokens | billed |")?;
-            writeln!(o, "|---|---|---|---:|---:|---:|")?;
-            for u in &r.unpriced {
-                writeln!(
-                    o,
-                    "| {} | `{}` | {} | {} | {:.0} | {} |",
-                    u.provider,
-                    cell(&u.model),
-                    cell(&u.reason),
-                    u.rows,
-                    u.tokens,
-                    money(r, u.billed_cost)
-                )?;
-            }
-            writeln!(o)?;
-        }
-
-        writeln!(o, "## Inputs\n")?;
-        writeln!(
-            o,
-            "| file | format | rows | status | rejected rows | outside the period | not AI (rows, cost) | note |"
-        )?;
-        writeln!(o, "|---|---|---:|---|---:|---:|---:|---|")?;
-        for i in &r.inputs {
-            let status = i.status.as_str();
-            writeln!(
-                o,
-                "| `{}` | {} | {} | {status} | {} | {} | {} | {} |",
-                cell(&i.path),
-                i.format.as_deref().unwrap_or("–"),
-                i.rows,
-                i.rejected_rows,
-                i.out_of_period_rows,
-                if i.out_of_scope_rows > 0 {
-                    format!(
-                        "{}, {}",
-                        i.out_of_scope_rows,
-                        money(r, i.out_of_scope_cost_nano)
-                    )
+                "| {} | *unattributed* (gateway coverage {:.1}%{}) | – | {} |",
+                g.provider,
+                g.coverage * 100.0,
+                if g.coverage_assumed {
+                    ", assumed: no list cost for the whole bill"
                 } else {
-                    "–".to_string()
+                    ""
                 },
-                cell(i.reason.as_deref().unwrap_or(""))
+                money(r, g.unattributed)
             )?;
         }
         writeln!(o)?;
-        writeln!(o, "## Rejected rows\n")?;
-        if r.rejects.is_empty() {
-            writeln!(o, "None.\n")?;
-        } else {
+    }
+
+    if !r.provisioned.is_empty() {
+        writeln!(o, "### Provisioned capacity\n")?;
+        writeln!(o, "| provider | resource | unit-hours | billed | tokens served (linked gateway traffic) | pay-as-you-go list cost of those tokens |")?;
+        writeln!(o, "|---|---|---:|---:|---:|---:|")?;
+        for c in &r.provisioned {
+            let served = if c.linked {
+                format!("{:.0}", c.served_tokens)
+            } else {
+                "no traffic linked".to_string()
+            };
             writeln!(
                 o,
-                "{} rows could not be read; all are in `rejects.csv`. The first ones:\n",
-                r.rejects.len()
+                "| {} | `{}` | {:.1} | {} | {} | {} |",
+                c.provider,
+                cell(&c.resource),
+                c.hours,
+                money(r, c.billed_cost),
+                served,
+                money(r, c.payg_list_cost)
             )?;
-            writeln!(o, "| file | line | column | reason |")?;
-            writeln!(o, "|---|---:|---|---|")?;
-            for j in r.rejects.iter().take(20) {
-                writeln!(
-                    o,
-                    "| `{}` | {} | {} | {} |",
-                    cell(&j.file),
-                    j.line,
-                    j.column.as_deref().unwrap_or("–"),
-                    cell(&j.reason)
-                )?;
+        }
+        writeln!(o)?;
+    }
+
+    Ok(())
+}
+
+/// The ranked findings table, then each finding with its action, owner, status and evidence.
+fn findings_section(r: &Report, o: &mut String) -> std::fmt::Result {
+    let spend = r.total_spend();
+
+    writeln!(o, "## Findings\n")?;
+    if r.findings.is_empty() {
+        writeln!(o, "No finding passed the thresholds.\n")?;
+    } else {
+        writeln!(o, "| # | kind | finding | scope | current/month | savings/month | savings/year | share of spend | confidence |")?;
+        writeln!(o, "|---:|---|---|---|---:|---:|---:|---:|---|")?;
+        for (i, f) in r.findings.iter().enumerate() {
+            writeln!(
+                o,
+                "| {} | `{}` | {} | {} | {} | {} | {} | {} | {} |",
+                i + 1,
+                f.kind,
+                cell(&f.title),
+                cell(&f.scope),
+                money(r, f.current_monthly_cost_nano as i128),
+                money(r, f.monthly_savings_nano as i128),
+                money(r, f.annual_savings_nano as i128),
+                pct(f.monthly_savings_nano as i128, spend),
+                f.confidence.as_str()
+            )?;
+        }
+        writeln!(o)?;
+        for (i, f) in r.findings.iter().enumerate() {
+            writeln!(o, "### {}. {}\n", i + 1, f.title)?;
+            writeln!(
+                o,
+                "- id `{}`, provider `{}`, confidence **{}**",
+                f.id,
+                f.provider,
+                f.confidence.as_str()
+            )?;
+            writeln!(o, "- action: {}", f.action)?;
+            if let Some(status) = &f.status {
+                writeln!(o, "- status: {status}")?;
             }
+            if let Some(owner) = &f.owner {
+                writeln!(o, "- owner: {owner}")?;
+            }
+            writeln!(o, "\nEvidence (the same data is in findings.json):\n")?;
+            evidence_lines(&f.evidence, 0, o)?;
             writeln!(o)?;
         }
-        writeln!(o, "## Analyses\n")?;
-        for a in &r.analyses {
+    }
+
+    Ok(())
+}
+
+/// Usage the catalog could not price, and billed money with no model.
+fn unpriced_section(r: &Report, o: &mut String) -> std::fmt::Result {
+    writeln!(o, "## Unpriced usage\n")?;
+    if r.unpriced.is_empty() {
+        writeln!(o, "Every usage row was priced.\n")?;
+    } else {
+        writeln!(
+            o,
+            "These rows have no list price; they are never priced at $0.\n"
+        )?;
+        writeln!(o, "| provider | model | reason | rows | tokens | billed |")?;
+        writeln!(o, "|---|---|---|---:|---:|---:|")?;
+        for u in &r.unpriced {
             writeln!(
                 o,
-                "- `{}`: {} ({} findings){}",
-                a.id,
-                a.status,
-                a.findings,
-                a.message
-                    .as_deref()
-                    .map(|m| format!(": {m}"))
-                    .unwrap_or_default()
+                "| {} | `{}` | {} | {} | {:.0} | {} |",
+                u.provider,
+                cell(&u.model),
+                cell(&u.reason),
+                u.rows,
+                u.tokens,
+                money(r, u.billed_cost)
             )?;
         }
         writeln!(o)?;
+    }
+
+    Ok(())
+}
+
+/// Every input file with its format, rows and status.
+fn inputs_section(r: &Report, o: &mut String) -> std::fmt::Result {
+    writeln!(o, "## Inputs\n")?;
+    writeln!(
+        o,
+        "| file | format | rows | status | rejected rows | outside the period | not AI (rows, cost) | note |"
+    )?;
+    writeln!(o, "|---|---|---:|---|---:|---:|---:|---|")?;
+    for i in &r.inputs {
+        let status = i.status.as_str();
         writeln!(
             o,
-            "---\nspend-audit {}, pricing catalog {}, findings.json schema {}.",
-            r.tool_version, r.catalog_release, r.schema_version
+            "| `{}` | {} | {} | {status} | {} | {} | {} | {} |",
+            cell(&i.path),
+            i.format.as_deref().unwrap_or("–"),
+            i.rows,
+            i.rejected_rows,
+            i.out_of_period_rows,
+            if i.out_of_scope_rows > 0 {
+                format!(
+                    "{}, {}",
+                    i.out_of_scope_rows,
+                    money(r, i.out_of_scope_cost_nano)
+                )
+            } else {
+                "–".to_string()
+            },
+            cell(i.reason.as_deref().unwrap_or(""))
         )?;
+    }
+    writeln!(o)?;
+    Ok(())
+}
+
+/// The first rejected rows (all of them are in `rejects.csv`).
+fn rejected_section(r: &Report, o: &mut String) -> std::fmt::Result {
+    writeln!(o, "## Rejected rows\n")?;
+    if r.rejects.is_empty() {
+        writeln!(o, "None.\n")?;
+    } else {
+        writeln!(
+            o,
+            "{} rows could not be read; all are in `rejects.csv`. The first ones:\n",
+            r.rejects.len()
+        )?;
+        writeln!(o, "| file | line | column | reason |")?;
+        writeln!(o, "|---|---:|---|---|")?;
+        for j in r.rejects.iter().take(20) {
+            writeln!(
+                o,
+                "| `{}` | {} | {} | {} |",
+                cell(&j.file),
+                j.line,
+                j.column.as_deref().unwrap_or("–"),
+                cell(&j.reason)
+            )?;
+        }
+        writeln!(o)?;
+    }
+    Ok(())
+}
+
+/// Each analysis with its status, and the run footer.
+fn analyses_section(r: &Report, o: &mut String) -> std::fmt::Result {
+    writeln!(o, "## Analyses\n")?;
+    for a in &r.analyses {
+        writeln!(
+            o,
+            "- `{}`: {} ({} findings){}",
+            a.id,
+            a.status,
+            a.findings,
+            a.message
+                .as_deref()
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default()
+        )?;
+    }
+    writeln!(o)?;
+    writeln!(
+        o,
+        "---\nspend-audit {}, pricing catalog {}, findings.json schema {}.",
+        r.tool_version, r.catalog_release, r.schema_version
+    )?;
+    Ok(())
+}
+
+impl MarkdownRenderer {
+    pub fn bytes(&self, r: &Report) -> Result<Vec<u8>> {
+        // One function per section, in reading order.
+        let mut o = String::new();
+        headline(r, &mut o)?;
+        charts_section(&mut o)?;
+        spend_section(r, &mut o)?;
+        month_over_month(r, &mut o)?;
+        findings_section(r, &mut o)?;
+        unpriced_section(r, &mut o)?;
+        inputs_section(r, &mut o)?;
+        rejected_section(r, &mut o)?;
+        analyses_section(r, &mut o)?;
         Ok(o.into_bytes())
     }
 }
