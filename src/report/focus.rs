@@ -293,7 +293,12 @@ pub fn render(report: &Report, ledger: &Ledger) -> Result<Vec<u8>> {
             g(row, "source_file"),
             g(row, "source_line"),
         ];
-        w.write_record(&record)?;
+        // Names from the data (workloads, keys, tags) never run as spreadsheet formulas.
+        w.write_record(
+            record
+                .iter()
+                .map(|c| super::spreadsheet_safe(c).into_owned()),
+        )?;
     }
     Ok(w.into_inner()?)
 }

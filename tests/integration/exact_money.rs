@@ -553,3 +553,23 @@ fn out_of_scope_rows_outside_the_month_count_as_outside_the_period() {
     assert_eq!(cents(&json["totals"]["billed_cost"]), 400);
     assert_eq!(cents(&json["totals"]["out_of_scope_cost"]), 725);
 }
+
+/// Cells from the data that a spreadsheet would run as a formula are quoted in every CSV output.
+#[test]
+fn formula_like_names_are_quoted_in_the_csv_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    cost_file(
+        dir.path(),
+        "cost.csv",
+        &[
+            cost_line(3, "12.00", "=2+3, input"),
+            cost_line(4, "1.00", "@SUM(A1), input"),
+        ],
+    );
+    let (out, _json) = audit_ok(dir.path(), &["--month", "2026-10"]);
+    let focus = std::fs::read_to_string(out.path().join("focus.csv")).unwrap();
+    for formula in ["=2+3", "@SUM(A1)"] {
+        assert!(!focus.contains(&format!(",{formula}")), "{focus}");
+        assert!(focus.contains(&format!("'{formula}")), "{focus}");
+    }
+}
