@@ -491,17 +491,48 @@ pub fn ingest_dir_with(
             continue;
         }
         if is_zip(path) {
-            ingest_zip(path, &rel, &mut seen, long_context, sink, &mut outcome);
+            let read =
+                guarded(|| ingest_zip(path, &rel, &mut seen, long_context, sink, &mut outcome));
+            if let Err(why) = read {
+                outcome.inputs.push(InputRecord {
+                    status: InputStatus::Rejected,
+                    reason: Some(format!(
+                        "could not be read: the reader failed inside this archive (`{why}`); unpack it and check its members"
+                    )),
+                    ..InputRecord::new(&rel)
+                });
+            }
             continue;
         }
-        let mut record = ingest_file(
-            path,
-            &rel,
-            &mut seen,
-            long_context,
-            sink,
-            &mut outcome.rejects,
-        );
+        // A reader that panics on a file it cannot handle (a column type polars was built
+        // without) costs that file, not the run: its lines are held back until it is read.
+        let mut lines: Vec<LedgerRow> = Vec::new();
+        let mut file_rejects: Vec<Reject> = Vec::new();
+        let read = guarded(|| {
+            ingest_file(
+                path,
+                &rel,
+                &mut seen,
+                long_context,
+                &mut |r| lines.push(r),
+                &mut file_rejects,
+            )
+        });
+        let mut record = match read {
+            Ok(record) => {
+                lines.into_iter().for_each(&mut *sink);
+                outcome.rejects.extend(file_rejects);
+                record
+            }
+            Err(why) => InputRecord {
+                status: InputStatus::Rejected,
+                reason: Some(format!(
+                    "could not be read: the reader failed on this file (`{why}`); export it again as CSV, or with plain number, date and text columns"
+                )),
+                sha256: sha256_file(path).unwrap_or_default(),
+                ..InputRecord::new(&rel)
+            },
+        };
         if record.status == InputStatus::Ingested
             && record.rows == 0
             && text_rows_after_header(path)
@@ -520,6 +551,26 @@ pub fn ingest_dir_with(
         .rejects
         .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     outcome
+}
+
+/// Runs `f`, turning a panic inside it into an error with the panic's message (the default
+/// hook's report is silenced meanwhile: the message goes into the file's reason instead).
+fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(hook);
+    result.map_err(|payload| {
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "an internal error".to_string())
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    })
 }
 
 fn is_zip(path: &Path) -> bool {

@@ -211,3 +211,39 @@ fn a_broken_quote_costs_one_record_not_the_file() {
     let (_, o) = run_ingest(dir.path(), &["--month", "2026-10", "--strict"]);
     assert_eq!(o.status.code(), Some(1));
 }
+
+/// Issue 12 (part): a file a reader panics on (a Parquet DECIMAL column, which this polars
+/// build does not read) is rejected with the reason; the run carries on, never exit 101.
+#[test]
+fn a_file_the_reader_panics_on_is_rejected_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo().join("tests/data/hostile/decimal-focus.parquet"),
+        dir.path().join("focus.parquet"),
+    )
+    .unwrap();
+    write(dir.path(), "cost.csv", &good_cost());
+    let (out, o) = run_ingest(dir.path(), &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
+    let json = read_json(&out.path().join("findings.json"));
+    let parquet = json["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["path"] == "focus.parquet")
+        .unwrap();
+    assert_eq!(parquet["status"], "rejected");
+    assert!(
+        parquet["reason"].as_str().unwrap().contains("Decimal"),
+        "{parquet}"
+    );
+    assert!(cents(&json["totals"]["billed_cost"]) > 0);
+    let (_out, o) = run_ingest(dir.path(), &["--strict"]);
+    assert_eq!(o.status.code(), Some(1));
+}
