@@ -50,17 +50,17 @@ fn evidence_lines(v: &serde_json::Value, depth: usize, o: &mut String) -> std::f
     match v {
         serde_json::Value::Object(map) => {
             for (k, val) in map {
-                let key = k.replace('_', " ");
+                let key = text(&k.replace('_', " "));
                 match val {
                     // Short scalar lists inline; sentences (assumptions) one per line.
                     serde_json::Value::Array(items)
                         if items.iter().all(is_scalar)
                             && items.iter().all(|x| scalar(x).len() <= 40) =>
                     {
-                        let joined: Vec<String> = items.iter().map(scalar).collect();
+                        let joined: Vec<String> = items.iter().map(|x| text(&scalar(x))).collect();
                         writeln!(o, "{pad}- {key}: {}", joined.join("; "))?;
                     }
-                    x if is_scalar(x) => writeln!(o, "{pad}- {key}: {}", scalar(x))?,
+                    x if is_scalar(x) => writeln!(o, "{pad}- {key}: {}", text(&scalar(x)))?,
                     x => {
                         writeln!(o, "{pad}- {key}:")?;
                         evidence_lines(x, depth + 1, o)?;
@@ -71,14 +71,14 @@ fn evidence_lines(v: &serde_json::Value, depth: usize, o: &mut String) -> std::f
         serde_json::Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 if is_scalar(item) {
-                    writeln!(o, "{pad}- {}", scalar(item))?;
+                    writeln!(o, "{pad}- {}", text(&scalar(item)))?;
                 } else {
                     writeln!(o, "{pad}- {}.", i + 1)?;
                     evidence_lines(item, depth + 1, o)?;
                 }
             }
         }
-        x => writeln!(o, "{pad}- {}", scalar(x))?,
+        x => writeln!(o, "{pad}- {}", text(&scalar(x)))?,
     }
     Ok(())
 }
@@ -90,9 +90,27 @@ pub(super) fn pct(part: i128, whole: i128) -> String {
     format!("{:.1}%", part as f64 / whole as f64 * 100.0)
 }
 
-/// Escapes the characters that break a Markdown table cell.
+/// Text from the data made inert in Markdown: no HTML (`<script>`, `<img onerror>`, `<!--`),
+/// no links or images (remote images are tracking pixels), and no line break that could start
+/// a heading. Backticks stay: titles quote ids with them.
+fn text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '[' => out.push_str("\\["),
+            ']' => out.push_str("\\]"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Inert text for a Markdown table cell (pipes escaped too).
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    text(s).replace('|', "\\|")
 }
 
 impl Renderer for MarkdownRenderer {
@@ -418,7 +436,7 @@ fn findings_section(r: &Report, o: &mut String) -> std::fmt::Result {
         }
         writeln!(o)?;
         for (i, f) in r.findings.iter().enumerate() {
-            writeln!(o, "### {}. {}\n", i + 1, f.title)?;
+            writeln!(o, "### {}. {}\n", i + 1, text(&f.title))?;
             writeln!(
                 o,
                 "- id `{}`, provider `{}`, confidence **{}**",
@@ -426,12 +444,12 @@ fn findings_section(r: &Report, o: &mut String) -> std::fmt::Result {
                 f.provider,
                 f.confidence.as_str()
             )?;
-            writeln!(o, "- action: {}", f.action)?;
+            writeln!(o, "- action: {}", text(&f.action))?;
             if let Some(status) = &f.status {
                 writeln!(o, "- status: {status}")?;
             }
             if let Some(owner) = &f.owner {
-                writeln!(o, "- owner: {owner}")?;
+                writeln!(o, "- owner: {}", text(owner))?;
             }
             writeln!(o, "\nEvidence (the same data is in findings.json):\n")?;
             evidence_lines(&f.evidence, 0, o)?;

@@ -573,3 +573,31 @@ fn formula_like_names_are_quoted_in_the_csv_outputs() {
         assert!(focus.contains(&format!("'{formula}")), "{focus}");
     }
 }
+
+/// Issue 12 (part): names from the data are inert in report.md: no HTML, no remote image or
+/// link, no line break that starts a heading.
+#[test]
+fn names_from_the_data_cannot_inject_markdown_or_html() {
+    let dir = tempfile::tempdir().unwrap();
+    cost_file(
+        dir.path(),
+        "cost.csv",
+        &[
+            cost_line(3, "12.00", "<script>alert(1)</script>, input"),
+            cost_line(4, "5.00", "![pixel](http://evil.example/p.png), input"),
+            cost_line(5, "1.00", "ok\n# Pwned, input"),
+        ],
+    );
+    let (out, _json) = audit_ok(dir.path(), &["--month", "2026-10"]);
+    let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+    assert!(md.contains("alert(1)"), "the name is still shown: {md}");
+    assert!(!md.contains("<script"), "{md}");
+    // A remote link or image needs an unescaped `](http`; the report's own chart links are
+    // relative.
+    assert!(
+        !md.match_indices("](http")
+            .any(|(i, _)| !md[..i].ends_with('\\')),
+        "{md}"
+    );
+    assert!(!md.lines().any(|l| l.starts_with("# Pwned")), "{md}");
+}
