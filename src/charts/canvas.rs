@@ -181,14 +181,14 @@ impl Canvas {
             let area = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
             self.shapes(&area)?;
         }
-        let mut paths = format!("<title>{}</title>\n", xml_escape(title));
+        let mut paths = format!("<title>{}</title>\n", crate::util::xml_escape(title));
         for t in self.texts() {
             let d = text::svg_path(&t.text, t.x, t.y, t.size, t.anchor);
             if !d.is_empty() {
                 paths.push_str(&format!(
                     "<path fill=\"{}\" aria-label=\"{}\" d=\"{d}\"/>\n",
                     t.color.hex(),
-                    xml_escape(&t.text)
+                    crate::util::xml_escape(&t.text)
                 ));
             }
         }
@@ -198,19 +198,4 @@ impl Canvas {
         svg.insert_str(end, &paths);
         Ok(svg)
     }
-}
-
-/// Text for an XML attribute or element.
-pub fn xml_escape(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '&' => "&amp;".to_string(),
-            '<' => "&lt;".to_string(),
-            '>' => "&gt;".to_string(),
-            '"' => "&quot;".to_string(),
-            '\'' => "&apos;".to_string(),
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => " ".to_string(),
-            c => c.to_string(),
-        })
-        .collect()
 }

@@ -198,6 +198,8 @@ pub fn render(report: &Report, ledger: &Ledger) -> Result<Vec<u8>> {
             .as_str()
             .to_string()
         });
+        // FOCUS: consumption is stated for usage only.
+        let consumed = category == ChargeCategory::Usage;
         let unit = g(row, "unit");
         let has_qty = unit != "none";
         let qty = if has_qty {
@@ -264,13 +266,8 @@ pub fn render(report: &Report, ledger: &Ledger) -> Result<Vec<u8>> {
             service.to_string(),
             "Generative AI".to_string(),
             frequency,
-            // FOCUS: consumption is stated for usage only.
-            if category == ChargeCategory::Usage {
-                qty
-            } else {
-                String::new()
-            },
-            if category == ChargeCategory::Usage {
+            if consumed { qty } else { String::new() },
+            if consumed {
                 focus_unit.to_string()
             } else {
                 String::new()

@@ -6,26 +6,11 @@
 use super::markdown::{money, pct, scalar, signed};
 use super::{OutputFile, Outputs, Renderer, Report};
 use crate::analysis::Confidence;
+use crate::util::xml_escape as esc;
 use anyhow::Result;
 use std::fmt::Write;
 
 pub struct HtmlRenderer;
-
-/// Text for HTML content or a quoted attribute.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Escaped text with `code` spans (the findings' titles and actions quote ids that way).
 fn text(s: &str) -> String {
