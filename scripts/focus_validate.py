@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Runs the FinOps Foundation's focus-validator on a focus.csv and fails on any broken rule.
 
-    python scripts/focus_validate.py <focus.csv> [--version 1.2]
+    python scripts/focus_validate.py <focus.csv> [--version 1.2] [--applicability A,B,...]
+
+`--applicability` names the validator's applicability criteria to apply (for example
+`SUB_ACCOUNT_SUPPORTED,TAGGING_SUPPORTED`); without it only the unconditional rules run.
 
 The validator (PyPI `focus-validator`, Python >= 3.12) prints one line per rule. It checks
 both branches of an either/or rule (an OR composite such as InvoiceId-C-003-C: "null when not
@@ -29,6 +32,7 @@ def main() -> int:
         return 2
     data = Path(args[0]).resolve()
     version = args[args.index("--version") + 1] if "--version" in args else "1.2"
+    criteria = args[args.index("--applicability") + 1] if "--applicability" in args else ""
     import focus_validator  # noqa: PLC0415 (the venv's package)
 
     package_root = Path(focus_validator.__file__).resolve().parent
@@ -43,6 +47,7 @@ def main() -> int:
             "--validate-version",
             version,
             "--block-download",
+            *(["--applicability-criteria", criteria] if criteria else []),
         ],
         cwd=package_root.parent,
         capture_output=True,

@@ -1218,6 +1218,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_reader_panic_becomes_the_files_reason() {
+        // A reader that panics (as polars did on Parquet DECIMAL before that type was enabled)
+        // rejects its file with the panic's first line instead of ending the run with exit 101.
+        let caught = guarded(|| -> u32 { panic!("cannot read column `x`\nbacktrace") });
+        assert_eq!(caught, Err("cannot read column `x`".to_string()));
+        assert_eq!(guarded(|| 7), Ok(7));
+    }
+
+    #[test]
     fn rows_after_the_header_are_seen_whatever_the_line_ending() {
         let dir = tempfile::tempdir().unwrap();
         let has = |name: &str, text: &str| {

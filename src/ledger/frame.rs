@@ -386,6 +386,9 @@ impl Ledger {
                 SortMultipleOptions::default().with_maintain_order(true),
             )
             .collect()?;
+        // Every time is UTC in the ledger; saying so in the file's types makes Parquet readers
+        // (DuckDB, Spark, pandas) see `isAdjustedToUTC=true` instead of a local wall time.
+        df = with_datetime_zone(df, Some(TimeZone::UTC))?;
         let mut bytes = Vec::new();
         anyhow::Context::context(
             ParquetWriter::new(&mut bytes).finish(&mut df),
@@ -403,7 +406,7 @@ impl Ledger {
     pub fn read_parquet(path: &Path) -> Result<Ledger> {
         let file = std::fs::File::open(path)
             .with_context(|| format!("could not open `{}`", path.display()))?;
-        let df = ParquetReader::new(file).finish()?;
+        let df = with_datetime_zone(ParquetReader::new(file).finish()?, None)?;
         Ok(Ledger {
             df,
             requests: RequestProfile::default(),
@@ -469,4 +472,20 @@ impl Ledger {
             .map(|r| cols.iter().map(|c| c.get(r).map(str::to_string)).collect())
             .collect())
     }
+}
+
+/// `df` with every datetime column typed in time zone `zone` (`None`: naive), keeping the
+/// instants: the physical epoch milliseconds are reinterpreted, never shifted.
+fn with_datetime_zone(df: DataFrame, zone: Option<TimeZone>) -> Result<DataFrame> {
+    let columns = df
+        .columns()
+        .iter()
+        .map(|c| match c.dtype() {
+            DataType::Datetime(unit, _) => c
+                .cast(&DataType::Int64)?
+                .cast(&DataType::Datetime(unit.to_owned(), zone.clone())),
+            _ => Ok(c.clone()),
+        })
+        .collect::<PolarsResult<Vec<Column>>>()?;
+    Ok(DataFrame::new(df.height(), columns)?)
 }

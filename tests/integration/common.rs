@@ -42,6 +42,17 @@ pub fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
+/// The `inputs` entry of findings.json for the input at `path`.
+pub fn input_entry(json: &serde_json::Value, path: &str) -> serde_json::Value {
+    json["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["path"] == path)
+        .unwrap_or_else(|| panic!("input `{path}` is not listed"))
+        .clone()
+}
+
 /// Cents of a JSON money value (findings.json writes amounts rounded to cents).
 pub fn cents(v: &serde_json::Value) -> i64 {
     (v.as_f64().unwrap() * 100.0).round() as i64

@@ -112,6 +112,19 @@ fn billed_total_reconciles_to_the_cent_with_a_duplicate_present() {
         .collect();
     assert_eq!(dups.len(), 1);
 
+    // ledger.parquet stores its times as UTC instants (Parquet `isAdjustedToUTC=true`, which
+    // a reader sees as a UTC zone), not as local wall times.
+    use polars::prelude::SerReader;
+    let raw = polars::prelude::ParquetReader::new(
+        std::fs::File::open(out.path().join("ledger.parquet")).unwrap(),
+    )
+    .finish()
+    .unwrap();
+    for name in ["charge_period_start", "charge_period_end"] {
+        let dtype = raw.column(name).unwrap().dtype().clone();
+        assert_eq!(dtype.to_string(), "datetime[ms, UTC]", "{name}");
+    }
+
     // ledger.parquet: billed_cost_nano over billed rows is the same money, exactly.
     let ledger = Ledger::read_parquet(&out.path().join("ledger.parquet")).unwrap();
     let by_role = ledger.cost_by_provider_role().unwrap();

@@ -70,15 +70,7 @@ fn mixed_folder_reconciles_per_provider_and_accounts_for_every_row() {
         );
     }
 
-    let input = |path: &str| {
-        json["inputs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["path"] == path)
-            .unwrap()
-            .clone()
-    };
+    let input = |path: &str| input_entry(&json, path);
     assert_eq!(
         input("azure/ea_actual_2026-10 (1).csv")["status"],
         "duplicate"
