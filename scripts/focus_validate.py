@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Runs the FinOps Foundation's focus-validator on a focus.csv and fails on any broken rule.
 
-    python scripts/focus_validate.py <focus.csv> [--version 1.2] [--applicability A,B,...]
+    python scripts/focus_validate.py <focus.csv> [--version 1.2]
+        [--applicability A,B,... | --metadata focus-metadata.json]
 
 `--applicability` names the validator's applicability criteria to apply (for example
-`SUB_ACCOUNT_SUPPORTED,TAGGING_SUPPORTED`); without it only the unconditional rules run.
+`SUB_ACCOUNT_SUPPORTED,TAGGING_SUPPORTED`); `--metadata focus-metadata.json` applies the ones
+that file declares (`x_ApplicabilityCriteria`). Without either, only the unconditional rules run.
 
 The validator (PyPI `focus-validator`, Python >= 3.12) prints one line per rule. It checks
 both branches of an either/or rule (an OR composite such as InvoiceId-C-003-C: "null when not
@@ -33,6 +35,12 @@ def main() -> int:
     data = Path(args[0]).resolve()
     version = args[args.index("--version") + 1] if "--version" in args else "1.2"
     criteria = args[args.index("--applicability") + 1] if "--applicability" in args else ""
+    if "--metadata" in args:
+        # The criteria the dataset declares it meets (spend-audit's focus-metadata.json).
+        meta = json.loads(Path(args[args.index("--metadata") + 1]).read_text())
+        criteria = ",".join(meta["x_ApplicabilityCriteria"])
+        for gap in meta.get("x_CriteriaNotMet", []):
+            print(f"not claimed: {gap['Criterion']}: {gap['Reason']}")
     import focus_validator  # noqa: PLC0415 (the venv's package)
 
     package_root = Path(focus_validator.__file__).resolve().parent
@@ -88,7 +96,7 @@ def main() -> int:
     failed = sorted(r for r, s in status.items() if s == "FAIL" and r not in excused)
     passed = sum(1 for s in status.values() if s == "PASS")
     print(
-        f"focus-validator {version}: {passed} rules pass, "
+        f"focus-validator {version} ({criteria or 'no applicability criteria'}): {passed} rules pass, "
         f"{len([r for r, s in status.items() if s == 'FAIL' and r in excused])} either/or branches not taken, "
         f"{len(failed)} failures"
     )

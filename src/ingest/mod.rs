@@ -712,12 +712,12 @@ fn unrecognised_header(header: &[String], lower: &[String]) -> String {
     }
 }
 
-/// spend-audit's own CSV outputs, recognised by their headers: `focus.csv` (its `x_` columns)
-/// and `rejects.csv`. Read as inputs, an earlier audit would count its charges again.
+/// spend-audit's own table outputs, recognised by their headers: `focus.csv` and
+/// `focus.parquet` (their `x_` columns) and `rejects.csv`. Read as inputs, an earlier audit would count its charges again.
 fn own_output(lower_header: &[String]) -> Option<&'static str> {
     let has = |c: &str| lower_header.iter().any(|h| h == c);
     if has("x_costbasis") && has("x_recordrole") && has("x_sourcefile") && has("x_sourceline") {
-        Some("`focus.csv`")
+        Some("FOCUS export (`focus.csv` or `focus.parquet`)")
     } else if lower_header == ["file", "line", "column", "reason"] {
         Some("`rejects.csv`")
     } else {
@@ -725,11 +725,26 @@ fn own_output(lower_header: &[String]) -> Option<&'static str> {
     }
 }
 
-/// spend-audit's own `findings.json`: a top-level object with its `totals`, `findings` and
-/// `inputs`.
-fn own_json_output(docs: &[serde_json::Value]) -> bool {
-    matches!(docs, [serde_json::Value::Object(o)]
-        if ["totals", "findings", "inputs"].iter().all(|k| o.contains_key(*k)))
+/// spend-audit's own JSON outputs: `findings.json` (a top-level object with its `totals`,
+/// `findings` and `inputs`) and `focus-metadata.json` (its data generator is spend-audit).
+fn own_json_output(docs: &[serde_json::Value]) -> Option<&'static str> {
+    match docs {
+        [serde_json::Value::Object(o)]
+            if ["totals", "findings", "inputs"]
+                .iter()
+                .all(|k| o.contains_key(*k)) =>
+        {
+            Some("`findings.json`")
+        }
+        // `get`, not indexing: a map's index panics on a missing key.
+        [serde_json::Value::Object(o)]
+            if o.get("DataGenerator").and_then(|g| g.get("DataGenerator"))
+                == Some(&serde_json::Value::from("spend-audit")) =>
+        {
+            Some("`focus-metadata.json`")
+        }
+        _ => None,
+    }
 }
 
 /// A column the format reads that the header names twice (in any letter case): which copy
@@ -1072,12 +1087,11 @@ fn ingest_json(
             return record;
         }
     };
-    if own_json_output(&docs) {
-        record.reason = Some(
-            "spend-audit's own `findings.json` from an earlier run; not read. Keep earlier \
-             audits outside the exports folder"
-                .to_string(),
-        );
+    if let Some(which) = own_json_output(&docs) {
+        record.reason = Some(format!(
+            "spend-audit's own {which} from an earlier run; not read. Keep earlier audits \
+             outside the exports folder"
+        ));
         return record;
     }
     let records = json::records(&docs);

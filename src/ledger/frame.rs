@@ -437,23 +437,118 @@ impl Ledger {
         columns: &[&str],
         estimated_providers: &[&str],
     ) -> Result<Vec<Vec<Option<String>>>> {
+        Self::strings_of(&self.charges(estimated_providers).collect()?, columns)
+    }
+
+    /// The charges: billed lines, and the priced lines of the estimated providers.
+    fn charges(&self, estimated_providers: &[&str]) -> LazyFrame {
         let estimated = estimated_providers
             .iter()
             .map(|p| col("provider").eq(lit(*p)))
             .reduce(|a, b| a.or(b))
             .unwrap_or(lit(false));
-        let charges = self
-            .df
-            .clone()
-            .lazy()
-            .filter(
-                col("record_role")
-                    .eq(lit(RecordRole::Billed.as_str()))
-                    .or(estimated.and(col("list_cost_nano").is_not_null()))
+        self.df.clone().lazy().filter(
+            col("record_role")
+                .eq(lit(RecordRole::Billed.as_str()))
+                .or(estimated.and(col("list_cost_nano").is_not_null()))
+                .fill_null(lit(false)),
+        )
+    }
+
+    /// As [`Ledger::charge_string_rows`], each row followed by the [`USAGE_MATCH_COLUMNS`]:
+    /// for a billed line that states no quantity (OpenAI's and Anthropic's cost exports state
+    /// only money), the usage its provider's usage export reports for the same day, account,
+    /// model and charge kind (any service tier) — its quantity and unit, and its catalog list and
+    /// contracted cost when every usage line behind it is priced. A match is made only when
+    /// exactly one billed line has that key and the usage is in one unit, so no quantity is
+    /// ever counted twice; other rows get nulls. The matching is one polars join.
+    pub fn charge_string_rows_with_usage(
+        &self,
+        columns: &[&str],
+        estimated_providers: &[&str],
+    ) -> Result<Vec<Vec<Option<String>>>> {
+        // Not the service tier: cost exports do not state it (a flex request is billed on a
+        // line the export calls plain "input"), so a tier in the key would never match.
+        const KEYS: [&str; 4] = ["provider", "sub_account", "model_id", "charge_kind"];
+        let keyed = |lf: LazyFrame| {
+            let mut keys: Vec<Expr> = KEYS
+                .iter()
+                .map(|k| {
+                    col(*k)
+                        .cast(DataType::String)
+                        .fill_null(lit(""))
+                        .alias(format!("__k_{k}"))
+                })
+                .collect();
+            keys.push(
+                (col("charge_period_start").cast(DataType::Int64) / lit(86_400_000i64))
+                    .alias("__k_day"),
+            );
+            lf.with_columns(keys)
+        };
+        let key_cols: Vec<Expr> = KEYS
+            .iter()
+            .map(|k| col(format!("__k_{k}")))
+            .chain([col("__k_day")])
+            .collect();
+        let role = |r: RecordRole| col("record_role").eq(lit(r.as_str()));
+        let all_priced = |c: &str| col(c).null_count().eq(lit(0u32));
+        let usage = keyed(
+            self.df.clone().lazy().filter(
+                role(RecordRole::Usage)
+                    .and(col("unit").neq(lit("none")))
+                    .and(col("quantity").is_not_null())
                     .fill_null(lit(false)),
+            ),
+        )
+        .group_by(key_cols.clone())
+        .agg([
+            col("quantity").sum().alias("matched_quantity"),
+            col("unit").first().alias("matched_unit"),
+            col("unit").n_unique().alias("__units"),
+            when(all_priced("list_cost_nano"))
+                .then(col("list_cost_nano").sum())
+                .otherwise(lit(NULL).cast(DataType::Int64))
+                .alias("matched_list_nano"),
+            when(all_priced("contracted_cost_nano"))
+                .then(col("contracted_cost_nano").sum())
+                .otherwise(lit(NULL).cast(DataType::Int64))
+                .alias("matched_contracted_nano"),
+        ]);
+        let billed = keyed(self.df.clone().lazy().filter(role(RecordRole::Billed)))
+            .group_by(key_cols.clone())
+            .agg([len().alias("__billed")]);
+        let args = || {
+            let mut a = JoinArgs::new(JoinType::Left);
+            a.maintain_order = MaintainOrderJoin::Left;
+            a
+        };
+        let matched = role(RecordRole::Billed)
+            .and(col("unit").eq(lit("none")))
+            .and(col("__billed").eq(lit(1u32)))
+            .and(col("__units").eq(lit(1u32)))
+            .fill_null(lit(false));
+        let charges = keyed(self.charges(estimated_providers))
+            .join(usage, key_cols.clone(), key_cols.clone(), args())
+            .join(billed, key_cols.clone(), key_cols, args())
+            .with_columns(
+                USAGE_MATCH_COLUMNS
+                    .iter()
+                    .map(|c| {
+                        when(matched.clone())
+                            .then(col(*c))
+                            .otherwise(lit(NULL))
+                            .alias(*c)
+                    })
+                    .collect::<Vec<_>>(),
             )
             .collect()?;
-        Self::strings_of(&charges, columns)
+        let all: Vec<&str> = columns
+            .iter()
+            .copied()
+            .chain(USAGE_MATCH_COLUMNS.iter().copied())
+            .collect();
+        Self::strings_of(&charges, &all)
     }
 
     fn strings_of(df: &DataFrame, columns: &[&str]) -> Result<Vec<Vec<Option<String>>>> {
@@ -473,6 +568,14 @@ impl Ledger {
             .collect())
     }
 }
+
+/// The usage matched to a billed line by [`Ledger::charge_string_rows_with_usage`].
+pub const USAGE_MATCH_COLUMNS: &[&str] = &[
+    "matched_quantity",
+    "matched_unit",
+    "matched_list_nano",
+    "matched_contracted_nano",
+];
 
 /// `df` with every datetime column typed in time zone `zone` (`None`: naive), keeping the
 /// instants: the physical epoch milliseconds are reinterpreted, never shifted.

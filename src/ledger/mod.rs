@@ -45,10 +45,11 @@
 //! Usage and gateway rows carry quantities and attribution, never billed money: the billed total
 //! is the sum of `billed_cost_nano` over `record_role == billed`, nothing else.
 
+pub mod export;
 mod frame;
 pub mod query;
 
-pub use frame::{Ledger, LedgerBuilder, RequestStats};
+pub use frame::{Ledger, LedgerBuilder, RequestStats, USAGE_MATCH_COLUMNS};
 pub use query::{NameOf, SpendBy};
 pub use requests::RequestProfile;
 

@@ -341,12 +341,18 @@ fn one(path: &str, bytes: Vec<u8>) -> Result<Vec<OutputFile>> {
     }])
 }
 
-/// `focus.csv`.
+/// `focus.csv`, `focus.parquet` and `focus-metadata.json`.
 pub struct FocusRenderer;
 
 impl Renderer for FocusRenderer {
     fn render(&self, o: &Outputs) -> Result<Vec<OutputFile>> {
-        one("focus.csv", focus::render(o.report, o.ledger)?)
+        Ok(focus::render_all(o.report, o.ledger)?
+            .into_iter()
+            .map(|(path, bytes)| OutputFile {
+                path: path.to_string(),
+                bytes,
+            })
+            .collect())
     }
 }
 

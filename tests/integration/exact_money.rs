@@ -142,7 +142,13 @@ fn an_earlier_audit_inside_the_input_folder_is_skipped_as_our_own_output() {
     let (first, _) = audit_ok(exports.path(), &["--month", "2026-10"]);
     // Last month's audit copied in beside the exports, without its findings.json sibling
     // check to lean on for the CSVs.
-    for name in ["focus.csv", "rejects.csv", "findings.json"] {
+    for name in [
+        "focus.csv",
+        "focus.parquet",
+        "focus-metadata.json",
+        "rejects.csv",
+        "findings.json",
+    ] {
         std::fs::create_dir_all(exports.path().join("last-audit")).unwrap();
         std::fs::copy(
             first.path().join(name),
@@ -159,6 +165,8 @@ fn an_earlier_audit_inside_the_input_folder_is_skipped_as_our_own_output() {
     assert_eq!(cents(&json["totals"]["billed_cost"]), 1234);
     for path in [
         "last-audit/focus.csv",
+        "last-audit/focus.parquet",
+        "last-audit/focus-metadata.json",
         "last-audit/rejects.csv",
         "findings-october.json",
     ] {

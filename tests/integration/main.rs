@@ -11,6 +11,7 @@
 //! - `cli`: issue 11 CLI conventions (version, completions, init, --format, exit 3).
 //! - `history`: issue 11 monthly history (three months and a re-run; new, open, resolved).
 //! - `html`: issue 11 report.html, opened in headless Chromium (no errors, no requests).
+//! - `focus_export`: issue 11 FOCUS export (quantities, unit prices, Parquet, metadata).
 //! - `exact_money`: issue 10 part A, no charge lost or invented (overflow, ragged rows, ...).
 //! - `scale`: the request grain of `docs/scale.md`, produced by its DuckDB SQL.
 
@@ -23,6 +24,7 @@ mod cli;
 mod cloud;
 mod demo;
 mod exact_money;
+mod focus_export;
 mod gateways;
 mod history;
 mod html;
