@@ -88,6 +88,7 @@ const SCHEMA: &[(&str, Kind)] = &[
     ("ServiceName", Kind::Text),
     ("ServiceSubcategory", Kind::Text),
     ("ChargeFrequency", Kind::Text),
+    ("CommitmentDiscountStatus", Kind::Text),
     ("ConsumedQuantity", Kind::Quantity),
     ("ConsumedUnit", Kind::Text),
     ("ContractedUnitPrice", Kind::UnitPrice),
@@ -523,6 +524,10 @@ fn rows(report: &Report, ledger: &Ledger) -> Result<Dataset> {
             Some(service.to_string()),
             Some("Generative AI".to_string()),
             Some(frequency),
+            // No commitment discount is modelled per line. The column is present, null, because
+            // the ConsumedQuantity rules are conditioned on it (focus-validator fails them when
+            // it is absent).
+            None,
             // FOCUS: consumption is stated for usage only.
             quantity
                 .filter(|_| category == ChargeCategory::Usage)
