@@ -81,6 +81,16 @@ pub fn ingest_and_price(
 /// The audit: each line is one stage.
 pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
     let (root, files) = input_files(settings)?;
+    // A given `--out` is locked before anything is read, so a second run on it stops at once.
+    let mut given_lock = match &settings.out {
+        Some(out) => {
+            if !settings.all_months {
+                crate::outdir::check_replaceable(out)?;
+            }
+            Some(crate::outdir::OutputLock::acquire(out)?)
+        }
+        None => None,
+    };
     let progress = crate::progress::Progress::files(settings.progress, files.len());
     let (builder, outcome) = ingest_and_price(
         &root,
@@ -107,6 +117,11 @@ pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
             (None, _) => PathBuf::from(format!("spend-audit-{month}")),
         };
         refuse_out_inside_input(&out, &root, &settings.input)?;
+        crate::outdir::check_replaceable(&out)?;
+        let mut own_lock = match given_lock {
+            Some(_) => None,
+            None => Some(crate::outdir::OutputLock::acquire(&out)?),
+        };
         last = Some(audit_month(
             settings,
             &full,
@@ -115,6 +130,9 @@ pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
             out,
             &progress,
         )?);
+        for lock in [&mut given_lock, &mut own_lock].into_iter().flatten() {
+            lock.published();
+        }
     }
     last.ok_or_else(|| anyhow::anyhow!("no month to audit"))
 }
@@ -190,8 +208,6 @@ fn audit_month(
             month,
         ));
     }
-    std::fs::create_dir_all(&out)
-        .with_context(|| format!("could not create output folder `{}`", out.display()))?;
     let files_written = write_outputs(&report, &ledger, &out, progress)?;
     if let Some(store) = &store {
         let digest = {
@@ -352,8 +368,9 @@ fn month_ledger(
     Ok(ledger)
 }
 
-/// Writes the report's renderings, `focus.csv`, `ledger.parquet` and the charts; returns the
-/// files written, relative to `out`.
+/// Renders the report, `focus.csv`, `ledger.parquet` and the charts, and puts them in place
+/// as one set (`outdir::publish`); returns the files written, relative to `out`. A failure
+/// leaves the previous set untouched.
 fn write_outputs(
     report: &Report,
     ledger: &Ledger,
@@ -361,19 +378,11 @@ fn write_outputs(
     progress: &crate::progress::Progress,
 ) -> Result<Vec<String>> {
     let outputs = report::Outputs { report, ledger };
-    let mut files_written = Vec::new();
     progress.stage("writing the outputs");
+    let mut files = Vec::new();
     for renderer in report::renderers() {
-        for file in renderer.render(&outputs)? {
-            let path = out.join(&file.path);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)
-                    .with_context(|| format!("could not create `{}`", parent.display()))?;
-            }
-            std::fs::write(&path, file.bytes)
-                .with_context(|| format!("could not write `{}`", path.display()))?;
-            files_written.push(file.path);
-        }
+        files.extend(renderer.render(&outputs)?);
     }
-    Ok(files_written)
+    crate::outdir::publish(out, &files)?;
+    Ok(files.into_iter().map(|f| f.path).collect())
 }

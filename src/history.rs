@@ -237,7 +237,10 @@ impl Store {
         std::fs::create_dir_all(&self.dir)
             .with_context(|| format!("could not create history folder `{}`", self.dir.display()))?;
         let name = partition_name(month);
-        let tmp = self.dir.join(format!(".{name}.partial"));
+        // Unique per process: two runs sharing the store never write into one staging folder.
+        let tmp = self
+            .dir
+            .join(format!(".{name}.partial-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir_all(&tmp)
             .with_context(|| format!("could not create `{}`", tmp.display()))?;
@@ -283,14 +286,8 @@ impl Store {
             std::fs::write(&path, parquet(df)?)
                 .with_context(|| format!("could not write `{}`", path.display()))?;
         }
-        let dest = self.dir.join(&name);
-        if dest.exists() {
-            std::fs::remove_dir_all(&dest)
-                .with_context(|| format!("could not replace `{}`", dest.display()))?;
-        }
-        std::fs::rename(&tmp, &dest)
-            .with_context(|| format!("could not move `{}` into place", dest.display()))?;
-        Ok(())
+        // Swapped in one step where the OS can: a reader never sees the month missing.
+        crate::outdir::replace_dir(&tmp, &self.dir.join(&name))
     }
 }
 

@@ -262,7 +262,7 @@ fn last_record_end(buf: &[u8], first: bool) -> Option<usize> {
         for nl in memchr::memchr_iter(b'\n', buf) {
             quotes += count_quotes(&buf[from..nl]);
             from = nl;
-            if quotes % 2 == 0 {
+            if quotes.is_multiple_of(2) {
                 return Some(nl + 1);
             }
         }
@@ -273,7 +273,7 @@ fn last_record_end(buf: &[u8], first: bool) -> Option<usize> {
     let mut quotes = count_quotes(buf);
     while let Some(nl) = memchr::memrchr(b'\n', &buf[..end]) {
         quotes -= count_quotes(&buf[nl..end]);
-        if quotes % 2 == 0 {
+        if quotes.is_multiple_of(2) {
             return Some(nl + 1);
         }
         end = nl;

@@ -54,7 +54,7 @@ fn well_formed(svg: &str) -> Result<(), String> {
         }
         let end = rest.find('>').ok_or("unclosed tag")?;
         let tag = &rest[1..end];
-        if tag.matches('"').count() % 2 != 0 {
+        if !tag.matches('"').count().is_multiple_of(2) {
             return Err(format!("unbalanced quotes in <{tag:.60}>"));
         }
         if let Some(name) = tag.strip_prefix('/') {

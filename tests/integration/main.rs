@@ -13,6 +13,7 @@
 //! - `html`: issue 11 report.html, opened in headless Chromium (no errors, no requests).
 //! - `focus_export`: issue 11 FOCUS export (quantities, unit prices, Parquet, metadata).
 //! - `exact_money`: issue 10 part A, no charge lost or invented (overflow, ragged rows, ...).
+//! - `outputs`: issue 12 atomic, locked output folders (kill test, concurrent runs).
 //! - `scale`: the request grain of `docs/scale.md`, produced by its DuckDB SQL.
 
 mod common;
@@ -29,6 +30,7 @@ mod gateways;
 mod history;
 mod html;
 mod mixed;
+mod outputs;
 mod overlay;
 mod parsers;
 mod pricing;
