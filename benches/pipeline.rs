@@ -77,7 +77,8 @@ fn ingest_and_price_1m_rows(bencher: divan::Bencher) {
     bencher
         .counter(divan::counter::ItemsCount::new(ROWS))
         .bench(|| {
-            let (builder, outcome) = ingest_and_price(dir, &files, &catalog, &config, &mut |_| {});
+            let (builder, outcome) =
+                ingest_and_price(dir, &files, &catalog, &config, None, &mut |_| {});
             assert_eq!(outcome.inputs[0].rows as usize, ROWS);
             builder.finish().unwrap()
         });
@@ -88,7 +89,8 @@ fn analyses_on_1m_row_log(bencher: divan::Bencher) {
     let catalog = Catalog::embedded().unwrap();
     let dir = log_dir();
     let files = spend_audit::ingest::walk(dir, None).unwrap();
-    let (builder, _) = ingest_and_price(dir, &files, &catalog, &Config::default(), &mut |_| {});
+    let (builder, _) =
+        ingest_and_price(dir, &files, &catalog, &Config::default(), None, &mut |_| {});
     let ledger = builder.finish().unwrap();
     let settings = AnalysisSettings::default();
     let month = Month::parse("2026-10").unwrap();

@@ -50,6 +50,7 @@ pub fn ingest_and_price(
     files: &[PathBuf],
     catalog: &Catalog,
     config: &Config,
+    mut redactor: Option<&mut crate::redact::Redactor>,
     on_file: &mut dyn FnMut(&str),
 ) -> (LedgerBuilder, ingest::IngestOutcome) {
     let mut builder = LedgerBuilder::new(1024);
@@ -63,6 +64,10 @@ pub fn ingest_and_price(
         }
         config.attribute(&mut row);
         pricer.price(&mut row);
+        // After attribution (the config names raw keys), before anything downstream sees it.
+        if let Some(r) = redactor.as_deref_mut() {
+            r.row(&mut row);
+        }
         if bound.admits(&row) {
             builder.push(&row);
         }
@@ -75,6 +80,10 @@ pub fn ingest_and_price(
         .rejects
         .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     outcome.fx_applied = pricer.fx_applied();
+    if let Some(r) = redactor {
+        r.outcome(&mut outcome);
+        outcome.redaction = Some(r.note());
+    }
     (builder, outcome)
 }
 
@@ -92,11 +101,21 @@ pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
         None => None,
     };
     let progress = crate::progress::Progress::files(settings.progress, files.len());
+    let mut redactor = settings
+        .redact
+        .as_ref()
+        .map(|(mode, key)| crate::redact::Redactor::new(*mode, key.as_deref()));
+    // Owners are people named in the config: pseudonyms too.
+    let owners = match redactor.as_mut() {
+        Some(r) => r.owners(&settings.config.owners),
+        None => settings.config.owners.clone(),
+    };
     let (builder, outcome) = ingest_and_price(
         &root,
         &files,
         &settings.catalog,
         &settings.config,
+        redactor.as_mut(),
         &mut |name: &str| progress.file(name),
     );
     progress.stage("building the ledger");
@@ -128,6 +147,7 @@ pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
             (month, complete),
             outcome.clone(),
             out,
+            &owners,
             &progress,
         )?);
         for lock in [&mut given_lock, &mut own_lock].into_iter().flatten() {
@@ -168,6 +188,7 @@ fn audit_month(
     (month, complete): (Month, bool),
     mut outcome: ingest::IngestOutcome,
     out: PathBuf,
+    owners: &BTreeMap<String, String>,
     progress: &crate::progress::Progress,
 ) -> Result<AuditOutcome> {
     let ledger = month_ledger(full, month, &mut outcome)?;
@@ -181,7 +202,7 @@ fn audit_month(
         settings.config.overlay_terms.as_ref(),
     )?;
     let (mut findings, analyses) = report::build::findings_and_statuses(analysis::run_all(&ctx));
-    analysis::assign_owners(&mut findings, &settings.config.owners);
+    analysis::assign_owners(&mut findings, owners);
 
     progress.stage("writing the reports");
     let inputs = ReportInputs {

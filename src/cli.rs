@@ -49,6 +49,15 @@ pub enum Command {
     Man,
 }
 
+/// What `--redact` replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RedactArg {
+    /// People (emails, logins, user names) and API key ids and names.
+    Personal,
+    /// Also workload, team, project, account and resource names, and every tag.
+    All,
+}
+
 /// What `ingest` prints on stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
@@ -160,4 +169,10 @@ pub struct IngestArgs {
     /// Outputs are still written.
     #[arg(long, value_name = "AMOUNT")]
     pub fail_on_savings: Option<String>,
+
+    /// A shareable audit: people and API keys become stable pseudonyms in every output
+    /// (`--redact=all`: workload, team and account names too). Keyed by
+    /// `SPEND_AUDIT_REDACT_KEY` when set.
+    #[arg(long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "personal", value_name = "WHAT")]
+    pub redact: Option<RedactArg>,
 }

@@ -4,7 +4,7 @@
 //! format) → [`ledger`] (the canonical schema) → [`pricing`] (the versioned catalog) →
 //! [`analysis`] (one file per analysis) → [`report`] (one renderer per format) and [`charts`].
 //! [`history`] keeps each month's aggregates and findings for month-over-month comparison.
-//! [`outdir`] puts each run's outputs in place as one set, under a lock.
+//! [`redact`] replaces personal data with pseudonyms for `--redact`. [`outdir`] puts each run's outputs in place as one set, under a lock.
 //! [`audit`] wires them together; `main.rs` only parses arguments and maps the exit code.
 
 pub mod analysis;
@@ -18,6 +18,7 @@ pub mod money;
 pub mod outdir;
 pub mod pricing;
 pub mod progress;
+pub mod redact;
 pub mod report;
 pub mod settings;
 pub mod util;

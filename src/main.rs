@@ -209,6 +209,13 @@ fn ingest(args: IngestArgs) -> Result<ExitCode> {
         progress: !args.quiet && std::io::stderr().is_terminal(),
         catalog,
         config,
+        redact: args.redact.map(|r| {
+            let mode = match r {
+                spend_audit::cli::RedactArg::Personal => spend_audit::redact::RedactMode::Personal,
+                spend_audit::cli::RedactArg::All => spend_audit::redact::RedactMode::All,
+            };
+            (mode, std::env::var("SPEND_AUDIT_REDACT_KEY").ok())
+        }),
     };
     let outcome = spend_audit::audit::run(&settings)?;
     let r = &outcome.report;

@@ -245,4 +245,6 @@ pub struct RunSettings {
     pub progress: bool,
     pub catalog: Catalog,
     pub config: Config,
+    /// `--redact`: what to replace, and the key (`SPEND_AUDIT_REDACT_KEY`), if any.
+    pub redact: Option<(crate::redact::RedactMode, Option<String>)>,
 }

@@ -324,6 +324,8 @@ pub struct IngestOutcome {
     pub rejects: Vec<Reject>,
     /// Currencies converted with the overlay's FX table: `EUR at 1.08 USD: 12 rows`.
     pub fx_applied: Vec<String>,
+    /// How `--redact` changed the run, if it was given.
+    pub redaction: Option<crate::redact::RedactionNote>,
 }
 
 /// Lists every file under `root`, recursively, sorted by path (so runs are reproducible).

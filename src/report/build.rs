@@ -223,6 +223,7 @@ pub fn build(run: ReportInputs<'_>, ledger: &Ledger) -> Result<Report> {
         provisioned,
         analyses,
         history: None,
+        redaction: outcome.redaction.clone(),
         rejects: outcome.rejects,
         models,
     })

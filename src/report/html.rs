@@ -94,6 +94,9 @@ impl HtmlRenderer {
             esc(&title),
             esc(&title)
         )?;
+        if let Some(s) = r.redaction_statement() {
+            writeln!(o, "<p><b>{}</b></p>", esc(&s))?;
+        }
         if !r.period.complete {
             o.push_str("<p><b>Partial month:</b> the billing data does not reach the month's last day.</p>\n");
         }

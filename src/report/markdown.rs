@@ -208,6 +208,9 @@ fn headline(r: &Report, o: &mut String) -> std::fmt::Result {
         r.period.start, r.period.end
     )?;
     writeln!(o)?;
+    if let Some(s) = r.redaction_statement() {
+        writeln!(o, "> **{}**\n", text(&s))?;
+    }
     if !r.period.complete {
         writeln!(
             o,

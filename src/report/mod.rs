@@ -207,6 +207,8 @@ pub struct Report {
     pub analyses: Vec<AnalysisStatus>,
     /// Month over month, from the history store; `null` when the run keeps no history.
     pub history: Option<History>,
+    /// How `--redact` replaced personal data; `null` when the run was not redacted.
+    pub redaction: Option<crate::redact::RedactionNote>,
     /// The customer overlay file applied, if any.
     pub overlay: Option<String>,
     /// Currencies converted to the report currency with the overlay's FX table.
@@ -280,6 +282,41 @@ pub struct ModelInfo {
 }
 
 impl Report {
+    /// The statement a redacted report carries at its top, or `None`.
+    pub fn redaction_statement(&self) -> Option<String> {
+        let n = self.redaction.as_ref()?;
+        let counts: Vec<String> = n
+            .replaced
+            .iter()
+            .map(|(class, count)| format!("{count} {class}"))
+            .collect();
+        let what = match n.mode {
+            crate::redact::RedactMode::Personal => {
+                "people (emails, logins, user names) and API key ids and names are replaced by pseudonyms; workload and team names are kept"
+            }
+            crate::redact::RedactMode::All => {
+                "people, API keys, and workload, team, project, account, resource and tag names are replaced by pseudonyms"
+            }
+        };
+        let key = if n.key == "built-in" {
+            "the built-in key, so anyone with spend-audit can test a guessed value; set `SPEND_AUDIT_REDACT_KEY` for pseudonyms only you can link"
+        } else {
+            "the key in `SPEND_AUDIT_REDACT_KEY`"
+        };
+        Some(format!(
+            "Redacted (`--redact={}`): {what} ({}). Pseudonyms are keyed hashes with {key}.",
+            match n.mode {
+                crate::redact::RedactMode::Personal => "personal",
+                crate::redact::RedactMode::All => "all",
+            },
+            if counts.is_empty() {
+                "nothing found to replace".to_string()
+            } else {
+                counts.join(", ")
+            }
+        ))
+    }
+
     /// Fills the headline from the findings.
     pub fn headline_from(findings: &[Finding], spend: i128) -> Headline {
         let monthly = combined_savings(findings) as i128;

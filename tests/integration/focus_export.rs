@@ -18,23 +18,6 @@ fn focus_rows(dir: &Path) -> Vec<std::collections::HashMap<String, String>> {
     r.deserialize().map(|row| row.unwrap()).collect()
 }
 
-fn copy_dir(from: &Path, to: &Path, skip: &str) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let name = entry.file_name();
-        if name == skip {
-            continue;
-        }
-        let target = to.join(&name);
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_dir(&entry.path(), &target, skip);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 #[test]
 fn demo_focus_export_prices_quantities_and_reconciles() {
     let (out, o) = demo_into(&repo().join("fixtures/demo"));

@@ -14,6 +14,7 @@
 //! - `focus_export`: issue 11 FOCUS export (quantities, unit prices, Parquet, metadata).
 //! - `exact_money`: issue 10 part A, no charge lost or invented (overflow, ragged rows, ...).
 //! - `outputs`: issue 12 atomic, locked output folders (kill test, concurrent runs).
+//! - `redact`: issue 12 `--redact` (no email, login or key id in any output).
 //! - `scale`: the request grain of `docs/scale.md`, produced by its DuckDB SQL.
 
 mod common;
@@ -35,5 +36,6 @@ mod overlay;
 mod parsers;
 mod pricing;
 mod reconcile;
+mod redact;
 mod scale;
 mod seats;

@@ -1,7 +1,7 @@
 //! Issue 12: output folders are written whole or not at all, by one run at a time, and a
 //! refused run creates nothing.
 
-use crate::common::{bin, repo};
+use crate::common::{bin, copy_dir, files_under, repo};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -9,22 +9,15 @@ use std::time::Duration;
 
 /// Every file under `dir`, by relative path.
 fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else {
-                out.insert(
-                    p.strip_prefix(root).unwrap().to_path_buf(),
-                    std::fs::read(&p).unwrap(),
-                );
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
+    files_under(dir)
+        .into_iter()
+        .map(|p| {
+            (
+                p.strip_prefix(dir).unwrap().to_path_buf(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect()
 }
 
 /// The demo (`full`) or the demo without its usage-less cost export: two different complete
@@ -32,22 +25,9 @@ fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 fn inputs(work: &Path) -> (PathBuf, PathBuf) {
     let full = repo().join("fixtures/demo");
     let smaller = work.join("smaller");
-    copy_dir(&full, &smaller);
+    copy_dir(&full, &smaller, "");
     std::fs::remove_dir_all(smaller.join("openai-labs")).unwrap();
     (full, smaller)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
 }
 
 fn audit_cmd(input: &Path, out: &Path) -> std::process::Command {
