@@ -175,4 +175,14 @@ pub struct IngestArgs {
     /// `SPEND_AUDIT_REDACT_KEY` when set.
     #[arg(long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "personal", value_name = "WHAT")]
     pub redact: Option<RedactArg>,
+
+    /// Largest decompressed size of one `.gz` input or ZIP member (`4G`, `512M`); a larger
+    /// one is rejected by name.
+    #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = crate::ingest::inflate::parse_size)]
+    pub max_inflated_size: u64,
+
+    /// Largest decompressed-to-compressed ratio of one input, enforced past 64 MiB (a
+    /// decompression bomb guard; real exports inflate 5–30×).
+    #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_inflate_ratio: u64,
 }

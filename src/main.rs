@@ -194,6 +194,11 @@ fn ingest(args: IngestArgs) -> Result<ExitCode> {
         })?),
         None => None,
     };
+    spend_audit::ingest::inflate::set_limits(spend_audit::ingest::inflate::Limits {
+        max_bytes: args.max_inflated_size,
+        max_ratio: args.max_inflate_ratio,
+        ..spend_audit::ingest::inflate::DEFAULT_LIMITS
+    });
     let settings = RunSettings {
         input: args.input.clone(),
         out: args.out.clone(),

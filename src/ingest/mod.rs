@@ -20,6 +20,7 @@ mod detect;
 mod focus;
 mod gateway_logs;
 mod gcp_billing;
+pub mod inflate;
 mod json;
 mod ledger_parquet;
 mod litellm_spend;
@@ -476,6 +477,7 @@ pub fn ingest_dir_with(
     sink: &mut dyn FnMut(LedgerRow),
     on_file: &mut dyn FnMut(&str),
 ) -> IngestOutcome {
+    inflate::remove_stale_temp_copies();
     let mut outcome = IngestOutcome::default();
     let mut seen: HashMap<String, String> = HashMap::new();
     // Originals before browser copies (`cost (1).csv`), so the copy is the one listed as the
@@ -640,19 +642,56 @@ fn ingest_zip(
         }
         let member = format!("{rel}!/{}", entry.name());
         members += 1;
-        let copy = match TempCopy::from_reader(&mut entry, &format!("{}-{i}", &record.sha256)) {
+        let limits = inflate::limits();
+        // The archive's own claim first: a member declaring more than the cap is not opened.
+        if entry.size() > limits.max_bytes {
+            outcome.inputs.push(InputRecord {
+                path: member,
+                status: InputStatus::Rejected,
+                reason: Some(format!(
+                    "not extracted: {}",
+                    inflate::InflateError::TooLarge {
+                        cap: limits.max_bytes
+                    }
+                )),
+                format: None,
+                ..record.clone()
+            });
+            continue;
+        }
+        let compressed = entry.compressed_size();
+        let copy = match TempCopy::inflated(
+            &mut entry,
+            &format!("{}-{i}", &record.sha256[..16.min(record.sha256.len())]),
+            compressed,
+        ) {
             Ok(c) => c,
             Err(e) => {
                 outcome.inputs.push(InputRecord {
                     path: member,
                     status: InputStatus::Rejected,
-                    reason: Some(format!("could not extract: {e:#}")),
+                    reason: Some(format!("not extracted: {e:#}")),
                     format: None,
                     ..record.clone()
                 });
                 continue;
             }
         };
+        if is_zip(&copy.0) {
+            outcome.inputs.push(InputRecord {
+                path: member,
+                status: InputStatus::Rejected,
+                reason: Some(
+                    "a ZIP archive inside a ZIP archive is not opened (nested archives multiply \
+                     a decompression bomb); unpack the outer archive into the input folder and \
+                     run again"
+                        .to_string(),
+                ),
+                format: Some("zip_archive".to_string()),
+                ..record.clone()
+            });
+            continue;
+        }
         let inner = ingest_file(
             &copy.0,
             &member,
@@ -827,7 +866,15 @@ fn ingest_file(
             }
             Err(e) => {
                 record.status = InputStatus::Rejected;
-                record.reason = Some(format!("could not decompress: {e:#}; re-download the file"));
+                record.reason = Some(match e.downcast_ref::<inflate::InflateError>() {
+                    Some(
+                        capped @ (inflate::InflateError::TooLarge { .. }
+                        | inflate::InflateError::Ratio { .. }),
+                    ) => {
+                        format!("not decompressed: {capped}")
+                    }
+                    _ => format!("could not decompress: {e:#}; re-download the file"),
+                });
                 return record;
             }
         }
@@ -1157,28 +1204,32 @@ fn settle(
 struct TempCopy(PathBuf);
 
 impl TempCopy {
+    /// Inflates a gzip file as a stream, within the run's caps ([`inflate::limits`]).
     fn gunzip(path: &Path, sha256: &str) -> Result<TempCopy> {
-        let name = format!(
-            "spend-audit-{}-{}",
-            std::process::id(),
-            &sha256[..16.min(sha256.len())]
-        );
-        let target = std::env::temp_dir().join(name);
-        let copy = TempCopy(target);
         let input = std::fs::File::open(path)
             .with_context(|| format!("could not open `{}`", path.display()))?;
+        let compressed = input.metadata().map(|m| m.len()).unwrap_or(0);
+        TempCopy::inflated(
+            &mut flate2::read::MultiGzDecoder::new(input),
+            &sha256[..16.min(sha256.len())],
+            compressed,
+        )
+    }
+
+    /// A copy of a decompressor's output, stopped (and deleted) at the caps.
+    fn inflated(reader: &mut dyn std::io::Read, tag: &str, compressed: u64) -> Result<TempCopy> {
+        let copy = TempCopy(std::env::temp_dir().join(format!("{}{tag}", inflate::temp_prefix())));
         let mut output = std::fs::File::create(&copy.0)
             .with_context(|| format!("could not create `{}`", copy.0.display()))?;
-        std::io::copy(&mut flate2::read::MultiGzDecoder::new(input), &mut output)?;
+        // On error `copy` is dropped, which deletes the partial file.
+        inflate::copy_bounded(reader, &mut output, compressed, inflate::limits())?;
         Ok(copy)
     }
 }
 
 impl TempCopy {
     fn from_reader(reader: &mut dyn std::io::Read, tag: &str) -> Result<TempCopy> {
-        let copy = TempCopy(
-            std::env::temp_dir().join(format!("spend-audit-{}-{tag}", std::process::id())),
-        );
+        let copy = TempCopy(std::env::temp_dir().join(format!("{}{tag}", inflate::temp_prefix())));
         let mut output = std::fs::File::create(&copy.0)
             .with_context(|| format!("could not create `{}`", copy.0.display()))?;
         std::io::copy(reader, &mut output)?;

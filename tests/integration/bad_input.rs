@@ -240,3 +240,103 @@ fn decimal_and_zoned_parquet_columns_are_read_exactly() {
         cents(&csv_only["totals"]["billed_cost"]) + 1234 + 5678
     );
 }
+
+/// Issue 12 bounded resources: a gzip bomb, a ZIP member over the cap and a nested ZIP are
+/// each rejected by name while the valid file beside them is read; nothing is left in the
+/// temp folder, and a killed run's leftover copy is removed.
+#[test]
+fn decompression_is_capped_and_leaves_nothing_behind() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    write(p, "good/cost.csv", &good_cost());
+    // A header and 3 MiB of blank lines: ~3 KiB compressed.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(format!("{OPENAI_COST_HEADER}\n").as_bytes())
+        .unwrap();
+    gz.write_all(&vec![b'\n'; 3 << 20]).unwrap();
+    std::fs::create_dir_all(p.join("bomb")).unwrap();
+    std::fs::write(p.join("bomb/cost.csv.gz"), gz.finish().unwrap()).unwrap();
+    // An archive with an over-cap member, a nested archive and a valid member.
+    let zip_path = p.join("archive/exports.zip");
+    std::fs::create_dir_all(zip_path.parent().unwrap()).unwrap();
+    let inner = {
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        z.start_file("cost.csv", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(good_cost().as_bytes()).unwrap();
+        z.finish().unwrap().into_inner()
+    };
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+    let deflate = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    z.start_file("big.csv", deflate).unwrap();
+    z.write_all(format!("{OPENAI_COST_HEADER}\n").as_bytes())
+        .unwrap();
+    z.write_all(&vec![b'\n'; 2 << 20]).unwrap();
+    z.start_file("nested.zip", deflate).unwrap();
+    z.write_all(&inner).unwrap();
+    z.finish().unwrap();
+
+    let tmp = tempfile::tempdir().unwrap();
+    // A copy a killed run left (no process has this pid: above Linux's pid_max).
+    let stale = tmp.path().join("spend-audit-4194399-0123456789abcdef");
+    std::fs::write(&stale, "left by a killed run").unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let output = bin()
+        .arg("ingest")
+        .arg(p)
+        .arg("--out")
+        .arg(out.path())
+        .args(["--max-inflated-size", "1M", "--quiet"])
+        .env("TMPDIR", tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json = read_json(&out.path().join("findings.json"));
+    let reason = |path: &str| {
+        let e = input_entry(&json, path);
+        assert_eq!(e["status"], "rejected", "{path}: {e}");
+        e["reason"].as_str().unwrap().to_string()
+    };
+    let bomb = reason("bomb/cost.csv.gz");
+    assert!(
+        bomb.contains("inflates past 1 MiB") && bomb.contains("--max-inflated-size"),
+        "{bomb}"
+    );
+    let big = reason("archive/exports.zip!/big.csv");
+    assert!(big.contains("1 MiB"), "{big}");
+    let nested = reason("archive/exports.zip!/nested.zip");
+    assert!(
+        nested.contains("ZIP archive inside a ZIP archive"),
+        "{nested}"
+    );
+    assert_eq!(input_entry(&json, "good/cost.csv")["status"], "ingested");
+    assert_eq!(cents(&json["totals"]["billed_cost"]), 375);
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(left.is_empty(), "temp folder not empty: {left:?}");
+
+    // Raised cap: the bomb's blank lines are read (and cost nothing).
+    let out2 = tempfile::tempdir().unwrap();
+    let output = bin()
+        .arg("ingest")
+        .arg(p)
+        .arg("--out")
+        .arg(out2.path())
+        .args(["--max-inflated-size", "8M", "--quiet"])
+        .env("TMPDIR", tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let json = read_json(&out2.path().join("findings.json"));
+    let bomb = input_entry(&json, "bomb/cost.csv.gz");
+    assert!(
+        !bomb["reason"].as_str().unwrap_or("").contains("inflates"),
+        "{bomb}"
+    );
+}
