@@ -13,26 +13,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// xorshift64*: fast, deterministic, good enough for synthetic traffic.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    /// A standard normal (Box–Muller).
-    fn normal(&mut self) -> f64 {
-        let (u, v) = (self.unit().max(1e-12), self.unit());
-        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
-    }
-}
+#[path = "../tests/support/xorshift.rs"]
+mod xorshift;
+use xorshift::Rng;
 
 /// (model, model_group, custom_llm_provider, api_base, $ per 1M input, $ per 1M output)
 const MODELS: &[(&str, &str, &str, &str, f64, f64)] = &[

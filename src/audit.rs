@@ -9,7 +9,7 @@
 use crate::analysis::{self, AnalysisCtx};
 use crate::ingest::{
     self,
-    bounds::{PlausibleDates, SumBound},
+    bounds::{FieldCap, PlausibleDates, SumBound},
     dedup::OverlapGuard,
     InputStatus,
 };
@@ -57,9 +57,10 @@ pub fn ingest_and_price(
     let mut pricer = LinePricer::new(catalog, &config.seat_prices, config.overlay_terms.as_ref());
     let mut overlaps = OverlapGuard::default();
     let mut bound = SumBound::default();
+    let mut field_cap = FieldCap::default();
     let mut dates = PlausibleDates::until_a_year_after(PlausibleDates::newest_modified_ms(files));
     let mut sink = |mut row: LedgerRow| {
-        if !dates.admits(&row) || overlaps.is_repeat(&row) {
+        if !field_cap.admits(&row) || !dates.admits(&row) || overlaps.is_repeat(&row) {
             return;
         }
         config.attribute(&mut row);
@@ -75,6 +76,7 @@ pub fn ingest_and_price(
     let mut outcome = ingest::ingest_dir(root, files, &mut sink, on_file);
     overlaps.annotate(&mut outcome.inputs);
     bound.annotate(&mut outcome.inputs, &mut outcome.rejects);
+    field_cap.annotate(&mut outcome.inputs, &mut outcome.rejects);
     dates.annotate(&mut outcome.inputs, &mut outcome.rejects);
     outcome
         .rejects

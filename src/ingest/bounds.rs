@@ -3,7 +3,8 @@
 //! wrap, every line's amounts are added up in `i128` as they arrive; a line that would take a
 //! money column's total of absolute values past `i64::MAX` is rejected with its file and line.
 //! Below that bound no sum of any subset of lines can overflow, so the later sums need no
-//! checks of their own. Dates get a plausibility bound the same way ([`PlausibleDates`]).
+//! checks of their own. Dates get a plausibility bound the same way ([`PlausibleDates`]), and
+//! text fields a length cap ([`FieldCap`]).
 
 use super::{InputRecord, Reject};
 use crate::ledger::LedgerRow;
@@ -13,9 +14,7 @@ use std::collections::BTreeMap;
 #[derive(Default)]
 pub struct SumBound {
     totals: [i128; 5],
-    /// File → lines it lost to the bound.
-    dropped: BTreeMap<String, u64>,
-    rejects: Vec<Reject>,
+    rejected: RejectedLines,
 }
 
 impl SumBound {
@@ -36,25 +35,73 @@ impl SumBound {
             self.totals = next;
             return true;
         }
-        *self.dropped.entry(row.source_file.clone()).or_insert(0) += u64::from(row.source_rows);
-        self.rejects.push(Reject {
-            file: row.source_file.clone(),
-            line: row.source_line,
-            column: None,
-            reason: format!(
+        self.rejected.reject(
+            row,
+            format!(
                 "this line takes the month's amounts past {} currency units, more than this \
                  tool adds exactly; audit the files in smaller groups (for example one \
                  account per run)",
                 i64::MAX / crate::money::NANO
             ),
-        });
-        false
+        )
     }
 
     /// Moves the rejected lines from their files' ingested rows to their rejected rows.
     pub fn annotate(self, inputs: &mut [InputRecord], rejects: &mut Vec<Reject>) {
-        move_to_rejected(&self.dropped, inputs);
-        rejects.extend(self.rejects);
+        self.rejected.annotate(inputs, rejects);
+    }
+}
+
+/// Longest name (account, project, key, workload, model, region, resource) a line may carry.
+pub const MAX_NAME_CHARS: usize = 4096;
+/// Longest tags or identity text (JSON of every tag, or every identifying column).
+pub const MAX_TAGS_CHARS: usize = 65_536;
+
+/// Caps on the length of a line's text fields. A 1 MB project name is a broken export (a
+/// quote that swallowed lines), and every output would copy it, labels wrapped glyph by
+/// glyph: the line is rejected with its file, line and field instead.
+#[derive(Default)]
+pub struct FieldCap {
+    rejected: RejectedLines,
+}
+
+impl FieldCap {
+    /// Whether every text field of `row` is within its cap; one that is not is rejected.
+    pub fn admits(&mut self, row: &LedgerRow) -> bool {
+        let fields = [
+            ("billing account", &row.billing_account, MAX_NAME_CHARS),
+            ("project or workspace", &row.sub_account, MAX_NAME_CHARS),
+            ("API key or user", &row.api_key, MAX_NAME_CHARS),
+            ("workload", &row.workload, MAX_NAME_CHARS),
+            ("model", &row.model_raw, MAX_NAME_CHARS),
+            ("region", &row.region, MAX_NAME_CHARS),
+            ("resource", &row.resource, MAX_NAME_CHARS),
+            ("tags", &row.tags, MAX_TAGS_CHARS),
+            ("identifying columns", &row.identity, MAX_TAGS_CHARS),
+        ];
+        let Some((name, len, cap)) = fields.iter().find_map(|(name, v, cap)| {
+            let s = v.as_deref().unwrap_or("");
+            // Bytes bound characters from above, so the count runs only on a suspect field.
+            if s.len() <= *cap {
+                return None;
+            }
+            let len = s.chars().count();
+            (len > *cap).then_some((*name, len, *cap))
+        }) else {
+            return true;
+        };
+        self.rejected.reject(
+            row,
+            format!(
+                "its {name} is {len} characters long, over the {cap} this tool keeps; check the \
+                 export at this line (a broken quote can run many lines into one field)"
+            ),
+        )
+    }
+
+    /// Moves the rejected lines from their files' ingested rows to their rejected rows.
+    pub fn annotate(self, inputs: &mut [InputRecord], rejects: &mut Vec<Reject>) {
+        self.rejected.annotate(inputs, rejects);
     }
 }
 
@@ -65,9 +112,7 @@ impl SumBound {
 pub struct PlausibleDates {
     earliest_ms: i64,
     latest_ms: i64,
-    /// File → lines rejected.
-    dropped: BTreeMap<String, u64>,
-    rejects: Vec<Reject>,
+    rejected: RejectedLines,
 }
 
 /// 2015-01-01T00:00:00Z.
@@ -80,8 +125,7 @@ impl PlausibleDates {
         PlausibleDates {
             earliest_ms: EARLIEST_MS,
             latest_ms: newest_file_ms.saturating_add(YEAR_MS),
-            dropped: BTreeMap::new(),
-            rejects: Vec::new(),
+            rejected: RejectedLines::default(),
         }
     }
 
@@ -105,34 +149,53 @@ impl PlausibleDates {
         if (self.earliest_ms..=self.latest_ms).contains(&at) {
             return true;
         }
-        *self.dropped.entry(row.source_file.clone()).or_insert(0) += u64::from(row.source_rows);
         let shown = crate::util::day_of(at).map_or_else(|| format!("{at} ms"), |d| d.to_string());
-        self.rejects.push(Reject {
-            file: row.source_file.clone(),
-            line: row.source_line,
-            column: None,
-            reason: format!(
+        self.rejected.reject(
+            row,
+            format!(
                 "date `{shown}` is implausible for a charge (before 2015, or more than a year \
                  after the newest input file was saved); fix the date, or check the column's \
                  unit (seconds, milliseconds)"
             ),
+        )
+    }
+
+    /// Moves the rejected lines from their files' ingested rows to their rejected rows.
+    pub fn annotate(self, inputs: &mut [InputRecord], rejects: &mut Vec<Reject>) {
+        self.rejected.annotate(inputs, rejects);
+    }
+}
+
+/// Lines a bound rejected after their file's reader counted them as ingested.
+#[derive(Default)]
+struct RejectedLines {
+    /// File → lines rejected.
+    dropped: BTreeMap<String, u64>,
+    rejects: Vec<Reject>,
+}
+
+impl RejectedLines {
+    /// Records `row` as rejected for `reason`; always `false`, the caller's verdict.
+    fn reject(&mut self, row: &LedgerRow, reason: String) -> bool {
+        *self.dropped.entry(row.source_file.clone()).or_insert(0) += u64::from(row.source_rows);
+        self.rejects.push(Reject {
+            file: row.source_file.clone(),
+            line: row.source_line,
+            column: None,
+            reason,
         });
         false
     }
 
     /// Moves the rejected lines from their files' ingested rows to their rejected rows.
-    pub fn annotate(self, inputs: &mut [InputRecord], rejects: &mut Vec<Reject>) {
-        move_to_rejected(&self.dropped, inputs);
-        rejects.extend(self.rejects);
-    }
-}
-
-fn move_to_rejected(dropped: &BTreeMap<String, u64>, inputs: &mut [InputRecord]) {
-    for input in inputs {
-        if let Some(n) = dropped.get(&input.path) {
-            input.rows = input.rows.saturating_sub(*n);
-            input.rejected_rows += n;
+    fn annotate(self, inputs: &mut [InputRecord], rejects: &mut Vec<Reject>) {
+        for input in inputs {
+            if let Some(n) = self.dropped.get(&input.path) {
+                input.rows = input.rows.saturating_sub(*n);
+                input.rejected_rows += n;
+            }
         }
+        rejects.extend(self.rejects);
     }
 }
 
@@ -197,5 +260,31 @@ mod tests {
             "{}",
             rejects[1].reason
         );
+    }
+
+    #[test]
+    fn an_over_long_field_rejects_its_line_with_the_field_named() {
+        let mut cap = FieldCap::default();
+        let mut ok = billed("a.csv", 1);
+        // 4096 two-byte characters: over the cap in bytes, within it in characters.
+        ok.sub_account = Some("é".repeat(MAX_NAME_CHARS));
+        ok.tags = Some("x".repeat(MAX_TAGS_CHARS));
+        assert!(cap.admits(&ok));
+        let mut long = billed("a.csv", 1);
+        long.sub_account = Some("p".repeat(MAX_NAME_CHARS + 1));
+        assert!(!cap.admits(&long));
+        let mut long_tags = billed("a.csv", 1);
+        long_tags.tags = Some("t".repeat(MAX_TAGS_CHARS + 1));
+        assert!(!cap.admits(&long_tags));
+        let mut inputs = vec![InputRecord::new("a.csv")];
+        inputs[0].rows = 3;
+        let mut rejects = Vec::new();
+        cap.annotate(&mut inputs, &mut rejects);
+        assert_eq!((inputs[0].rows, inputs[0].rejected_rows), (1, 2));
+        assert_eq!((rejects[0].file.as_str(), rejects[0].line), ("a.csv", 7));
+        assert!(rejects[0]
+            .reason
+            .contains("project or workspace is 4097 characters"));
+        assert!(rejects[1].reason.contains("tags"), "{}", rejects[1].reason);
     }
 }

@@ -340,3 +340,37 @@ fn decompression_is_capped_and_leaves_nothing_behind() {
         "{bomb}"
     );
 }
+
+/// Issue 12 (part): a field over the length cap rejects its line by file and line; the file's
+/// other lines and the files beside it still count to the cent, and no output copies the field.
+#[test]
+fn an_over_long_field_rejects_its_line_not_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "good/cost.csv", &good_cost());
+    let huge = "p".repeat(1 << 20);
+    write(
+        dir.path(),
+        "huge/cost.csv",
+        &format!(
+            "{OPENAI_COST_HEADER}\n\
+             1790812800,1790899200,2026-10-01T00:00:00+00:00,2026-10-02T00:00:00+00:00,9.00,usd,\"gpt-4.1, input\",{huge},org-b,B\n\
+             1790812800,1790899200,2026-10-01T00:00:00+00:00,2026-10-02T00:00:00+00:00,0.40,usd,\"gpt-4.1, input\",proj_b,org-b,B\n"
+        ),
+    );
+    let (out, json) = audit_ok(dir.path(), &["--month", "2026-10"]);
+    assert_eq!(cents(&json["totals"]["billed_cost"]), 125 + 250 + 40);
+    let entry = input_entry(&json, "huge/cost.csv");
+    assert_eq!(
+        (entry["rows"].as_u64(), entry["rejected_rows"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let rejects = std::fs::read_to_string(out.path().join("rejects.csv")).unwrap();
+    assert!(
+        rejects.contains("huge/cost.csv,2,,\"its project or workspace is 1048576 characters long"),
+        "{rejects}"
+    );
+    for f in files_under(out.path()) {
+        let size = std::fs::metadata(&f).unwrap().len();
+        assert!(size < 1 << 20, "`{}` is {size} bytes", f.display());
+    }
+}

@@ -15,6 +15,7 @@
 //! - `exact_money`: issue 10 part A, no charge lost or invented (overflow, ragged rows, ...).
 //! - `outputs`: issue 12 atomic, locked output folders (kill test, concurrent runs).
 //! - `redact`: issue 12 `--redact` (no email, login or key id in any output).
+//! - `fuzz`: issue 12 fuzz harness (ignored; `--ignored fuzz`) and its committed corpus.
 //! - `scale`: the request grain of `docs/scale.md`, produced by its DuckDB SQL.
 
 mod common;
@@ -27,6 +28,7 @@ mod cloud;
 mod demo;
 mod exact_money;
 mod focus_export;
+mod fuzz;
 mod gateways;
 mod history;
 mod html;
