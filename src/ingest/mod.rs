@@ -44,6 +44,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 /// Where a ledger row came from.
@@ -530,9 +531,22 @@ pub fn ingest_dir_with(
             }
             Err(why) => InputRecord {
                 status: InputStatus::Rejected,
-                reason: Some(format!(
-                    "could not be read: the reader failed on this file (`{why}`); export it again as CSV, or with plain number, date and text columns"
-                )),
+                reason: Some(
+                    if detect::sniff(path).ok() == Some(detect::Sniffed::Parquet) {
+                        // polars 0.55's Parquet decoder panics on some damaged footers and pages
+                        // (the fuzz corpus keeps examples) instead of returning an error.
+                        format!(
+                        "could not be read: the Parquet decoder failed on this file (`{why}`), \
+                         so its footer or pages are damaged or use an encoding this build does \
+                         not read; download or export it again"
+                    )
+                    } else {
+                        format!(
+                        "could not be read: the reader failed on this file (`{why}`); export it \
+                         again as CSV, or with plain number, date and text columns"
+                    )
+                    },
+                ),
                 sha256: sha256_file(path).unwrap_or_default(),
                 ..InputRecord::new(&rel)
             },
@@ -1119,55 +1133,74 @@ fn ingest_json(
     sink: &mut dyn FnMut(LedgerRow),
     rejects: &mut Vec<Reject>,
 ) -> InputRecord {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            record.status = InputStatus::Rejected;
-            record.reason = Some(format!("could not read `{rel}`: {e}"));
-            return record;
-        }
+    let open = || {
+        std::fs::File::open(path)
+            .map(|f| std::io::BufReader::with_capacity(1 << 16, f))
+            .map_err(|e| format!("could not read `{rel}`: {e}"))
     };
-    let text = String::from_utf8_lossy(&bytes);
-    let docs = match json::parse_documents(&text) {
-        Ok(d) => d,
-        Err(e) => {
-            record.status = InputStatus::Rejected;
-            record.reason = Some(format!("{e}; fix or re-download the file"));
-            return record;
-        }
-    };
-    if let Some(which) = own_json_output(&docs) {
-        record.reason = Some(format!(
-            "spend-audit's own {which} from an earlier run; not read. Keep earlier audits \
-             outside the exports folder"
-        ));
+    // Checked whole first (constant memory), so a broken file counts none of its records.
+    if let Err(e) = open().and_then(json::validate) {
+        record.status = InputStatus::Rejected;
+        record.reason = Some(format!("{e}; fix or re-download the file"));
         return record;
     }
-    let records = json::records(&docs);
-    let Some(format) = records.first().and_then(|(_, r)| {
-        FORMATS
-            .iter()
-            .filter(|f| f.is_json())
-            .find(|f| f.matches_json(r))
-    }) else {
-        record.reason = Some("JSON file that is not a recognised API dump".to_string());
-        return record;
-    };
-    record.format = Some(format.id().to_string());
-    if let Some(first) = seen.get(&record.sha256) {
-        record.status = InputStatus::Duplicate;
-        record.reason = Some(format!("identical to `{first}`; counted once"));
-        return record;
-    }
-    seen.insert(record.sha256.clone(), rel.to_string());
-    record.status = InputStatus::Ingested;
+    let mut format: Option<&dyn Format> = None;
+    let mut first = true;
+    let mut line = 0u32;
     let mut out = Vec::with_capacity(8);
-    for (i, (bucket, result)) in records.iter().enumerate() {
-        let line = (i + 1) as u32;
-        record.rows += 1;
-        out.clear();
-        let fate = format.parse_json(bucket, result, SourceRef { file: rel, line }, &mut out);
-        settle(fate, line, &mut out, &mut record, rejects, sink);
+    let read = open().and_then(|reader| {
+        json::for_each_document(reader, &mut |doc| {
+            let doc = std::slice::from_ref(&doc);
+            if std::mem::take(&mut first) {
+                if let Some(which) = own_json_output(doc) {
+                    record.reason = Some(format!(
+                        "spend-audit's own {which} from an earlier run; not read. Keep earlier \
+                         audits outside the exports folder"
+                    ));
+                    return ControlFlow::Break(());
+                }
+            }
+            for (bucket, result) in json::records(doc) {
+                let f = match format {
+                    Some(f) => f,
+                    None => {
+                        // The first record decides the format.
+                        let Some(f) = FORMATS
+                            .iter()
+                            .filter(|f| f.is_json())
+                            .find(|f| f.matches_json(result))
+                        else {
+                            record.reason =
+                                Some("JSON file that is not a recognised API dump".to_string());
+                            return ControlFlow::Break(());
+                        };
+                        record.format = Some(f.id().to_string());
+                        if let Some(first) = seen.get(&record.sha256) {
+                            record.status = InputStatus::Duplicate;
+                            record.reason = Some(format!("identical to `{first}`; counted once"));
+                            return ControlFlow::Break(());
+                        }
+                        seen.insert(record.sha256.clone(), rel.to_string());
+                        record.status = InputStatus::Ingested;
+                        format = Some(*f);
+                        *f
+                    }
+                };
+                line += 1;
+                record.rows += 1;
+                out.clear();
+                let fate = f.parse_json(bucket, result, SourceRef { file: rel, line }, &mut out);
+                settle(fate, line, &mut out, &mut record, rejects, sink);
+            }
+            ControlFlow::Continue(())
+        })
+    });
+    if let Err(e) = read {
+        // The file changed or became unreadable between the two passes.
+        record.status = InputStatus::Rejected;
+        record.reason = Some(format!("{e}; read it again"));
+    } else if format.is_none() && record.reason.is_none() {
+        record.reason = Some("JSON file that is not a recognised API dump".to_string());
     }
     record
 }

@@ -32,6 +32,8 @@ mod fuzz;
 mod gateways;
 mod history;
 mod html;
+#[cfg(target_os = "linux")]
+mod memory;
 mod mixed;
 mod outputs;
 mod overlay;
