@@ -25,15 +25,37 @@ pub enum Sniffed {
     NotAnExport(String),
 }
 
+/// How much of a file detection reads.
+const SNIFF_BYTES: usize = 64 * 1024;
+
 /// Reads the first 64 KiB of `path` and classifies it.
 pub fn sniff(path: &Path) -> Result<Sniffed> {
-    let mut buf = Vec::with_capacity(65536);
+    let mut buf = Vec::with_capacity(SNIFF_BYTES);
     std::fs::File::open(path)
         .with_context(|| format!("could not open `{}`", path.display()))?
-        .take(65536)
+        .take(SNIFF_BYTES as u64)
         .read_to_end(&mut buf)
         .with_context(|| format!("could not read `{}`", path.display()))?;
     Ok(sniff_bytes(&buf))
+}
+
+/// Text in UTF-16 without a BOM: nearly every other byte is zero and the rest are printable
+/// (a Western-script export saved as "Unicode text").
+fn looks_like_utf16(buf: &[u8]) -> bool {
+    let n = buf.len() / 2 * 2;
+    if n < 4 {
+        return false;
+    }
+    let units = buf[..n].chunks_exact(2);
+    let count = units.len();
+    let (le, be) = units.fold((0, 0), |(le, be), u| {
+        let text = |b: u8| b.is_ascii_graphic() || b.is_ascii_whitespace() || b >= 0x80;
+        (
+            le + usize::from(u[1] == 0 && text(u[0])),
+            be + usize::from(u[0] == 0 && text(u[1])),
+        )
+    });
+    le.max(be) * 10 >= count * 9
 }
 
 pub fn sniff_bytes(buf: &[u8]) -> Sniffed {
@@ -52,7 +74,15 @@ pub fn sniff_bytes(buf: &[u8]) -> Sniffed {
         );
     }
     if buf.contains(&0) {
-        return Sniffed::NotAnExport("binary file".to_string());
+        return Sniffed::NotAnExport(if looks_like_utf16(buf) {
+            "file is UTF-16 encoded (without a byte-order mark); re-save it as UTF-8 CSV and \
+             run again"
+                .to_string()
+        } else {
+            "binary file: not a CSV, JSON, Parquet, gzip or ZIP export; leave it out of the \
+             exports folder"
+                .to_string()
+        });
     }
     let body = buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(buf);
     let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
@@ -65,6 +95,14 @@ pub fn sniff_bytes(buf: &[u8]) -> Sniffed {
     let first_newline = memchr::memchr(b'\n', body);
     if bare_cr.is_some_and(|cr| first_newline.is_none_or(|nl| cr < nl)) {
         return Sniffed::CrOnly;
+    }
+    if buf.len() >= SNIFF_BYTES && memchr::memchr2(b'\n', b'\r', body).is_none() {
+        // A header is read from this first block; one longer than it would be cut short.
+        return Sniffed::NotAnExport(format!(
+            "its first line is longer than {} KiB, more than any export's header (thousands \
+             of columns); check that this is the file you meant to include",
+            SNIFF_BYTES / 1024
+        ));
     }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)

@@ -26,7 +26,7 @@ const PAGE_BUFFER_BYTES: u64 = 16 << 20;
 /// The error names the line and column.
 pub fn validate(reader: impl BufRead) -> Result<(), String> {
     let mut stream = serde_json::Deserializer::from_reader(LossyUtf8::new(skip_bom(reader)?))
-        .into_iter::<IgnoredAny>();
+        .into_iter::<Shape>();
     for doc in &mut stream {
         doc.map_err(|e| position_error(&e))?;
     }
@@ -63,6 +63,52 @@ pub fn for_each_document(
         top = false;
     }
     Ok(())
+}
+
+/// A document's shape, checked and dropped: unlike `IgnoredAny` (which serde_json skips
+/// without its nesting limit) this recurses, so a file nested past 128 levels fails here,
+/// before any of its records count, and not halfway through the reading.
+struct Shape;
+
+impl<'de> Deserialize<'de> for Shape {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Shape, D::Error> {
+        d.deserialize_any(Shape)
+    }
+}
+
+impl<'de> Visitor<'de> for Shape {
+    type Value = Shape;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shape, A::Error> {
+        while seq.next_element::<Shape>()?.is_some() {}
+        Ok(Shape)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape, A::Error> {
+        while map.next_key::<IgnoredAny>()?.is_some() {
+            map.next_value::<Shape>()?;
+        }
+        Ok(Shape)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Shape, E> {
+        Ok(Shape)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Shape, E> {
+        Ok(Shape)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Shape, E> {
+        Ok(Shape)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Shape, E> {
+        Ok(Shape)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Shape, E> {
+        Ok(Shape)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Shape, E> {
+        Ok(Shape)
+    }
 }
 
 /// serde_json's message with its position spelled the way every other reject names one.

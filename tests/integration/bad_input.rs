@@ -3,8 +3,6 @@
 
 use crate::common::*;
 
-const OPENAI_COST_HEADER: &str = "start_time,end_time,start_time_iso,end_time_iso,amount_value,amount_currency,line_item,project_id,organization_id,organization_name";
-
 fn good_cost() -> String {
     format!(
         "{OPENAI_COST_HEADER}\n\

@@ -150,3 +150,16 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// The header of OpenAI's cost CSV export, in its real column order.
+pub const OPENAI_COST_HEADER: &str = "start_time,end_time,start_time_iso,end_time_iso,amount_value,amount_currency,line_item,project_id,organization_id,organization_name";
+
+/// One OpenAI cost CSV line for October `day` 2026: `amount` dollars of `item`, in
+/// organisation `org_name` (a CSV field, quoted by the caller where needed).
+pub fn openai_cost_line(day: i64, amount: &str, item: &str, org_name: &str) -> String {
+    let start = 1_790_812_800 + (day - 1) * 86_400;
+    format!(
+        "{start},{},x,y,{amount},usd,\"{item}\",proj_a,org-a,{org_name}\n",
+        start + 86_400
+    )
+}

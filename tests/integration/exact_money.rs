@@ -3,15 +3,9 @@
 
 use crate::common::*;
 
-const OPENAI_COST_HEADER: &str = "start_time,end_time,start_time_iso,end_time_iso,amount_value,amount_currency,line_item,project_id,organization_id,organization_name";
-
 /// One OpenAI cost CSV line on October `day` 2026.
 fn cost_line(day: i64, amount: &str, item: &str) -> String {
-    let start = 1_790_812_800 + (day - 1) * 86_400;
-    format!(
-        "{start},{},x,y,{amount},usd,\"{item}\",proj_a,org-a,A\n",
-        start + 86_400
-    )
+    openai_cost_line(day, amount, item, "A")
 }
 
 /// Writes an OpenAI cost CSV `name` under `dir` with `lines` after the header.

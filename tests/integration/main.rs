@@ -33,6 +33,8 @@ mod gateways;
 mod history;
 mod html;
 #[cfg(target_os = "linux")]
+mod malformed;
+#[cfg(target_os = "linux")]
 mod memory;
 mod mixed;
 mod outputs;

@@ -92,5 +92,8 @@ fn json_pages_and_lines_are_streamed_and_blank_lines_cost_nothing() {
     // The page was read, not skipped: every bucket's 1.5 cents (the cost report's amounts
     // are cents) is billed, in the streamed order.
     let (_out, json) = audit_ok(&page, &["--month", "2026-10"]);
-    assert_eq!(cents(&json["totals"]["billed_cost"]), buckets as i64 * 3 / 2);
+    assert_eq!(
+        cents(&json["totals"]["billed_cost"]),
+        buckets as i64 * 3 / 2
+    );
 }
