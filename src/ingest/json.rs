@@ -36,9 +36,8 @@ pub fn validate(reader: impl BufRead) -> Result<(), String> {
 /// Calls `f` with each document of a stream already [`validate`]d, in file order, holding
 /// one document in memory at a time: each value of a JSONL file, each element of a top-level
 /// array, and, for a page whose `data` array is over [`PAGE_BUFFER`] buckets or
-/// [`PAGE_BUFFER_BYTES`] of text, one
-/// `{"data":[bucket]}` per bucket (with the page fields that came before `data`). `f` returns
-/// [`ControlFlow::Break`] to stop reading.
+/// [`PAGE_BUFFER_BYTES`] of text, one `{"data":[bucket]}` per bucket (with the page fields that
+/// came before `data`). `f` returns [`ControlFlow::Break`] to stop reading.
 pub fn for_each_document(
     reader: impl BufRead,
     f: &mut dyn FnMut(Value) -> ControlFlow<()>,
@@ -232,8 +231,8 @@ impl<'de> Visitor<'de> for DocSeed<'_> {
 }
 
 /// A page's `data` value: returned whole (`Some`) when it is not an array or has at most
-/// [`PAGE_BUFFER`] elements within [`PAGE_BUFFER_BYTES`]; otherwise every element is emitted as its own page and `None`
-/// is returned.
+/// [`PAGE_BUFFER`] elements within [`PAGE_BUFFER_BYTES`]; otherwise every element is emitted as
+/// its own page and `None` is returned.
 struct DataSeed<'s, 'a> {
     doc: &'s mut DocSeed<'a>,
     page: &'s serde_json::Map<String, Value>,

@@ -531,22 +531,7 @@ pub fn ingest_dir_with(
             }
             Err(why) => InputRecord {
                 status: InputStatus::Rejected,
-                reason: Some(
-                    if detect::sniff(path).ok() == Some(detect::Sniffed::Parquet) {
-                        // polars 0.55's Parquet decoder panics on some damaged footers and pages
-                        // (the fuzz corpus keeps examples) instead of returning an error.
-                        format!(
-                        "could not be read: the Parquet decoder failed on this file (`{why}`), \
-                         so its footer or pages are damaged or use an encoding this build does \
-                         not read; download or export it again"
-                    )
-                    } else {
-                        format!(
-                        "could not be read: the reader failed on this file (`{why}`); export it \
-                         again as CSV, or with plain number, date and text columns"
-                    )
-                    },
-                ),
+                reason: Some(reader_failed(path, &why)),
                 sha256: sha256_file(path).unwrap_or_default(),
                 ..InputRecord::new(&rel)
             },
@@ -1120,6 +1105,24 @@ fn parse_rows(
         out.clear();
         let fate = format.parse_row(&row, SourceRef { file: rel, line }, &mut out);
         settle(fate, line, &mut out, record, rejects, sink);
+    }
+}
+
+/// Why a file whose reader panicked (caught by the guard) was rejected, and what to do.
+fn reader_failed(path: &Path, why: &str) -> String {
+    if detect::sniff(path).ok() == Some(detect::Sniffed::Parquet) {
+        // polars 0.55's Parquet decoder panics on some damaged footers and pages (the fuzz
+        // corpus keeps examples) instead of returning an error.
+        format!(
+            "could not be read: the Parquet decoder failed on this file (`{why}`), so its \
+             footer or pages are damaged or use an encoding this build does not read; download \
+             or export it again"
+        )
+    } else {
+        format!(
+            "could not be read: the reader failed on this file (`{why}`); export it again as \
+             CSV, or with plain number, date and text columns"
+        )
     }
 }
 

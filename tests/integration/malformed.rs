@@ -112,30 +112,25 @@ fn every_malformed_case_is_accounted_for_beside_a_valid_file() {
         "",
         -40,
     );
+    // A header with `n` extra columns and a line with as many extra empty cells.
+    let wide = |n: usize| {
+        let names: String = (0..n).map(|i| format!(",c{i}")).collect();
+        let cells = ",".repeat(n);
+        let row = line(12, "0.77", "A");
+        format!("{HEADER}{names}\n{}{cells}\n", row.trim_end())
+    };
     // 10^6 columns: a first line longer than detection reads is no export's header.
-    let wide: String = (0..1_000_000).map(|i| format!(",c{i}")).collect();
-    let cells = ",".repeat(1_000_000);
     case(
         "million-columns.csv",
-        format!(
-            "{HEADER}{wide}\n{}{cells}\n",
-            line(12, "0.77", "A").trim_end()
-        )
-        .as_bytes(),
+        wide(1_000_000).as_bytes(),
         "skipped",
         "its first line is longer than 64 KiB, more than any export's header",
         0,
     );
     // 10,000 columns fit: the extra ones are not read, the line is.
-    let wide: String = (0..10_000).map(|i| format!(",c{i}")).collect();
-    let cells = ",".repeat(10_000);
     case(
         "ten-thousand-columns.csv",
-        format!(
-            "{HEADER}{wide}\n{}{cells}\n",
-            line(12, "0.77", "A").trim_end()
-        )
-        .as_bytes(),
+        wide(10_000).as_bytes(),
         "ingested",
         "",
         77,
