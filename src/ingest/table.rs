@@ -6,8 +6,9 @@
 //! versions, pola-rs/polars#17297). Parsers convert values themselves, so a bad cell becomes a
 //! rejected row with its file, line and column instead of failing the whole file.
 //!
-//! Line numbers assume one record per physical line, which holds for every export this tool
-//! reads; a quoted field with an embedded newline would shift the reported line.
+//! Line numbers are physical lines: the fast scans assume one record per line (a file they
+//! cannot cut that way is read by [`StrTable::read_csv_lenient`], which keeps a quoted line
+//! break inside a field and reports each record's first line).
 
 use anyhow::{bail, Context, Result};
 use polars::prelude::*;
@@ -197,8 +198,12 @@ impl StrTable {
                 Ok(true) => {
                     let line = record.position().map(|p| p.line() as u32).unwrap_or(start);
                     let end = reader.position().line() as u32;
-                    // A record that ran over several physical lines swallowed a broken quote.
-                    let spans = end.saturating_sub(line) > 1;
+                    // A record over several physical lines is a quoted line break (a name
+                    // with a newline) when it has the header's fields and no line inside a
+                    // field looks like a whole record; else it swallowed a broken quote.
+                    let spans = end.saturating_sub(line) > 1
+                        && (record.len() != header.len()
+                            || swallows_records(&record, header.len()));
                     // A line of spaces is a blank line, not a one-field record.
                     if record.len() == 1 && record[0].iter().all(u8::is_ascii_whitespace) {
                         continue;
@@ -297,5 +302,39 @@ impl StrTable {
 
     pub fn has_column(&self, column: &str) -> bool {
         self.columns.contains_key(column)
+    }
+}
+
+/// Whether a record read over several lines holds what looks like other records: a line
+/// inside one of its fields, after the field's first, with a delimiter for every column. A
+/// broken quote swallows whole lines up to the next quote; a quoted line break in a name or a
+/// description does not carry a row's worth of commas.
+fn swallows_records(record: &csv::ByteRecord, columns: usize) -> bool {
+    record.iter().any(|field| {
+        field
+            .split(|b| *b == b'\n')
+            .skip(1)
+            .any(|l| l.iter().filter(|b| **b == b',').count() + 1 >= columns)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(fields: &[&str]) -> csv::ByteRecord {
+        csv::ByteRecord::from(fields.to_vec())
+    }
+
+    #[test]
+    fn a_line_break_in_a_name_is_not_a_swallowed_record() {
+        assert!(!swallows_records(&record(&["1", "Acme\nLabs", "2"]), 3));
+        assert!(!swallows_records(&record(&["1", "a,b\nc", "2"]), 3));
+        // A field holding a whole line's worth of delimiters after its first line.
+        assert!(swallows_records(&record(&["1", "Acme\n4,5,6", "2"]), 3));
+        assert!(swallows_records(
+            &record(&["1", "Acme\nx\n4,5,6\ny", "2"]),
+            3
+        ));
     }
 }
