@@ -128,7 +128,8 @@ pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
     } else {
         vec![(month, complete)]
     };
-    let full = builder.finish()?;
+    let single = months.len() == 1;
+    let mut full = Some(builder.finish()?);
     let mut last = None;
     for (month, complete) in months {
         // Several months: one output folder each, inside `--out` when given.
@@ -143,11 +144,22 @@ pub fn run(settings: &RunSettings) -> Result<AuditOutcome> {
             Some(_) => None,
             None => Some(crate::outdir::OutputLock::acquire(&out)?),
         };
+        let mut month_outcome = outcome.clone();
+        let ledger = month_ledger(
+            full.as_ref().context("the ledger was released")?,
+            month,
+            &mut month_outcome,
+        )?;
+        if single {
+            // One month: the full ledger is not needed again, and the month's copy of it is
+            // what the analyses and outputs use, so only one of the two is held from here.
+            full = None;
+        }
         last = Some(audit_month(
             settings,
-            &full,
+            ledger,
             (month, complete),
-            outcome.clone(),
+            month_outcome,
             out,
             &owners,
             &progress,
@@ -182,19 +194,17 @@ fn months_with_billed_money(builder: &LedgerBuilder) -> Option<Vec<(Month, bool)
     )
 }
 
-/// One month's audit on the full ledger: the month's lines, the analyses, the report, the
-/// history comparison, the outputs and the history partition.
+/// One month's audit on its ledger ([`month_ledger`]): the analyses, the report, the history
+/// comparison, the outputs and the history partition.
 fn audit_month(
     settings: &RunSettings,
-    full: &Ledger,
+    ledger: Ledger,
     (month, complete): (Month, bool),
-    mut outcome: ingest::IngestOutcome,
+    outcome: ingest::IngestOutcome,
     out: PathBuf,
     owners: &BTreeMap<String, String>,
     progress: &crate::progress::Progress,
 ) -> Result<AuditOutcome> {
-    let ledger = month_ledger(full, month, &mut outcome)?;
-
     progress.stage("running the analyses");
     let ctx = AnalysisCtx::build(
         &settings.config.analysis,
@@ -403,9 +413,13 @@ fn write_outputs(
     let outputs = report::Outputs { report, ledger };
     progress.stage("writing the outputs");
     let mut files = Vec::new();
-    for renderer in report::renderers() {
-        files.extend(renderer.render(&outputs)?);
-    }
-    crate::outdir::publish(out, &files)?;
-    Ok(files.into_iter().map(|f| f.path).collect())
+    // Each renderer writes straight into the staging folder, so at most one output is in
+    // memory at a time (the FOCUS export streams even that).
+    crate::outdir::publish_with(out, &mut |staging| {
+        for renderer in report::renderers() {
+            files.extend(renderer.write(&outputs, staging)?);
+        }
+        Ok(())
+    })?;
+    Ok(files)
 }

@@ -222,36 +222,55 @@ fn remove_leftovers(out: &Path) {
 /// Writes `files` (paths relative to `out`) and [`MARKER`] into a staging folder beside `out`
 /// and swaps it into place. On any error the staging folder is removed and `out` is as it was.
 pub fn publish(out: &Path, files: &[OutputFile]) -> Result<()> {
+    publish_with(out, &mut |staging| {
+        for file in files {
+            write_file(staging, &file.path, &file.bytes)?;
+        }
+        Ok(())
+    })
+}
+
+/// As [`publish`], with the files written by `write` into the staging folder it is given
+/// (through [`write_file`] or [`create_file`]), so a large output streams to disk instead of
+/// being held in memory.
+pub fn publish_with(out: &Path, write: &mut dyn FnMut(&Path) -> Result<()>) -> Result<()> {
     check_replaceable(out)?;
     let staging = sibling(out, &format!("staging-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
-    let result = stage(&staging, files).and_then(|()| replace_dir(&staging, out));
+    let result = std::fs::create_dir_all(&staging)
+        .with_context(|| format!("could not create `{}`", staging.display()))
+        .and_then(|()| write(&staging))
+        .and_then(|()| {
+            write_file(
+                &staging,
+                MARKER,
+                b"spend-audit output folder: each run replaces it whole\n",
+            )
+        })
+        .and_then(|()| replace_dir(&staging, out));
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&staging);
     }
     result
 }
 
-fn stage(staging: &Path, files: &[OutputFile]) -> Result<()> {
-    std::fs::create_dir_all(staging)
-        .with_context(|| format!("could not create `{}`", staging.display()))?;
-    let marker = OutputFile {
-        path: MARKER.to_string(),
-        bytes: b"spend-audit output folder: each run replaces it whole\n".to_vec(),
-    };
-    for file in files.iter().chain(std::iter::once(&marker)) {
-        let path = staging.join(&file.path);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("could not create `{}`", parent.display()))?;
-        }
-        let mut f =
-            File::create(&path).with_context(|| format!("could not write `{}`", path.display()))?;
-        f.write_all(&file.bytes)
-            .and_then(|()| f.sync_all())
-            .with_context(|| format!("could not write `{}`", path.display()))?;
+/// Creates the file `rel` (with its parent folders) inside `dir`, for writing.
+pub fn create_file(dir: &Path, rel: &str) -> Result<(PathBuf, File)> {
+    let path = dir.join(rel);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("could not create `{}`", parent.display()))?;
     }
-    Ok(())
+    let f = File::create(&path).with_context(|| format!("could not write `{}`", path.display()))?;
+    Ok((path, f))
+}
+
+/// Writes `bytes` to the file `rel` inside `dir` and syncs it.
+pub fn write_file(dir: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
+    let (path, mut f) = create_file(dir, rel)?;
+    f.write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .with_context(|| format!("could not write `{}`", path.display()))
 }
 
 /// Puts the folder `staged` at `dest`, replacing what was there, and removes the old one.

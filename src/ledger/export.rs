@@ -2,7 +2,9 @@
 //! call polars themselves: an upgrade of polars touches this file, not the report.
 
 use anyhow::{Context, Result};
+use polars::io::parquet::write::BatchedWriter;
 use polars::prelude::*;
+use std::io::Write;
 
 /// One column of an export, in the type a Parquet reader should see.
 pub enum ExportColumn {
@@ -17,20 +19,55 @@ pub enum ExportColumn {
     Int(Vec<Option<i64>>),
 }
 
-/// Parquet bytes of `columns`, in order; every column must have the same length.
-pub fn parquet_bytes(columns: Vec<(&str, ExportColumn)>) -> Result<Vec<u8>> {
+/// A Parquet file written a batch of columns at a time (one row group per batch), so an export
+/// never holds all its rows at once. The schema is the first batch's; at least one batch (it
+/// may be empty) must be written before [`ParquetStream::finish`].
+pub struct ParquetStream<W: Write> {
+    sink: Option<W>,
+    writer: Option<BatchedWriter<W>>,
+}
+
+impl<W: Write> ParquetStream<W> {
+    pub fn new(sink: W) -> Self {
+        ParquetStream {
+            sink: Some(sink),
+            writer: None,
+        }
+    }
+
+    /// Appends `columns` (same names and types in every batch) as one row group.
+    pub fn write(&mut self, columns: Vec<(&str, ExportColumn)>) -> Result<()> {
+        let df = frame(columns)?;
+        let writer = match (&mut self.writer, self.sink.take()) {
+            (Some(w), _) => w,
+            (None, Some(sink)) => self
+                .writer
+                .insert(ParquetWriter::new(sink).batched(df.schema())?),
+            (None, None) => anyhow::bail!("the Parquet export was already finished"),
+        };
+        Context::context(
+            writer.write_batch(&df),
+            "could not write the export as Parquet",
+        )
+    }
+
+    /// Writes the footer.
+    pub fn finish(self) -> Result<()> {
+        let writer = self
+            .writer
+            .context("the Parquet export got no batch to take its schema from")?;
+        Context::context(writer.finish(), "could not write the export as Parquet")?;
+        Ok(())
+    }
+}
+
+fn frame(columns: Vec<(&str, ExportColumn)>) -> Result<DataFrame> {
     let height = columns.first().map_or(0, |(_, c)| c.len());
     let columns = columns
         .into_iter()
         .map(|(name, c)| c.into_column(name))
         .collect::<PolarsResult<Vec<Column>>>()?;
-    let mut df = DataFrame::new(height, columns)?;
-    let mut bytes = Vec::new();
-    Context::context(
-        ParquetWriter::new(&mut bytes).finish(&mut df),
-        "could not write the export as Parquet",
-    )?;
-    Ok(bytes)
+    Ok(DataFrame::new(height, columns)?)
 }
 
 impl ExportColumn {
@@ -74,22 +111,33 @@ mod tests {
 
     #[test]
     fn columns_keep_their_types_and_exact_values() {
-        let bytes = parquet_bytes(vec![
-            ("name", ExportColumn::Text(vec![Some("a".into()), None])),
-            (
-                "cost",
-                ExportColumn::Decimal {
-                    values: vec![Some(1_234_500_000), Some(-1)],
-                    scale: 9,
-                },
-            ),
-            (
-                "at",
-                ExportColumn::TimestampUtc(vec![Some(1_790_812_800_000), None]),
-            ),
-            ("line", ExportColumn::Int(vec![Some(2), Some(3)])),
-        ])
-        .unwrap();
+        let batch = |n: Option<String>, cost, at, line| {
+            vec![
+                ("name", ExportColumn::Text(vec![n])),
+                (
+                    "cost",
+                    ExportColumn::Decimal {
+                        values: vec![cost],
+                        scale: 9,
+                    },
+                ),
+                ("at", ExportColumn::TimestampUtc(vec![at])),
+                ("line", ExportColumn::Int(vec![line])),
+            ]
+        };
+        let mut bytes = Vec::new();
+        let mut stream = ParquetStream::new(&mut bytes);
+        stream
+            .write(batch(
+                Some("a".into()),
+                Some(1_234_500_000),
+                Some(1_790_812_800_000),
+                Some(2),
+            ))
+            .unwrap();
+        // A second batch is a second row group of the same file.
+        stream.write(batch(None, Some(-1), None, Some(3))).unwrap();
+        stream.finish().unwrap();
         let df = ParquetReader::new(std::io::Cursor::new(bytes))
             .finish()
             .unwrap();
@@ -105,5 +153,6 @@ mod tests {
         assert_eq!(cost.str().unwrap().get(0), Some("1.234500000"));
         assert_eq!(cost.str().unwrap().get(1), Some("-0.000000001"));
         assert_eq!(df.column("name").unwrap().null_count(), 1);
+        assert_eq!(df.height(), 2);
     }
 }

@@ -462,11 +462,17 @@ impl Ledger {
     /// contracted cost when every usage line behind it is priced. A match is made only when
     /// exactly one billed line has that key and the usage is in one unit, so no quantity is
     /// ever counted twice; other rows get nulls. The matching is one polars join.
-    pub fn charge_string_rows_with_usage(
+    ///
+    /// The joined frame stays typed; `each` gets it as string rows `chunk_rows` at a time (at
+    /// least once, with no rows for an empty ledger), so a large month never exists as strings
+    /// all at once.
+    pub fn charge_string_chunks_with_usage(
         &self,
         columns: &[&str],
         estimated_providers: &[&str],
-    ) -> Result<Vec<Vec<Option<String>>>> {
+        chunk_rows: usize,
+        each: &mut dyn FnMut(Vec<Vec<Option<String>>>) -> Result<()>,
+    ) -> Result<()> {
         // Not the service tier: cost exports do not state it (a flex request is billed on a
         // line the export calls plain "input"), so a tier in the key would never match.
         const KEYS: [&str; 4] = ["provider", "sub_account", "model_id", "charge_kind"];
@@ -528,10 +534,20 @@ impl Ledger {
             .and(col("__billed").eq(lit(1u32)))
             .and(col("__units").eq(lit(1u32)))
             .fill_null(lit(false));
-        let charges = keyed(self.charges(estimated_providers))
+        let charges = self.charges(estimated_providers).collect()?;
+        // The join runs on the keys alone and its four result columns are set beside the
+        // charges: joining the full-width frame would copy every column twice. Both right sides
+        // are grouped by the key, so the left join keeps the charges' rows and order.
+        let narrow: Vec<Expr> = ["record_role", "unit"]
+            .into_iter()
+            .chain(KEYS)
+            .chain(["charge_period_start"])
+            .map(col)
+            .collect();
+        let matches = keyed(charges.clone().lazy().select(narrow))
             .join(usage, key_cols.clone(), key_cols.clone(), args())
             .join(billed, key_cols.clone(), key_cols, args())
-            .with_columns(
+            .select(
                 USAGE_MATCH_COLUMNS
                     .iter()
                     .map(|c| {
@@ -543,12 +559,26 @@ impl Ledger {
                     .collect::<Vec<_>>(),
             )
             .collect()?;
+        anyhow::ensure!(
+            matches.height() == charges.height(),
+            "the usage match changed the number of charges"
+        );
+        let charges = charges.hstack(matches.columns())?;
         let all: Vec<&str> = columns
             .iter()
             .copied()
             .chain(USAGE_MATCH_COLUMNS.iter().copied())
             .collect();
-        Self::strings_of(&charges, &all)
+        let chunk_rows = chunk_rows.max(1);
+        let mut offset = 0;
+        loop {
+            let chunk = charges.slice(offset as i64, chunk_rows);
+            each(Self::strings_of(&chunk, &all)?)?;
+            offset += chunk_rows;
+            if offset >= charges.height() {
+                return Ok(());
+            }
+        }
     }
 
     fn strings_of(df: &DataFrame, columns: &[&str]) -> Result<Vec<Vec<Option<String>>>> {
@@ -569,7 +599,7 @@ impl Ledger {
     }
 }
 
-/// The usage matched to a billed line by [`Ledger::charge_string_rows_with_usage`].
+/// The usage matched to a billed line by [`Ledger::charge_string_chunks_with_usage`].
 pub const USAGE_MATCH_COLUMNS: &[&str] = &[
     "matched_quantity",
     "matched_unit",

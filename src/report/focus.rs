@@ -8,7 +8,7 @@
 //!
 //! A cost export that states only money (OpenAI's, Anthropic's) gets its quantity from the same
 //! provider's usage export for that day, account, model and charge kind
-//! ([`Ledger::charge_string_rows_with_usage`]); then `ListCost` and `ContractedCost` are the
+//! ([`Ledger::charge_string_chunks_with_usage`]); then `ListCost` and `ContractedCost` are the
 //! catalog's price of that usage, so a bill above its list price stays visible.
 //!
 //! The columns imply the focus-validator applicability criteria in [`APPLICABILITY`];
@@ -19,6 +19,7 @@ use super::Report;
 use crate::ledger::export::{self, ExportColumn};
 use crate::ledger::{ChargeCategory, ChargeFrequency, Ledger};
 use anyhow::Result;
+use std::io::Write;
 
 /// The focus-validator applicability criteria these columns imply (and pass): sub-accounts,
 /// tags, regions, measured usage, unit prices, public list prices, negotiated prices, and
@@ -317,10 +318,13 @@ fn meter_name(kind: &str) -> String {
         .join(" ")
 }
 
-/// The dataset: one row of cells (None = null) per charge, in [`SCHEMA`] order, and the source
-/// files of the usage and purchase lines that state no quantity.
+/// One charge's cells (None = null), in [`SCHEMA`] order.
+type FocusRow = Vec<Option<String>>;
+
+/// What the metadata needs of the whole dataset (each row is one charge's cells, None = null,
+/// in [`SCHEMA`] order, streamed a chunk at a time): the source files of the usage and purchase
+/// lines that state no quantity.
 struct Dataset {
-    rows: Vec<Vec<Option<String>>>,
     unmeasured: std::collections::BTreeMap<String, usize>,
 }
 
@@ -353,14 +357,20 @@ impl Dataset {
     }
 }
 
-fn rows(report: &Report, ledger: &Ledger) -> Result<Dataset> {
+/// Converts the ledger's charges to FOCUS rows, [`CHUNK_ROWS`] at a time, handing each chunk
+/// to `each`; returns what the metadata needs of all of them.
+fn rows(
+    report: &Report,
+    ledger: &Ledger,
+    chunk_rows: usize,
+    each: &mut dyn FnMut(&[FocusRow]) -> Result<()>,
+) -> Result<Dataset> {
     let estimated: Vec<&str> = report
         .totals
         .estimated_by_provider
         .keys()
         .map(String::as_str)
         .collect();
-    let rows = ledger.charge_string_rows_with_usage(LEDGER, &estimated)?;
     let idx = |name: &str| {
         LEDGER
             .iter()
@@ -383,228 +393,254 @@ fn rows(report: &Report, ledger: &Ledger) -> Result<Dataset> {
     let nonempty = |s: String| if s.is_empty() { None } else { Some(s) };
     let period_start = format!("{}T00:00:00Z", report.period.start);
     let period_end = format!("{}T00:00:00Z", report.period.end);
-    let mut out = Vec::with_capacity(rows.len());
     let mut unmeasured = std::collections::BTreeMap::new();
-    for row in &rows {
-        let provider = g(row, "provider");
-        let role = g(row, "record_role");
-        let basis = if role == "billed" {
-            "billed"
-        } else if report.totals.estimated_by_provider.contains_key(&provider)
-            && nanos(row, "list_cost_nano").is_some()
-        {
-            "estimated"
-        } else {
-            continue; // usage and gateway quantities behind a bill are not charges of their own
-        };
-        let billed = if basis == "billed" {
-            nanos(row, "billed_cost_nano").unwrap_or(0)
-        } else {
-            0
-        };
-        let list = nanos(row, "list_cost_nano");
-        let provider_list = nanos(row, "source_reported_cost_nano");
-        let effective = nanos(row, "effective_cost_nano").unwrap_or(billed);
-        let (pname, service) = provider_names(&provider);
-        let start: i64 = g(row, "charge_period_start").parse().unwrap_or(0);
-        let end: i64 = g(row, "charge_period_end").parse().unwrap_or(start);
-        let kind = g(row, "charge_kind");
-        // A seat is a recurring subscription purchase, not metered usage; otherwise the source's
-        // own category, and without a stated frequency, usage is usage-based and anything else
-        // a one-time charge.
-        let seat = kind == "seat";
-        let category = if seat {
-            ChargeCategory::Purchase
-        } else {
-            ChargeCategory::parse(&g(row, "charge_category")).unwrap_or_default()
-        };
-        let frequency = get(row, "charge_frequency").unwrap_or_else(|| {
-            if seat {
-                ChargeFrequency::Recurring
-            } else if category == ChargeCategory::Usage {
-                ChargeFrequency::UsageBased
+    let mut convert = |rows: Vec<Vec<Option<String>>>| -> Result<()> {
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let provider = g(row, "provider");
+            let role = g(row, "record_role");
+            let basis = if role == "billed" {
+                "billed"
+            } else if report.totals.estimated_by_provider.contains_key(&provider)
+                && nanos(row, "list_cost_nano").is_some()
+            {
+                "estimated"
             } else {
-                ChargeFrequency::OneTime
-            }
-            .as_str()
-            .to_string()
-        });
-        let priced_charge = matches!(category, ChargeCategory::Usage | ChargeCategory::Purchase);
-        // The line's own quantity, else the usage matched to a money-only bill line.
-        let own_unit = g(row, "unit");
-        let (quantity, unit, quantity_source) = if own_unit != "none" {
-            (float(row, "quantity"), own_unit, "line")
-        } else if let Some(q) = float(row, "matched_quantity") {
-            (Some(q), g(row, "matched_unit"), "usage export")
-        } else {
-            (None, own_unit, "")
-        };
-        let quantity = quantity.filter(|_| priced_charge);
-        if priced_charge && quantity.is_none() {
-            *unmeasured.entry(g(row, "source_file")).or_insert(0) += 1;
-        }
-        let unit = focus_unit(&unit).to_string();
-        let matched_list = nanos(row, "matched_list_nano");
-        // List and contracted cost as computed, never copies of the bill, so an over-billing
-        // stays visible: the source's list figure, else the catalog's price of the line or of
-        // its matched usage; contracted: the overlay's price, else the list (no negotiated
-        // discount known), else the effective cost.
-        let list_nanos = provider_list.or(list).or(matched_list).unwrap_or(billed);
-        let contracted_nanos = nanos(row, "contracted_cost_nano")
-            .or_else(|| nanos(row, "matched_contracted_nano"))
-            .or(matched_list)
-            .unwrap_or(effective);
-        let list_unit = quantity.and_then(|q| unit_price(list_nanos, q));
-        let contracted_unit = quantity.and_then(|q| unit_price(contracted_nanos, q));
-        let model = get(row, "model_id")
-            .or_else(|| get(row, "model_raw"))
-            .unwrap_or_default();
-        let description = if model.is_empty() {
-            kind.clone()
-        } else {
-            format!("{model} {kind}")
-        };
-        // FOCUS requires a billing account; an export that names none gets the provider's.
-        let account = get(row, "billing_account")
-            .or_else(|| get(row, "sub_account"))
-            .unwrap_or_else(|| format!("{provider}:account-not-in-export"));
-        let tier = g(row, "service_tier");
-        // The SKU is the model (or the charge kind for model-less lines); its price is the
-        // model's meter at a service tier, so every SkuPriceId has one parent SkuId.
-        let (sku, meter, price_details) = if category == ChargeCategory::Tax {
-            (None, None, None)
-        } else {
-            let sku = if model.is_empty() {
-                format!("{provider}/{kind}")
-            } else if model.contains('/') {
-                model.clone()
-            } else {
-                format!("{provider}/{model}")
+                continue; // usage and gateway quantities behind a bill are not charges of their own
             };
-            let tier_name = if tier.is_empty() { "standard" } else { &tier };
-            let mut details = serde_json::Map::new();
-            details.insert("x_ServiceTier".into(), tier_name.into());
-            if let Some(r) = get(row, "price_ref") {
-                details.insert("x_CatalogPriceRef".into(), r.into());
+            let billed = if basis == "billed" {
+                nanos(row, "billed_cost_nano").unwrap_or(0)
+            } else {
+                0
+            };
+            let list = nanos(row, "list_cost_nano");
+            let provider_list = nanos(row, "source_reported_cost_nano");
+            let effective = nanos(row, "effective_cost_nano").unwrap_or(billed);
+            let (pname, service) = provider_names(&provider);
+            let start: i64 = g(row, "charge_period_start").parse().unwrap_or(0);
+            let end: i64 = g(row, "charge_period_end").parse().unwrap_or(start);
+            let kind = g(row, "charge_kind");
+            // A seat is a recurring subscription purchase, not metered usage; otherwise the source's
+            // own category, and without a stated frequency, usage is usage-based and anything else
+            // a one-time charge.
+            let seat = kind == "seat";
+            let category = if seat {
+                ChargeCategory::Purchase
+            } else {
+                ChargeCategory::parse(&g(row, "charge_category")).unwrap_or_default()
+            };
+            let frequency = get(row, "charge_frequency").unwrap_or_else(|| {
+                if seat {
+                    ChargeFrequency::Recurring
+                } else if category == ChargeCategory::Usage {
+                    ChargeFrequency::UsageBased
+                } else {
+                    ChargeFrequency::OneTime
+                }
+                .as_str()
+                .to_string()
+            });
+            let priced_charge =
+                matches!(category, ChargeCategory::Usage | ChargeCategory::Purchase);
+            // The line's own quantity, else the usage matched to a money-only bill line.
+            let own_unit = g(row, "unit");
+            let (quantity, unit, quantity_source) = if own_unit != "none" {
+                (float(row, "quantity"), own_unit, "line")
+            } else if let Some(q) = float(row, "matched_quantity") {
+                (Some(q), g(row, "matched_unit"), "usage export")
+            } else {
+                (None, own_unit, "")
+            };
+            let quantity = quantity.filter(|_| priced_charge);
+            if priced_charge && quantity.is_none() {
+                *unmeasured.entry(g(row, "source_file")).or_insert(0) += 1;
             }
-            let price = format!("{sku}:{kind}:{tier_name}");
-            (
-                Some((sku, price)),
-                Some(meter_name(&kind)),
-                Some(serde_json::Value::Object(details).to_string()),
-            )
-        };
-        let region = get(row, "region");
-        let currency = g(row, "currency");
-        let cells: Vec<Option<String>> = vec![
-            Some(decimal(billed)),
-            Some(account.clone()),
-            Some(account),
-            Some(currency.clone()),
-            Some(period_end.clone()),
-            Some(period_start.clone()),
-            Some(category.focus_name().to_string()),
-            None,
-            Some(description),
-            Some(iso_z(end)),
-            Some(iso_z(start)),
-            Some(decimal(contracted_nanos)),
-            Some(decimal(effective)),
-            // No export read carries an invoice id, and this tool issues no invoice: null (FOCUS
-            // InvoiceId-C-004; the validator's alternative C-005 then reports its branch).
-            None,
-            Some(pname.to_string()),
-            Some(decimal(list_nanos)),
-            priced_charge.then(|| "Standard".to_string()),
-            quantity.map(quantity_text),
-            quantity.map(|_| unit.clone()),
-            Some(pname.to_string()),
-            Some(pname.to_string()),
-            Some("AI and Machine Learning".to_string()),
-            Some(service.to_string()),
-            Some("Generative AI".to_string()),
-            Some(frequency),
-            // No commitment discount is modelled per line. The column is present, null, because
-            // the ConsumedQuantity rules are conditioned on it (focus-validator fails them when
-            // it is absent).
-            None,
-            // FOCUS: consumption is stated for usage only.
-            quantity
-                .filter(|_| category == ChargeCategory::Usage)
-                .map(quantity_text),
-            quantity
-                .filter(|_| category == ChargeCategory::Usage)
-                .map(|_| unit.clone()),
-            contracted_unit.clone(),
-            list_unit.clone(),
-            Some(currency),
-            contracted_unit,
-            Some(decimal(effective)),
-            list_unit,
-            region.clone(),
-            region.as_deref().map(region_name),
-            sku.as_ref().map(|(s, _)| s.clone()),
-            meter,
-            price_details,
-            sku.map(|(_, p)| p),
-            get(row, "sub_account"),
-            get(row, "sub_account"),
-            get(row, "tags"),
-            Some(basis.to_string()),
-            Some(role),
-            get(row, "workload"),
-            get(row, "api_key"),
-            get(row, "model_raw"),
-            get(row, "model_id"),
-            Some(kind),
-            nonempty(tier),
-            list.map(decimal),
-            nonempty(quantity_source.to_string()),
-            get(row, "price_ref"),
-            get(row, "unpriced_reason"),
-            get(row, "source_file"),
-            get(row, "source_line"),
-        ];
-        debug_assert_eq!(cells.len(), SCHEMA.len());
-        out.push(cells);
-    }
-    Ok(Dataset {
-        rows: out,
-        unmeasured,
-    })
+            let unit = focus_unit(&unit).to_string();
+            let matched_list = nanos(row, "matched_list_nano");
+            // List and contracted cost as computed, never copies of the bill, so an over-billing
+            // stays visible: the source's list figure, else the catalog's price of the line or of
+            // its matched usage; contracted: the overlay's price, else the list (no negotiated
+            // discount known), else the effective cost.
+            let list_nanos = provider_list.or(list).or(matched_list).unwrap_or(billed);
+            let contracted_nanos = nanos(row, "contracted_cost_nano")
+                .or_else(|| nanos(row, "matched_contracted_nano"))
+                .or(matched_list)
+                .unwrap_or(effective);
+            let list_unit = quantity.and_then(|q| unit_price(list_nanos, q));
+            let contracted_unit = quantity.and_then(|q| unit_price(contracted_nanos, q));
+            let model = get(row, "model_id")
+                .or_else(|| get(row, "model_raw"))
+                .unwrap_or_default();
+            let description = if model.is_empty() {
+                kind.clone()
+            } else {
+                format!("{model} {kind}")
+            };
+            // FOCUS requires a billing account; an export that names none gets the provider's.
+            let account = get(row, "billing_account")
+                .or_else(|| get(row, "sub_account"))
+                .unwrap_or_else(|| format!("{provider}:account-not-in-export"));
+            let tier = g(row, "service_tier");
+            // The SKU is the model (or the charge kind for model-less lines); its price is the
+            // model's meter at a service tier, so every SkuPriceId has one parent SkuId.
+            let (sku, meter, price_details) = if category == ChargeCategory::Tax {
+                (None, None, None)
+            } else {
+                let sku = if model.is_empty() {
+                    format!("{provider}/{kind}")
+                } else if model.contains('/') {
+                    model.clone()
+                } else {
+                    format!("{provider}/{model}")
+                };
+                let tier_name = if tier.is_empty() { "standard" } else { &tier };
+                let mut details = serde_json::Map::new();
+                details.insert("x_ServiceTier".into(), tier_name.into());
+                if let Some(r) = get(row, "price_ref") {
+                    details.insert("x_CatalogPriceRef".into(), r.into());
+                }
+                let price = format!("{sku}:{kind}:{tier_name}");
+                (
+                    Some((sku, price)),
+                    Some(meter_name(&kind)),
+                    Some(serde_json::Value::Object(details).to_string()),
+                )
+            };
+            let region = get(row, "region");
+            let currency = g(row, "currency");
+            let cells: Vec<Option<String>> = vec![
+                Some(decimal(billed)),
+                Some(account.clone()),
+                Some(account),
+                Some(currency.clone()),
+                Some(period_end.clone()),
+                Some(period_start.clone()),
+                Some(category.focus_name().to_string()),
+                None,
+                Some(description),
+                Some(iso_z(end)),
+                Some(iso_z(start)),
+                Some(decimal(contracted_nanos)),
+                Some(decimal(effective)),
+                // No export read carries an invoice id, and this tool issues no invoice: null (FOCUS
+                // InvoiceId-C-004; the validator's alternative C-005 then reports its branch).
+                None,
+                Some(pname.to_string()),
+                Some(decimal(list_nanos)),
+                priced_charge.then(|| "Standard".to_string()),
+                quantity.map(quantity_text),
+                quantity.map(|_| unit.clone()),
+                Some(pname.to_string()),
+                Some(pname.to_string()),
+                Some("AI and Machine Learning".to_string()),
+                Some(service.to_string()),
+                Some("Generative AI".to_string()),
+                Some(frequency),
+                // No commitment discount is modelled per line. The column is present, null, because
+                // the ConsumedQuantity rules are conditioned on it (focus-validator fails them when
+                // it is absent).
+                None,
+                // FOCUS: consumption is stated for usage only.
+                quantity
+                    .filter(|_| category == ChargeCategory::Usage)
+                    .map(quantity_text),
+                quantity
+                    .filter(|_| category == ChargeCategory::Usage)
+                    .map(|_| unit.clone()),
+                contracted_unit.clone(),
+                list_unit.clone(),
+                Some(currency),
+                contracted_unit,
+                Some(decimal(effective)),
+                list_unit,
+                region.clone(),
+                region.as_deref().map(region_name),
+                sku.as_ref().map(|(s, _)| s.clone()),
+                meter,
+                price_details,
+                sku.map(|(_, p)| p),
+                get(row, "sub_account"),
+                get(row, "sub_account"),
+                get(row, "tags"),
+                Some(basis.to_string()),
+                Some(role),
+                get(row, "workload"),
+                get(row, "api_key"),
+                get(row, "model_raw"),
+                get(row, "model_id"),
+                Some(kind),
+                nonempty(tier),
+                list.map(decimal),
+                nonempty(quantity_source.to_string()),
+                get(row, "price_ref"),
+                get(row, "unpriced_reason"),
+                get(row, "source_file"),
+                get(row, "source_line"),
+            ];
+            debug_assert_eq!(cells.len(), SCHEMA.len());
+            out.push(cells);
+        }
+        each(&out)
+    };
+    ledger.charge_string_chunks_with_usage(LEDGER, &estimated, chunk_rows, &mut convert)?;
+    Ok(Dataset { unmeasured })
 }
 
-/// `focus.csv`: every cell spreadsheet-safe (names from the data never run as formulas).
-pub fn render_csv(report: &Report, ledger: &Ledger) -> Result<Vec<u8>> {
-    csv_bytes(&rows(report, ledger)?.rows)
+/// Ledger lines converted at a time: the FOCUS rows of one chunk, as strings, are what the
+/// export holds in memory (a few MiB), not the month's.
+const CHUNK_ROWS: usize = 8_192;
+
+/// Streams `focus.csv` into `csv` and `focus.parquet` into `parquet` (the same rows, typed:
+/// money DECIMAL(38,9), unit prices DECIMAL(38,18), times UTC timestamps, tags and price
+/// details JSON text, one row group per chunk) and returns `focus-metadata.json` (FOCUS schema
+/// metadata: generator, FOCUS version, column types). The writers are flushed, not synced.
+pub fn write_all(
+    report: &Report,
+    ledger: &Ledger,
+    csv: impl Write,
+    parquet: impl Write,
+) -> Result<Vec<u8>> {
+    write_chunked(report, ledger, CHUNK_ROWS, csv, parquet)
 }
 
-fn csv_bytes(rows: &[Vec<Option<String>>]) -> Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(columns())?;
-    for row in rows {
-        w.write_record(
-            row.iter()
-                .map(|c| super::spreadsheet_safe(c.as_deref().unwrap_or_default()).into_owned()),
-        )?;
-    }
-    Ok(w.into_inner()?)
+fn write_chunked(
+    report: &Report,
+    ledger: &Ledger,
+    chunk_rows: usize,
+    csv: impl Write,
+    parquet: impl Write,
+) -> Result<Vec<u8>> {
+    let mut csv = csv::Writer::from_writer(csv);
+    csv.write_record(columns())?;
+    let mut parquet = export::ParquetStream::new(parquet);
+    let data =
+        rows(report, ledger, chunk_rows, &mut |chunk| {
+            for row in chunk {
+                // Every cell spreadsheet-safe: names from the data never run as formulas.
+                csv.write_record(row.iter().map(|c| {
+                    super::spreadsheet_safe(c.as_deref().unwrap_or_default()).into_owned()
+                }))?;
+            }
+            parquet.write(parquet_columns(chunk))
+        })?;
+    csv.flush()?;
+    parquet.finish()?;
+    Ok(metadata(&data))
 }
 
-/// `focus.csv`, `focus.parquet` (the same rows, typed: money DECIMAL(38,9), unit prices
-/// DECIMAL(38,18), times UTC timestamps, tags and price details JSON text) and
-/// `focus-metadata.json` (FOCUS schema metadata: generator, FOCUS version, column types).
+/// `focus.csv`, `focus.parquet` and `focus-metadata.json` in memory (see [`write_all`]).
 pub fn render_all(report: &Report, ledger: &Ledger) -> Result<[(&'static str, Vec<u8>); 3]> {
-    let data = rows(report, ledger)?;
+    let (mut csv, mut parquet) = (Vec::new(), Vec::new());
+    let metadata = write_all(report, ledger, &mut csv, &mut parquet)?;
     Ok([
-        ("focus.csv", csv_bytes(&data.rows)?),
-        ("focus.parquet", parquet_bytes(&data.rows)?),
-        ("focus-metadata.json", metadata(&data)),
+        ("focus.csv", csv),
+        ("focus.parquet", parquet),
+        ("focus-metadata.json", metadata),
     ])
 }
 
-fn parquet_bytes(rows: &[Vec<Option<String>>]) -> Result<Vec<u8>> {
-    let columns = SCHEMA
+fn parquet_columns(rows: &[FocusRow]) -> Vec<(&'static str, ExportColumn)> {
+    SCHEMA
         .iter()
         .enumerate()
         .map(|(i, (name, kind))| {
@@ -633,8 +669,7 @@ fn parquet_bytes(rows: &[Vec<Option<String>>]) -> Result<Vec<u8>> {
             };
             (*name, column)
         })
-        .collect();
-    export::parquet_bytes(columns)
+        .collect()
 }
 
 /// FOCUS schema metadata for both files: the data generator and one schema whose id is a hash
@@ -739,7 +774,6 @@ mod tests {
     #[test]
     fn a_gap_in_measured_usage_withdraws_only_those_criteria() {
         let mut data = Dataset {
-            rows: Vec::new(),
             unmeasured: Default::default(),
         };
         assert_eq!(data.criteria().0, APPLICABILITY);

@@ -210,13 +210,21 @@ impl HtmlRenderer {
             ("model", &r.spend_by_model),
         ] {
             write!(o, "<h3>Billed usage by {name}</h3>\n<table><tr><th>provider</th><th>{name}</th><th class=\"n\">billed</th></tr>")?;
-            for l in lines {
+            let (shown, rest) = super::table_rows(lines);
+            for l in shown {
                 write!(
                     o,
                     "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
                     esc(&crate::charts::provider_name(&l.provider)),
                     esc(&l.name),
                     esc(&money(r, l.billed_cost))
+                )?;
+            }
+            if let Some((n, billed)) = rest {
+                write!(
+                    o,
+                    "<tr><td></td><td>{n} more (every one in <code>findings.json</code>)</td><td class=\"n\">{}</td></tr>",
+                    esc(&money(r, billed))
                 )?;
             }
             o.push_str("</table>\n");

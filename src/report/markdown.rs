@@ -334,7 +334,8 @@ fn spend_section(r: &Report, o: &mut String) -> std::fmt::Result {
         writeln!(o, "### Billed usage by {title}\n")?;
         writeln!(o, "| provider | {title} | billed | share |")?;
         writeln!(o, "|---|---|---:|---:|")?;
-        for l in lines {
+        let (shown, rest) = super::table_rows(lines);
+        for l in shown {
             writeln!(
                 o,
                 "| {} | {} | {} | {} |",
@@ -342,6 +343,14 @@ fn spend_section(r: &Report, o: &mut String) -> std::fmt::Result {
                 cell(&l.name),
                 money(r, l.billed_cost),
                 pct(l.billed_cost, usage)
+            )?;
+        }
+        if let Some((n, billed)) = rest {
+            writeln!(
+                o,
+                "| | {n} more (every one in `findings.json`) | {} | {} |",
+                money(r, billed),
+                pct(billed, usage)
             )?;
         }
         writeln!(o)?;

@@ -353,6 +353,24 @@ impl Report {
     }
 }
 
+/// Rows of a spend table in the Markdown and HTML reports: a board reads the top of the list,
+/// and a month with 100,000 workloads would otherwise print 100,000 rows (`findings.json`
+/// keeps them all).
+pub const TABLE_ROWS: usize = 50;
+
+/// The first [`TABLE_ROWS`] of `lines` (sorted by spend), and how many are left out with
+/// their billed total, when any are.
+pub fn table_rows(lines: &[SpendLine]) -> (&[SpendLine], Option<(usize, i128)>) {
+    if lines.len() <= TABLE_ROWS {
+        return (lines, None);
+    }
+    let (shown, rest) = lines.split_at(TABLE_ROWS);
+    (
+        shown,
+        Some((rest.len(), rest.iter().map(|l| l.billed_cost).sum())),
+    )
+}
+
 /// What every renderer reads: the report and the month's ledger (never raw files).
 pub struct Outputs<'a> {
     pub report: &'a Report,
@@ -368,6 +386,18 @@ pub struct OutputFile {
 /// One output format; it may write several files (the charts do).
 pub trait Renderer {
     fn render(&self, o: &Outputs) -> Result<Vec<OutputFile>>;
+
+    /// Writes the files into the folder `dir` (the run's staging folder) and returns their
+    /// paths inside it. A renderer whose output grows with the ledger streams it instead of
+    /// rendering it in memory first.
+    fn write(&self, o: &Outputs, dir: &std::path::Path) -> Result<Vec<String>> {
+        let mut written = Vec::new();
+        for file in self.render(o)? {
+            crate::outdir::write_file(dir, &file.path, &file.bytes)?;
+            written.push(file.path);
+        }
+        Ok(written)
+    }
 }
 
 /// A renderer of one file from the report alone.
@@ -390,6 +420,27 @@ impl Renderer for FocusRenderer {
                 bytes,
             })
             .collect())
+    }
+
+    /// Streams both files to disk a chunk of rows at a time: a month of millions of lines
+    /// never exists as text in memory.
+    fn write(&self, o: &Outputs, dir: &std::path::Path) -> Result<Vec<String>> {
+        use anyhow::Context;
+        use std::io::{BufWriter, Write};
+        let (csv_path, csv) = crate::outdir::create_file(dir, "focus.csv")?;
+        let (parquet_path, parquet) = crate::outdir::create_file(dir, "focus.parquet")?;
+        let (mut csv, mut parquet) = (BufWriter::new(csv), BufWriter::new(parquet));
+        let metadata = focus::write_all(o.report, o.ledger, &mut csv, &mut parquet)?;
+        for (path, file) in [(csv_path, csv), (parquet_path, parquet)] {
+            file.into_inner()
+                .map_err(|e| e.into_error())
+                .and_then(|mut f| f.flush().and_then(|()| f.sync_all()))
+                .with_context(|| format!("could not write `{}`", path.display()))?;
+        }
+        crate::outdir::write_file(dir, "focus-metadata.json", &metadata)?;
+        Ok(["focus.csv", "focus.parquet", "focus-metadata.json"]
+            .map(String::from)
+            .to_vec())
     }
 }
 

@@ -97,3 +97,82 @@ fn json_pages_and_lines_are_streamed_and_blank_lines_cost_nothing() {
         buckets as i64 * 3 / 2
     );
 }
+
+/// The documented bound (README, "Security and privacy"): peak memory over a one-line run is
+/// at most this multiple of an input's size. The ledger itself (about 2 KiB per line at peak,
+/// with polars' work on it) is what grows; the outputs stream to disk, so a large month's
+/// `focus.csv` is never held in memory.
+const MEMORY_MULTIPLE: i64 = 48;
+
+#[test]
+fn peak_memory_of_a_file_of_short_lines_is_within_the_documented_multiple() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base");
+    write(
+        &base,
+        "cost.csv",
+        &format!(
+            "{OPENAI_COST_HEADER}\n{}",
+            openai_cost_line(1, "1.25", "gpt-4o-2024-08-06, input", "A")
+        ),
+    );
+    // The shortest lines a bill has (about 130 bytes each), every one its own project, so no
+    // line merges with another anywhere in the pipeline: one ledger line per input line.
+    let lines = 100_000;
+    let mut text = format!("{OPENAI_COST_HEADER}\n");
+    for i in 0..lines {
+        text.push_str(
+            &openai_cost_line(i % 31 + 1, "1.25", "gpt-4o-2024-08-06, input", "A")
+                .replace("proj_a", &format!("proj_{i}")),
+        );
+    }
+    let size_kib = text.len() as i64 / 1024;
+    let big = dir.path().join("big");
+    write(&big, "cost.csv", &text);
+    drop(text);
+    let (code, base_kib) = peak_kib(&base);
+    assert_eq!(code, Some(0));
+    let (code, kib) = peak_kib(&big);
+    assert_eq!(code, Some(0));
+    let extra = kib - base_kib;
+    assert!(
+        extra < MEMORY_MULTIPLE * size_kib,
+        "{lines} lines ({size_kib} KiB): peak {kib} KiB, {extra} KiB over the one-line run, \
+         over {MEMORY_MULTIPLE}× the input"
+    );
+    // Every line was read and billed (1.25 dollars each).
+    let (out, json) = audit_ok(&big, &["--month", "2026-10"]);
+    assert_eq!(cents(&json["totals"]["billed_cost"]), lines * 125);
+    // The report's workload table shows the top 50 and sums the rest; findings.json has all.
+    let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+    assert!(
+        md.contains("| | 99950 more (every one in `findings.json`) | $124,937.50 | 100.0% |"),
+        "{}",
+        &md[..md.len().min(4000)]
+    );
+    assert_eq!(
+        json["spend_by_workload"].as_array().map(Vec::len),
+        Some(lines as usize)
+    );
+    // The FOCUS export streamed in chunks of 8,192 rows: every line in both files, in order.
+    let csv_rows: Vec<csv::StringRecord> = csv::Reader::from_path(out.path().join("focus.csv"))
+        .unwrap()
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(csv_rows.len(), lines as usize);
+    assert_eq!(
+        csv_rows.last().unwrap().get(csv_rows[0].len() - 1),
+        Some(&*(lines + 1).to_string())
+    );
+    use polars::prelude::*;
+    let df = ParquetReader::new(std::fs::File::open(out.path().join("focus.parquet")).unwrap())
+        .finish()
+        .unwrap();
+    assert_eq!(df.height(), lines as usize);
+    let source_lines = df.column("x_SourceLine").unwrap().i64().unwrap();
+    assert!((0..source_lines.len())
+        .map(|i| source_lines.get(i))
+        .zip(2..)
+        .all(|(line, expected)| line == Some(expected)));
+}
