@@ -31,8 +31,7 @@ const SNIFF_BYTES: usize = 64 * 1024;
 /// Reads the first 64 KiB of `path` and classifies it.
 pub fn sniff(path: &Path) -> Result<Sniffed> {
     let mut buf = Vec::with_capacity(SNIFF_BYTES);
-    std::fs::File::open(path)
-        .with_context(|| format!("could not open `{}`", path.display()))?
+    super::open_input(path)?
         .take(SNIFF_BYTES as u64)
         .read_to_end(&mut buf)
         .with_context(|| format!("could not read `{}`", path.display()))?;

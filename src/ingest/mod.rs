@@ -444,9 +444,24 @@ fn sha256_file(path: &Path) -> Result<String> {
     crate::progress::time_part("hash files", || sha256_of(path))
 }
 
+/// Opens an input file; a file this user may not read says so and what to do, rather than
+/// the OS's bare "permission denied".
+pub(crate) fn open_input(path: &Path) -> Result<std::fs::File> {
+    std::fs::File::open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::PermissionDenied {
+            anyhow::anyhow!(
+                "could not open `{}`: this user may not read it; give it read access (or copy it \
+                 somewhere readable) and run again",
+                path.display()
+            )
+        } else {
+            anyhow::Error::new(e).context(format!("could not open `{}`", path.display()))
+        }
+    })
+}
+
 fn sha256_of(path: &Path) -> Result<String> {
-    let mut file = std::fs::File::open(path)
-        .with_context(|| format!("could not open `{}`", path.display()))?;
+    let mut file = open_input(path)?;
     let mut hasher = Sha256::new();
     std::io::copy(&mut file, &mut hasher)
         .with_context(|| format!("could not read `{}`", path.display()))?;
@@ -1242,8 +1257,7 @@ struct TempCopy(PathBuf);
 impl TempCopy {
     /// Inflates a gzip file as a stream, within the run's caps ([`inflate::limits`]).
     fn gunzip(path: &Path, sha256: &str) -> Result<TempCopy> {
-        let input = std::fs::File::open(path)
-            .with_context(|| format!("could not open `{}`", path.display()))?;
+        let input = open_input(path)?;
         let compressed = input.metadata().map(|m| m.len()).unwrap_or(0);
         TempCopy::inflated(
             &mut flate2::read::MultiGzDecoder::new(input),

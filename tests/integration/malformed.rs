@@ -291,3 +291,70 @@ fn an_unknown_currency_stops_the_run_with_what_to_do() {
     assert!(stderr.contains("add an `[[fx]]` rate"), "{stderr}");
     assert!(!out.path().join("findings.json").exists());
 }
+
+/// A file the user may not read is rejected by name with what to do, and the files beside it
+/// are read. Root reads a mode-000 file, so as root the run drops to `nobody` with `setpriv`
+/// (util-linux); without it the test says so and checks nothing.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_unreadable_file_is_rejected_by_name_and_the_rest_is_read() {
+    use std::os::unix::fs::PermissionsExt;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    let setpriv = std::path::Path::new("/usr/bin/setpriv");
+    if root && !setpriv.exists() {
+        eprintln!("skipped: running as root without setpriv, every file is readable");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    write(
+        p,
+        "in/good/cost.csv",
+        &format!("{HEADER}\n{}", line(1, "1.25", "A")),
+    );
+    write(
+        p,
+        "in/secret.csv",
+        &format!("{HEADER}\n{}", line(2, "9.99", "A")),
+    );
+    let mode = |path: &std::path::Path, m: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(m)).unwrap()
+    };
+    for d in [p.to_path_buf(), p.join("in"), p.join("in/good")] {
+        mode(&d, 0o777);
+    }
+    mode(&p.join("in/good/cost.csv"), 0o644);
+    mode(&p.join("in/secret.csv"), 0o000);
+    let mut cmd = if root {
+        let mut c = std::process::Command::new(setpriv);
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(assert_cmd::cargo::cargo_bin("spend-audit"));
+        c
+    } else {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("spend-audit"))
+    };
+    let o = cmd
+        .arg("ingest")
+        .arg(p.join("in"))
+        .arg("--out")
+        .arg(p.join("out"))
+        .args(["--month", "2026-10", "--no-history"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let json = read_json(&p.join("out/findings.json"));
+    assert_eq!(cents(&json["totals"]["billed_cost"]), 125);
+    let secret = input_entry(&json, "secret.csv");
+    assert_eq!(secret["status"], "rejected");
+    let reason = secret["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("secret.csv") && reason.contains("give it read access"),
+        "{reason}"
+    );
+}

@@ -204,3 +204,113 @@ fn a_refused_run_creates_nothing() {
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(litter(work.path(), &[]), ["empty"]);
 }
+
+/// Every way a run stops with exit 2 leaves the previous output folder exactly as it was, and
+/// nothing beside it but the lock file: bad arguments, an empty input, an unreadable catalog
+/// or config, currencies that cannot be added, a folder held by another run, and a catalog
+/// that fails its check.
+#[test]
+fn every_exit_2_leaves_the_previous_outputs_untouched() {
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    let (full, _) = inputs(w);
+    let out = w.join("audit");
+    let before = run_to_end(&full, &out);
+    let empty = w.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let currencies = w.join("currencies");
+    copy_dir(&full, &currencies, "");
+    let cost = crate::common::OPENAI_COST_HEADER;
+    std::fs::write(
+        currencies.join("eur.csv"),
+        format!(
+            "{cost}\n{}",
+            crate::common::openai_cost_line(3, "1.00", "gpt-4.1, input", "A")
+                .replace(",usd,", ",eur,")
+        ),
+    )
+    .unwrap();
+    let bad_config = w.join("bad.toml");
+    std::fs::write(&bad_config, "[analysis\nthis is not toml").unwrap();
+    let bad_catalog = w.join("bad-catalog");
+    copy_dir(&repo().join("pricing"), &bad_catalog, "");
+    std::fs::write(bad_catalog.join("openai.toml"), "[[models]]\nid = ").unwrap();
+    let with = |input: &Path, args: &[&std::ffi::OsStr]| {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("spend-audit"));
+        c.arg("ingest")
+            .arg(input)
+            .arg("--out")
+            .arg(&out)
+            .args(args)
+            .env("SPEND_AUDIT_NO_HISTORY", "1");
+        c
+    };
+    let demo_config = repo().join("fixtures/demo.toml");
+    let config = ["--config".as_ref(), demo_config.as_os_str()];
+    // (what, the run, what its message must say)
+    let cases: Vec<(&str, std::process::Command, &str)> = vec![
+        (
+            "a month that is not a month",
+            with(
+                &full,
+                &[&config[..], &["--month".as_ref(), "2026-13".as_ref()]].concat(),
+            ),
+            "2026-13",
+        ),
+        ("an empty input folder", with(&empty, &config), "empty"),
+        (
+            "a config that is not TOML",
+            with(&full, &["--config".as_ref(), bad_config.as_os_str()]),
+            "bad.toml",
+        ),
+        (
+            "a catalog that does not parse",
+            with(
+                &full,
+                &[
+                    &config[..],
+                    &["--catalog".as_ref(), bad_catalog.as_os_str()],
+                ]
+                .concat(),
+            ),
+            "openai.toml",
+        ),
+        (
+            "a bill in a currency with no rate",
+            with(&currencies, &config),
+            "mix currencies",
+        ),
+        (
+            "a folder another run is writing",
+            with(&full, &config),
+            "another spend-audit run is writing",
+        ),
+    ];
+    for (what, mut cmd, message) in cases {
+        // The last case runs while this test holds the folder's lock, as a running audit does.
+        let lock = (what == "a folder another run is writing").then(|| {
+            let lock = std::fs::File::create(w.join(".audit.lock")).unwrap();
+            lock.try_lock().unwrap();
+            lock
+        });
+        let o = cmd.output().unwrap();
+        drop(lock);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{what}: {stderr}");
+        assert!(stderr.contains(message), "{what}: {stderr}");
+        assert!(tree(&out) == before, "{what}: the previous outputs changed");
+        let left = litter(
+            w,
+            &[
+                "audit",
+                "empty",
+                "currencies",
+                "bad.toml",
+                "bad-catalog",
+                "smaller",
+                ".audit.lock",
+            ],
+        );
+        assert!(left.is_empty(), "{what}: left {left:?}");
+    }
+}
