@@ -80,10 +80,12 @@ pub enum PricingCommand {
         #[arg(long, value_name = "DATE")]
         today: Option<String>,
     },
-    /// Compare our current rates with a LiteLLM or genai-prices data file and list every
-    /// disagreement. Exits 1 if any disagreement is not in the reviewed exceptions file.
+    /// Compare the catalog with a reference price file (LiteLLM, genai-prices or model-prices)
+    /// on every dimension and every dated period, and list every disagreement. Exits 1 if any
+    /// disagreement is not in the reviewed exceptions file, or an exception no longer fires.
     Diff {
-        /// `model_prices_and_context_window.json` (LiteLLM) or `v2/data.json` (genai-prices).
+        /// A reference file: `pricing/references/*.json`, a LiteLLM
+        /// `model_prices_and_context_window.json` or a genai-prices `v2/data.json`.
         file: PathBuf,
         /// Date whose rates are compared, `YYYY-MM-DD`. Default: today (UTC).
         #[arg(long, value_name = "DATE")]
@@ -91,6 +93,22 @@ pub enum PricingCommand {
         /// Reviewed disagreements. Default: the `pricing/diff-exceptions.toml` built into this binary.
         #[arg(long, value_name = "FILE")]
         exceptions: Option<PathBuf>,
+        /// Pricing catalog folder. Default: the catalog built into this binary.
+        #[arg(long, value_name = "DIR", env = "SPEND_AUDIT_CATALOG")]
+        catalog: Option<PathBuf>,
+    },
+    /// List the reference's models, for the vendors the catalog covers, that the catalog cannot
+    /// name (every row using them would be unpriced). Exits 1 if one is not a reviewed exclusion.
+    Coverage {
+        /// A reference file, as for `pricing diff` (`pricing/references/*.json`).
+        file: PathBuf,
+        /// Date whose models are checked, `YYYY-MM-DD`. Default: today (UTC).
+        #[arg(long, value_name = "DATE")]
+        at: Option<String>,
+        /// Reviewed exclusions. Default: the `pricing/coverage-exclusions.toml` built into this
+        /// binary.
+        #[arg(long, value_name = "FILE")]
+        exclusions: Option<PathBuf>,
         /// Pricing catalog folder. Default: the catalog built into this binary.
         #[arg(long, value_name = "DIR", env = "SPEND_AUDIT_CATALOG")]
         catalog: Option<PathBuf>,

@@ -85,6 +85,27 @@ fn day_arg(value: Option<&str>, flag: &str) -> Result<chrono::NaiveDate> {
     }
 }
 
+/// The catalog, the day and the reference file's text of `pricing diff` and `coverage`.
+fn reference_inputs(
+    catalog: Option<&std::path::Path>,
+    at: Option<&str>,
+    file: &std::path::Path,
+) -> Result<(Catalog, chrono::NaiveDate, String)> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("could not read `{}`", file.display()))?;
+    Ok((load_catalog(catalog)?, day_arg(at, "--at")?, text))
+}
+
+/// A reviewed-list file's text: the one given, else the one built into the binary.
+fn reviewed_text(path: Option<&std::path::Path>, builtin: &str) -> Result<String> {
+    match path {
+        Some(p) => {
+            std::fs::read_to_string(p).with_context(|| format!("could not read `{}`", p.display()))
+        }
+        None => Ok(builtin.to_string()),
+    }
+}
+
 fn pricing(cmd: PricingCommand) -> Result<ExitCode> {
     use spend_audit::pricing::check;
     match cmd {
@@ -115,21 +136,16 @@ fn pricing(cmd: PricingCommand) -> Result<ExitCode> {
             catalog,
         } => {
             use spend_audit::pricing::diff;
-            let catalog = load_catalog(catalog.as_deref())?;
-            let at = day_arg(at.as_deref(), "--at")?;
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("could not read `{}`", file.display()))?;
-            let exceptions_text = match &exceptions {
-                Some(p) => std::fs::read_to_string(p)
-                    .with_context(|| format!("could not read `{}`", p.display()))?,
-                None => spend_audit::pricing::DIFF_EXCEPTIONS.to_string(),
-            };
+            let (catalog, at, text) = reference_inputs(catalog.as_deref(), at.as_deref(), &file)?;
+            let exceptions_text =
+                reviewed_text(exceptions.as_deref(), spend_audit::pricing::DIFF_EXCEPTIONS)?;
             let exceptions = diff::parse_exceptions(&exceptions_text)
                 .map_err(|e| anyhow::anyhow!("exceptions file is not valid: {e}"))?;
             let found = diff::diff(&catalog, &text, at)
                 .map_err(|e| anyhow::anyhow!("`{}`: {e}", file.display()))?;
+            let (source, _) = diff::read_reference(&text).map_err(|e| anyhow::anyhow!("{e}"))?;
             let mut open = 0;
-            println!("source\tmodel\tour model\tfield\tours\ttheirs\tstatus");
+            println!("source\tmodel\tour model\tfield\tday\tours\ttheirs\tstatus");
             for d in &found {
                 let status = match d.is_excepted(&exceptions) {
                     Some(reason) => format!("known: {reason}"),
@@ -143,11 +159,68 @@ fn pricing(cmd: PricingCommand) -> Result<ExitCode> {
                     .map(|o| o.normalize().to_string())
                     .unwrap_or_else(|| "—".into());
                 println!(
-                    "{}\t{}\t{}\t{}\t{ours}\t{}\t{status}",
-                    d.source, d.model, d.our_model, d.field, d.theirs
+                    "{}\t{}\t{}\t{}\t{}\t{ours}\t{}\t{status}",
+                    d.source, d.model, d.our_model, d.field, d.at, d.theirs
                 );
             }
-            eprintln!("{} disagreements, {open} not yet reviewed", found.len());
+            // A reviewed exception that matches nothing any more: the catalog or the reference
+            // moved, so the review is out of date.
+            let stale = diff::stale_exceptions(source, &exceptions, &found);
+            for e in &stale {
+                println!(
+                    "{}\t{}\t\t{}\t{}\t\t\tSTALE: this exception no longer fires; remove it",
+                    e.source,
+                    e.model,
+                    e.field,
+                    e.at.map(|d| d.to_string()).unwrap_or_default()
+                );
+            }
+            eprintln!(
+                "{} disagreements, {open} not yet reviewed, {} stale exceptions",
+                found.len(),
+                stale.len()
+            );
+            Ok(if open == 0 && stale.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        PricingCommand::Coverage {
+            file,
+            at,
+            exclusions,
+            catalog,
+        } => {
+            use spend_audit::pricing::diff;
+            let (catalog, at, text) = reference_inputs(catalog.as_deref(), at.as_deref(), &file)?;
+            let exclusions_text = reviewed_text(
+                exclusions.as_deref(),
+                spend_audit::pricing::COVERAGE_EXCLUSIONS,
+            )?;
+            let exclusions = diff::parse_exclusions(&exclusions_text)
+                .map_err(|e| anyhow::anyhow!("exclusions file is not valid: {e}"))?;
+            let missing = diff::coverage(&catalog, &text, at)
+                .map_err(|e| anyhow::anyhow!("`{}`: {e}", file.display()))?;
+            let mut open = 0;
+            println!("source\tmodel\tnames\tstatus");
+            for m in &missing {
+                let status = match exclusions
+                    .iter()
+                    .find(|x| x.source == m.source && x.model == m.model)
+                {
+                    Some(x) => format!("excluded: {}", x.reason),
+                    None => {
+                        open += 1;
+                        "NEW: add it to the catalog or to the exclusions with a reason".into()
+                    }
+                };
+                println!("{}\t{}\t{}\t{status}", m.source, m.model, m.names.join(" "));
+            }
+            eprintln!(
+                "{} reference models the catalog cannot name, {open} not yet reviewed",
+                missing.len()
+            );
             Ok(if open == 0 {
                 ExitCode::SUCCESS
             } else {

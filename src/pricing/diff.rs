@@ -1,18 +1,28 @@
-//! `spend-audit pricing diff FILE`: our current rates against a LiteLLM
-//! (`model_prices_and_context_window.json`) or genai-prices (`v2/data.json`) data file.
+//! `spend-audit pricing diff FILE`: our catalog against a reference price file, and
+//! `pricing coverage FILE`: the reference's models our catalog cannot name.
 //!
-//! Only first-party entries of vendors our catalog covers are compared, and only models whose
-//! names resolve in our catalog (exactly, as usage would). Rates are compared per 1M tokens,
-//! rounded to 1e-6 to absorb LiteLLM's per-token floats. Known, reviewed disagreements live in
-//! `pricing/diff-exceptions.toml` with their reason; `diff` marks them so a refresh only has to
-//! look at new ones.
+//! Three reference shapes are read (stored under `pricing/references/`, refreshed by
+//! `scripts/refresh_references.py`): LiteLLM's `model_prices_and_context_window.json`,
+//! genai-prices (its v2 feed, or the 0.2.x package data written in that shape) and model-prices
+//! (a models.dev snapshot with dated corrections). Each is read into [`RefEntry`]s: a model key,
+//! every name it answers to, and its rates per dimension over dated periods.
+//!
+//! Every dimension the catalog models is compared: standard, cached input, 5-minute and 1-hour
+//! cache writes, batch, flex and priority rates (ours are multipliers on the standard rates),
+//! long-context tiers (their threshold and rates) and per-request charges. Every name of a
+//! reference entry that resolves is compared (each of our models once). Where the reference
+//! dates its prices, every period is compared on its first day, so history and launch dates
+//! are checked, not only today. Rates are per 1M tokens, rounded to 1e-6 to absorb per-token
+//! floats. Reviewed disagreements live in `pricing/diff-exceptions.toml` with their reason; one
+//! that no longer fires is reported as stale.
 
 use super::{Catalog, Resolution};
 use chrono::NaiveDate;
 use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One rate on which a reference file and our catalog disagree.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -21,8 +31,12 @@ pub struct Disagreement {
     /// The reference file's model key.
     pub model: String,
     pub our_model: String,
-    /// `input`, `output`, `cached_input` or `cache_write_5m`.
-    pub field: &'static str,
+    /// `input`, `output`, `cached_input`, `cache_write_5m`, `cache_write_1h`, `request`,
+    /// `batch.input`, `flex.output`, `long_context.input`, `long_context.above`, …, or
+    /// `priced` (the reference prices the model on a day our catalog has no price for it).
+    pub field: String,
+    /// The day compared: the `--at` day, or the first day of a dated reference period.
+    pub at: NaiveDate,
     pub ours: Option<Decimal>,
     pub theirs: Decimal,
 }
@@ -34,33 +48,58 @@ pub struct Exception {
     pub source: String,
     pub model: String,
     pub field: String,
+    /// Only the disagreement on this day (a dated reference period); without it, every day.
+    #[serde(default)]
+    pub at: Option<NaiveDate>,
     pub reason: String,
 }
 
-#[derive(Debug, Deserialize)]
-struct ExceptionsFile {
-    #[serde(default)]
-    exception: Vec<Exception>,
+/// The `[[key]]` entries of a reviewed-list file (exceptions, exclusions); none when absent.
+fn reviewed_list<T: serde::de::DeserializeOwned>(text: &str, key: &str) -> Result<Vec<T>, String> {
+    let mut table: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+    match table.remove(key) {
+        Some(list) => list.try_into().map_err(|e: toml::de::Error| e.to_string()),
+        None => Ok(Vec::new()),
+    }
 }
 
 /// Parses `pricing/diff-exceptions.toml`.
 pub fn parse_exceptions(text: &str) -> Result<Vec<Exception>, String> {
-    toml::from_str::<ExceptionsFile>(text)
-        .map(|f| f.exception)
-        .map_err(|e| e.to_string())
+    reviewed_list(text, "exception")
+}
+
+impl Exception {
+    fn matches(&self, d: &Disagreement) -> bool {
+        self.source == d.source
+            && self.model == d.model
+            && self.field == d.field
+            && self.at.is_none_or(|at| at == d.at)
+    }
 }
 
 impl Disagreement {
     pub fn is_excepted(&self, exceptions: &[Exception]) -> Option<String> {
         exceptions
             .iter()
-            .find(|e| e.source == self.source && e.model == self.model && e.field == self.field)
+            .find(|e| e.matches(self))
             .map(|e| e.reason.clone())
     }
 }
 
-/// Reference provider ids of first-party APIs we carry (LiteLLM `litellm_provider`,
-/// genai-prices provider `id`).
+/// The exceptions for `source` that match none of `found`: reviewed once, no longer true.
+pub fn stale_exceptions<'a>(
+    source: &str,
+    exceptions: &'a [Exception],
+    found: &[Disagreement],
+) -> Vec<&'a Exception> {
+    exceptions
+        .iter()
+        .filter(|e| e.source == source && !found.iter().any(|d| e.matches(d)))
+        .collect()
+}
+
+/// Reference provider ids of the first-party APIs we carry (LiteLLM `litellm_provider`,
+/// genai-prices and model-prices provider ids).
 const VENDORS: &[&str] = &[
     "openai",
     "anthropic",
@@ -70,158 +109,627 @@ const VENDORS: &[&str] = &[
     "mistral",
     "xai",
     "x_ai",
+    "x-ai",
     "cohere",
     "cohere_chat",
+    "meta",
 ];
 
-/// LiteLLM providers whose keys name a cloud SKU (`us.anthropic.…`, `azure/eu/…`); compared
-/// with our derived platform price. Bare Bedrock ids (no profile prefix) are left out: which
-/// region class they bill at is where the sources disagree (see `catalog.toml`).
-const PLATFORM_PROVIDERS: &[&str] = &["bedrock", "bedrock_converse", "azure"];
+/// Reference providers whose keys name a cloud SKU (`us.anthropic.…`, `azure/eu/…`); compared
+/// with our derived platform price when the name says which platform and region class.
+const PLATFORM_PROVIDERS: &[&str] = &[
+    "bedrock",
+    "bedrock_converse",
+    "azure",
+    "aws",
+    "amazon-bedrock",
+];
 
-/// A rate per 1M tokens; genai-prices writes tiered rates as `{base, tiers}` and the base is
-/// the short-context rate we compare.
-fn per_million(v: &Value, factor: f64) -> Option<Decimal> {
-    let x = v
-        .as_f64()
-        .or_else(|| v.get("base").and_then(Value::as_f64))?
-        * factor;
-    Decimal::from_f64(x).map(|d| d.round_dp(6).normalize())
+/// Rates of one reference period, by field, per 1M tokens (per request for `request`).
+type Rates = BTreeMap<String, Decimal>;
+
+/// A reference's dated values (`None`: from the beginning), oldest first.
+type Dated<'a> = Vec<(Option<NaiveDate>, &'a Value)>;
+
+/// One model of a reference file.
+#[derive(Debug, Clone)]
+pub struct RefEntry {
+    pub source: &'static str,
+    pub key: String,
+    /// The key and every name the reference matches to it.
+    pub names: Vec<String>,
+    /// A cloud platform's SKU rather than the vendor's own API.
+    pub on_platform: bool,
+    /// Rates by first day (`None`: from the beginning), oldest first.
+    pub periods: Vec<(Option<NaiveDate>, Rates)>,
+    /// Days on which the reference states a standard price of its own (not only a batch or
+    /// tier change that applies to every model): on these, a day our catalog has no price
+    /// for is a disagreement (a launch date set late, or a gap in history).
+    pub priced_on: BTreeSet<NaiveDate>,
 }
 
-/// Compares every comparable rate; which reference format `text` is, is read from its shape.
-pub fn diff(catalog: &Catalog, text: &str, at: NaiveDate) -> Result<Vec<Disagreement>, String> {
+impl RefEntry {
+    /// The rates in effect on `at`: the latest period started by then, else none.
+    fn rates_on(&self, at: NaiveDate) -> Option<&Rates> {
+        self.periods
+            .iter()
+            .rev()
+            .find(|(from, _)| from.is_none_or(|f| f <= at))
+            .map(|(_, r)| r)
+    }
+}
+
+fn decimal(x: f64, factor: f64) -> Option<Decimal> {
+    Decimal::from_f64(x * factor).map(|d| d.round_dp(6).normalize())
+}
+
+fn day(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok()
+}
+
+/// Reads a reference file: its source name and its entries for the vendors we cover.
+pub fn read_reference(text: &str) -> Result<(&'static str, Vec<RefEntry>), String> {
     let doc: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-    let at_ms = crate::util::day_start_ms(at);
+    if let Some(map) = doc.as_object().filter(|m| m.contains_key("sample_spec")) {
+        Ok(("litellm", litellm(map)))
+    } else if let Some(prices) = doc.get("prices").and_then(Value::as_object) {
+        Ok(("model-prices", model_prices(prices, &doc)))
+    } else if let Some(providers) = doc.as_array() {
+        Ok(("genai-prices", genai(providers)))
+    } else {
+        Err(
+            "neither a LiteLLM price map, a genai-prices data file nor a model-prices snapshot"
+                .into(),
+        )
+    }
+}
+
+/// LiteLLM: one undated entry per key; `_batches`, `_flex`, `_priority` and
+/// `_above_<N>k_tokens` suffixes are the other dimensions.
+fn litellm(map: &Map<String, Value>) -> Vec<RefEntry> {
     let mut out = Vec::new();
-    let mut compare = |source: &'static str,
-                       key: &str,
-                       names: &[String],
-                       rates: Vec<(&'static str, Decimal)>,
-                       on_platform: bool| {
-        let Some((model_id, hints)) = names.iter().find_map(|n| match catalog.resolve(n, at_ms) {
-            Resolution::Found {
-                model_id, hints, ..
-            } => Some((model_id, hints)),
-            _ => None,
-        }) else {
-            return;
+    for (key, entry) in map {
+        let provider = entry
+            .get("litellm_provider")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let on_platform = PLATFORM_PROVIDERS.contains(&provider);
+        if !(VENDORS.contains(&provider) || on_platform)
+            || entry
+                .get("mode")
+                .and_then(Value::as_str)
+                .is_some_and(|m| m != "chat" && m != "responses")
+        {
+            continue;
+        }
+        let Some(fields) = entry.as_object() else {
+            continue;
         };
-        let Some(model) = catalog.model(&model_id) else {
-            return;
-        };
-        // First-party entries compare with the home SKU; cloud entries with the SKU their key
-        // names (`us.` → Bedrock geo, `azure/eu/` → Azure data zone), when we sell it there.
-        let sku = if on_platform {
-            let Some(platform) = hints.platform.as_deref() else {
-                return;
+        let mut rates = Rates::new();
+        for (k, v) in fields {
+            let Some(x) = v.as_f64() else { continue };
+            let (base, rest) = match k.as_str() {
+                k if k.starts_with("input_cost_per_token") => ("input", &k[20..]),
+                k if k.starts_with("output_cost_per_token") => ("output", &k[21..]),
+                k if k.starts_with("cache_read_input_token_cost") => ("cached_input", &k[27..]),
+                "cache_creation_input_token_cost" => ("cache_write_5m", ""),
+                "cache_creation_input_token_cost_above_1hr" => ("cache_write_1h", ""),
+                "input_cost_per_request" => {
+                    rates.extend(decimal(x, 1.0).map(|d| ("request".to_string(), d)));
+                    continue;
+                }
+                _ => continue,
             };
-            if platform == model.home || !model.all_platforms().any(|p| p == platform) {
-                return;
-            }
-            if platform == "aws-bedrock" && hints.region.is_none() {
-                return;
-            }
-            catalog.sku_price(model, Some(platform), hints.region.as_deref(), at_ms)
-        } else {
-            catalog.sku_price(model, None, None, at_ms)
-        };
-        let Ok(sku) = sku else {
-            return;
-        };
-        let period = &sku.period;
-        for (field, theirs) in rates {
-            let ours = match field {
-                "input" => Some(period.input),
-                "output" => Some(period.output),
-                "cached_input" => period.cached_input,
-                "cache_write_5m" => period.cache_write_5m,
-                _ => None,
+            let field = match rest {
+                "" => base.to_string(),
+                "_batches" => format!("batch.{base}"),
+                "_flex" => format!("flex.{base}"),
+                "_priority" => format!("priority.{base}"),
+                r => match r
+                    .strip_prefix("_above_")
+                    .and_then(|r| r.strip_suffix("k_tokens"))
+                    .and_then(|n| n.parse::<u64>().ok())
+                {
+                    Some(k) => {
+                        rates.insert("long_context.above".into(), Decimal::from(k * 1000));
+                        format!("long_context.{base}")
+                    }
+                    None => continue,
+                },
             };
-            if ours.map(|o| o.normalize()) != Some(theirs) {
-                out.push(Disagreement {
-                    source,
-                    model: key.to_string(),
-                    our_model: model_id.clone(),
-                    field,
-                    ours,
-                    theirs,
-                });
+            if let Some(d) = decimal(x, 1e6) {
+                rates.insert(field, d);
             }
         }
-    };
-    if let Some(map) = doc.as_object().filter(|m| m.contains_key("sample_spec")) {
-        for (key, entry) in map {
-            let provider = entry
-                .get("litellm_provider")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            let on_platform = PLATFORM_PROVIDERS.contains(&provider);
-            if !(VENDORS.contains(&provider) || on_platform)
-                || entry
-                    .get("mode")
-                    .and_then(Value::as_str)
-                    .is_some_and(|m| m != "chat" && m != "responses")
-            {
-                continue;
-            }
-            let mut rates = Vec::new();
-            for (field, k) in [
-                ("input", "input_cost_per_token"),
-                ("output", "output_cost_per_token"),
-                ("cached_input", "cache_read_input_token_cost"),
-                ("cache_write_5m", "cache_creation_input_token_cost"),
-            ] {
-                if let Some(r) = entry.get(k).and_then(|v| per_million(v, 1e6)) {
-                    rates.push((field, r));
+        out.push(RefEntry {
+            source: "litellm",
+            key: key.clone(),
+            names: vec![key.clone()],
+            on_platform,
+            periods: vec![(None, rates)],
+            priced_on: BTreeSet::new(),
+        });
+    }
+    out
+}
+
+/// genai-prices field names → ours.
+const GENAI_FIELDS: &[(&str, &str)] = &[
+    ("input_mtok", "input"),
+    ("output_mtok", "output"),
+    ("cache_read_mtok", "cached_input"),
+    ("cache_write_mtok", "cache_write_5m"),
+    ("cache_write_1h_mtok", "cache_write_1h"),
+];
+
+/// A genai-prices price object into `rates`, under `prefix` (`""`, `batch.`, …). A tiered
+/// price (`{base, tiers: [{start, price}]}`) gives its base and, for the first tier, the
+/// long-context rate and threshold.
+fn genai_prices(p: &Value, prefix: &str, rates: &mut Rates) {
+    for (theirs, ours) in GENAI_FIELDS {
+        let Some(v) = p.get(*theirs) else { continue };
+        let base = v.as_f64().or_else(|| v.get("base").and_then(Value::as_f64));
+        if let Some(d) = base.and_then(|x| decimal(x, 1.0)) {
+            rates.insert(format!("{prefix}{ours}"), d);
+        }
+        if let Some(tier) = v.get("tiers").and_then(|t| t.get(0)) {
+            if let (Some(start), Some(price)) = (
+                tier.get("start").and_then(Value::as_u64),
+                tier.get("price").and_then(Value::as_f64),
+            ) {
+                // Some entries write "over 200k" as a start of 199,999; one token is not a
+                // disagreement worth a review.
+                let start = if start % 1000 == 999 {
+                    start + 1
+                } else {
+                    start
+                };
+                rates.insert(format!("{prefix}long_context.above"), Decimal::from(start));
+                if let Some(d) = decimal(price, 1.0) {
+                    rates.insert(format!("{prefix}long_context.{ours}"), d);
                 }
             }
-            compare(
-                "litellm",
-                key,
-                std::slice::from_ref(key),
-                rates,
-                on_platform,
-            );
         }
-    } else if let Some(providers) = doc.as_array() {
-        for p in providers {
-            let pid = p.get("id").and_then(Value::as_str).unwrap_or("");
-            if !VENDORS.contains(&pid) {
-                continue;
+    }
+    if let Some(d) = p
+        .get("requests_kcount")
+        .and_then(Value::as_f64)
+        .and_then(|x| decimal(x, 1e-3))
+    {
+        rates.insert(format!("{prefix}request"), d);
+    }
+}
+
+/// genai-prices: `prices` is one price object or dated `{constraint: {start_date}, prices}`
+/// entries; `price_variants` add batch, flex and priority rates, each possibly dated.
+fn genai(providers: &[Value]) -> Vec<RefEntry> {
+    let mut out = Vec::new();
+    for p in providers {
+        let pid = p.get("id").and_then(Value::as_str).unwrap_or("");
+        let on_platform = PLATFORM_PROVIDERS.contains(&pid);
+        if !(VENDORS.contains(&pid) || on_platform) {
+            continue;
+        }
+        for m in p
+            .get("models")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let key = m
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let mut names = vec![key.clone()];
+            collect_equals(m.get("match").unwrap_or(&Value::Null), &mut names);
+            names.dedup();
+            // The base periods, then every variant's start, so each day a rate changes is
+            // a period of its own.
+            let mut base: Dated = Vec::new();
+            match m.get("prices") {
+                Some(Value::Array(list)) => {
+                    for e in list {
+                        // Time-of-day windows (off-peak) are not the list rate.
+                        if e["constraint"].get("start_time").is_some() {
+                            continue;
+                        }
+                        let from = e["constraint"]["start_date"].as_str().and_then(day);
+                        base.push((from, &e["prices"]));
+                    }
+                }
+                Some(p @ Value::Object(_)) => base.push((None, p)),
+                _ => {}
             }
-            for m in p
-                .get("models")
+            let variants: Vec<(Option<NaiveDate>, String, &Value)> = m
+                .get("price_variants")
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
-            {
-                let id = m
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string();
-                let mut names = vec![id.clone()];
-                collect_equals(m.get("match").unwrap_or(&Value::Null), &mut names);
-                let prices = current_prices(m.get("prices").unwrap_or(&Value::Null), at);
-                let mut rates = Vec::new();
-                for (field, k) in [
-                    ("input", "input_mtok"),
-                    ("output", "output_mtok"),
-                    ("cached_input", "cache_read_mtok"),
-                    ("cache_write_5m", "cache_write_mtok"),
-                ] {
-                    if let Some(r) = prices.get(k).and_then(|v| per_million(v, 1.0)) {
-                        rates.push((field, r));
+                .filter_map(|v| {
+                    let when = v.get("when")?;
+                    let prefix = match (
+                        when.get("processing").and_then(Value::as_str),
+                        when.get("service_tier").and_then(Value::as_str),
+                    ) {
+                        (Some("batch"), _) => "batch.",
+                        (_, Some("flex")) => "flex.",
+                        (_, Some("priority")) => "priority.",
+                        _ => return None,
+                    };
+                    let from = v
+                        .get("constraint")
+                        .and_then(|c| c.get("start_date"))
+                        .and_then(Value::as_str)
+                        .and_then(day);
+                    Some((from, prefix.to_string(), v.get("prices")?))
+                })
+                .collect();
+            let mut starts: BTreeSet<Option<NaiveDate>> = base.iter().map(|(d, _)| *d).collect();
+            starts.extend(variants.iter().map(|(d, _, _)| *d));
+            let periods = starts
+                .into_iter()
+                .map(|start| {
+                    let on = |from: &Option<NaiveDate>| match (from, start) {
+                        (None, _) => true,
+                        (Some(f), Some(s)) => *f <= s,
+                        (Some(_), None) => false,
+                    };
+                    let mut rates = Rates::new();
+                    if let Some((_, p)) = base.iter().rev().find(|(f, _)| on(f)) {
+                        genai_prices(p, "", &mut rates);
                     }
+                    let mut seen = BTreeSet::new();
+                    for (f, prefix, p) in variants.iter().rev() {
+                        if on(f) && seen.insert(prefix.clone()) {
+                            genai_prices(p, prefix, &mut rates);
+                        }
+                    }
+                    (start, rates)
+                })
+                .collect();
+            // A dated base price or a dated variant (batch rates "verified on" a day) both say
+            // the model was sold that day.
+            let priced_on = base
+                .iter()
+                .map(|(d, _)| *d)
+                .chain(variants.iter().map(|(d, _, _)| *d))
+                .flatten()
+                .collect();
+            out.push(RefEntry {
+                source: "genai-prices",
+                key,
+                names,
+                on_platform,
+                periods,
+                priced_on,
+            });
+        }
+    }
+    out
+}
+
+/// model-prices: `prices[provider][model][tier]` is a list of dated `{start, rates}` (`rates`
+/// null while the tier was not offered); aliases map further names to a model.
+fn model_prices(prices: &Map<String, Value>, doc: &Value) -> Vec<RefEntry> {
+    let mut aliases: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (alias, target) in doc["aliases"]["models"].as_object().into_iter().flatten() {
+        if let Some(t) = target.as_str() {
+            aliases
+                .entry(t.to_string())
+                .or_default()
+                .push(alias.clone());
+        }
+    }
+    let mut out = Vec::new();
+    for (provider, models) in prices {
+        let on_platform = PLATFORM_PROVIDERS.contains(&provider.as_str());
+        if !(VENDORS.contains(&provider.as_str()) || on_platform) {
+            continue;
+        }
+        for (model, tiers) in models.as_object().into_iter().flatten() {
+            let mut starts = BTreeSet::new();
+            let priced_on: BTreeSet<NaiveDate> = tiers["standard"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["rates"].is_object())
+                .filter_map(|p| p.get("start").and_then(Value::as_str).and_then(day))
+                .collect();
+            let tier_periods: Vec<(&str, Dated)> = tiers
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter_map(|(tier, list)| {
+                    let prefix = match tier.as_str() {
+                        "standard" => "",
+                        "batch" => "batch.",
+                        "flex" => "flex.",
+                        "priority" => "priority.",
+                        _ => return None,
+                    };
+                    let periods: Dated = list
+                        .as_array()?
+                        .iter()
+                        .map(|p| {
+                            (
+                                p.get("start").and_then(Value::as_str).and_then(day),
+                                &p["rates"],
+                            )
+                        })
+                        .collect();
+                    starts.extend(periods.iter().map(|(d, _)| *d));
+                    Some((prefix, periods))
+                })
+                .collect();
+            let periods = starts
+                .into_iter()
+                .map(|start| {
+                    let mut rates = Rates::new();
+                    for (prefix, list) in &tier_periods {
+                        let current = list.iter().rev().find(|(f, _)| match (f, start) {
+                            (None, _) => true,
+                            (Some(f), Some(s)) => *f <= s,
+                            (Some(_), None) => false,
+                        });
+                        if let Some((_, r)) = current.filter(|(_, r)| r.is_object()) {
+                            model_price_rates(r, prefix, &mut rates);
+                        }
+                    }
+                    (start, rates)
+                })
+                .collect();
+            let key = format!("{provider}/{model}");
+            let mut names = vec![model.clone(), key.clone()];
+            names.extend(aliases.get(&key).into_iter().flatten().cloned());
+            out.push(RefEntry {
+                source: "model-prices",
+                key,
+                names,
+                on_platform,
+                periods,
+                priced_on,
+            });
+        }
+    }
+    out
+}
+
+fn model_price_rates(r: &Value, prefix: &str, rates: &mut Rates) {
+    let get = |k: &str| r.get(k).and_then(Value::as_f64);
+    for (theirs, ours) in [
+        ("input", "input"),
+        ("output", "output"),
+        ("cache_read", "cached_input"),
+        ("cache_write", "cache_write_5m"),
+    ] {
+        if let Some(d) = get(theirs).and_then(|x| decimal(x, 1.0)) {
+            rates.insert(format!("{prefix}{ours}"), d);
+        }
+    }
+    if let (Some(input), Some(m)) = (get("input"), get("cache_write_1h_multiple")) {
+        rates.extend(decimal(input * m, 1.0).map(|d| (format!("{prefix}cache_write_1h"), d)));
+    }
+    if let Some(tier) = r.get("tiers").and_then(|t| t.get(0)) {
+        if let Some(above) = tier.get("above").and_then(Value::as_u64) {
+            rates.insert(format!("{prefix}long_context.above"), Decimal::from(above));
+            for (theirs, ours) in [
+                ("input", "input"),
+                ("output", "output"),
+                ("cache_read", "cached_input"),
+            ] {
+                if let Some(d) = tier
+                    .get(theirs)
+                    .and_then(Value::as_f64)
+                    .and_then(|x| decimal(x, 1.0))
+                {
+                    rates.insert(format!("{prefix}long_context.{ours}"), d);
                 }
-                compare("genai-prices", &id, &names, rates, false);
             }
         }
-    } else {
-        return Err("neither a LiteLLM price map nor a genai-prices v2 data file".into());
     }
-    out.sort_by(|a, b| (a.source, &a.model, a.field).cmp(&(b.source, &b.model, b.field)));
+}
+
+/// Our rate for `field` in a period: tiers are multipliers on the standard rates; a
+/// long-context field is the tier's own rate.
+fn our_rate(period: &super::catalog::PricePeriod, field: &str) -> Option<Decimal> {
+    let (tier, rest) = match field.split_once('.') {
+        Some((t @ ("batch" | "flex" | "priority"), rest)) => (Some(t), rest),
+        _ => (None, field),
+    };
+    let base = match rest {
+        "input" => Some(period.input),
+        "output" => Some(period.output),
+        "cached_input" => period.cached_input,
+        "cache_write_5m" => period.cache_write_5m,
+        "cache_write_1h" => period.cache_write_1h,
+        "request" => period.request,
+        "long_context.above" => period.long_context.as_ref().map(|l| Decimal::from(l.above)),
+        "long_context.input" => period.long_context.as_ref().map(|l| l.input),
+        "long_context.output" => period.long_context.as_ref().map(|l| l.output),
+        "long_context.cached_input" => period.long_context.as_ref().and_then(|l| l.cached_input),
+        "long_context.cache_write_5m" => {
+            period.long_context.as_ref().and_then(|l| l.cache_write_5m)
+        }
+        "long_context.cache_write_1h" => {
+            period.long_context.as_ref().and_then(|l| l.cache_write_1h)
+        }
+        _ => None,
+    }?;
+    let multiplier = match tier {
+        None => Decimal::ONE,
+        Some("batch") => period.batch?,
+        Some("flex") => period.flex?,
+        Some(_) => period.priority?,
+    };
+    if rest == "long_context.above" {
+        return Some(base);
+    }
+    Some((base * multiplier).round_dp(6).normalize())
+}
+
+/// Compares every entry of the reference in `text` with the catalog: the rates in effect on
+/// `at`, and every dated period that started before it on its first day.
+pub fn diff(catalog: &Catalog, text: &str, at: NaiveDate) -> Result<Vec<Disagreement>, String> {
+    let (_, entries) = read_reference(text)?;
+    let mut out = Vec::new();
+    for entry in &entries {
+        let mut days: BTreeSet<NaiveDate> = entry
+            .periods
+            .iter()
+            .filter_map(|(d, _)| *d)
+            .filter(|d| *d < at)
+            .collect();
+        days.insert(at);
+        for day in days {
+            let Some(rates) = entry.rates_on(day) else {
+                continue;
+            };
+            if rates.is_empty() {
+                continue;
+            }
+            compare(catalog, entry, day, rates, at, &mut out);
+        }
+    }
+    out.sort_by(|a, b| {
+        (a.source, &a.model, &a.field, a.at).cmp(&(b.source, &b.model, &b.field, b.at))
+    });
+    out.dedup();
+    Ok(out)
+}
+
+fn compare(
+    catalog: &Catalog,
+    entry: &RefEntry,
+    day: NaiveDate,
+    rates: &Rates,
+    at: NaiveDate,
+    out: &mut Vec<Disagreement>,
+) {
+    let day_ms = crate::util::day_start_ms(day);
+    let at_ms = crate::util::day_start_ms(at);
+    let mut compared = BTreeSet::new();
+    for name in &entry.names {
+        // A name our catalog knows today; on an earlier day it may not resolve yet (launch).
+        let (model_id, hints) = match catalog.resolve(name, day_ms) {
+            Resolution::Found {
+                model_id, hints, ..
+            } => (model_id, hints),
+            // A `-latest` alias named another model then; only a fixed name can be checked
+            // against a day before our catalog knows it.
+            _ if name.contains("latest") => continue,
+            _ => match catalog.resolve(name, at_ms) {
+                Resolution::Found {
+                    model_id, hints, ..
+                } if day < at => (model_id, hints),
+                _ => continue,
+            },
+        };
+        let Some(model) = catalog.model(&model_id) else {
+            continue;
+        };
+        // First-party entries compare with the home SKU; cloud entries with the SKU their
+        // name gives (`us.` → Bedrock geo, `azure/eu/` → Azure data zone), when we sell it.
+        let platform = if entry.on_platform {
+            let Some(platform) = hints.platform.clone() else {
+                continue;
+            };
+            if platform == model.home || !model.all_platforms().any(|p| p == platform) {
+                continue;
+            }
+            if platform == "aws-bedrock" && hints.region.is_none() {
+                continue;
+            }
+            Some(platform)
+        } else {
+            None
+        };
+        if !compared.insert((model_id.clone(), platform.clone())) {
+            continue;
+        }
+        let sku = catalog.sku_price(model, platform.as_deref(), hints.region.as_deref(), day_ms);
+        let Ok(sku) = sku else {
+            // Priced by the reference on a day we have no price for: a launch date set late,
+            // or a gap in history.
+            let stated = day == at || entry.priced_on.contains(&day);
+            if let Some(theirs) = rates.get("input").copied().filter(|_| stated) {
+                out.push(Disagreement {
+                    source: entry.source,
+                    model: entry.key.clone(),
+                    our_model: model_id.clone(),
+                    field: "priced".into(),
+                    at: day,
+                    ours: None,
+                    theirs,
+                });
+            }
+            continue;
+        };
+        for (field, theirs) in rates {
+            let ours = our_rate(&sku.period, field);
+            if ours != Some(*theirs) {
+                out.push(Disagreement {
+                    source: entry.source,
+                    model: entry.key.clone(),
+                    our_model: model_id.clone(),
+                    field: field.clone(),
+                    at: day,
+                    ours,
+                    theirs: *theirs,
+                });
+            }
+        }
+    }
+}
+
+/// One reference model our catalog cannot name.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Uncovered {
+    pub source: &'static str,
+    pub model: String,
+    /// Its names, none of which resolve.
+    pub names: Vec<String>,
+}
+
+/// A reviewed model the catalog deliberately leaves out, and why.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exclusion {
+    pub source: String,
+    pub model: String,
+    pub reason: String,
+}
+
+/// Parses `pricing/coverage-exclusions.toml`.
+pub fn parse_exclusions(text: &str) -> Result<Vec<Exclusion>, String> {
+    reviewed_list(text, "exclusion")
+}
+
+/// The reference's first-party models (the vendors we cover) that currently carry a token
+/// price and whose names all fail to resolve in our catalog on `at`.
+pub fn coverage(catalog: &Catalog, text: &str, at: NaiveDate) -> Result<Vec<Uncovered>, String> {
+    let (_, entries) = read_reference(text)?;
+    let at_ms = crate::util::day_start_ms(at);
+    let mut out: Vec<Uncovered> = entries
+        .into_iter()
+        .filter(|e| !e.on_platform)
+        .filter(|e| e.rates_on(at).is_some_and(|r| r.contains_key("input")))
+        .filter(|e| {
+            !e.names.iter().any(|n| {
+                matches!(
+                    catalog.resolve(n, at_ms),
+                    Resolution::Found { .. } | Resolution::Ambiguous(_)
+                )
+            })
+        })
+        .map(|e| Uncovered {
+            source: e.source,
+            model: e.key,
+            names: e.names,
+        })
+        .collect();
+    out.sort_by(|a, b| a.model.cmp(&b.model));
+    out.dedup_by(|a, b| a.model == b.model);
     Ok(out)
 }
 
@@ -240,23 +748,68 @@ fn collect_equals(m: &Value, names: &mut Vec<String>) {
     }
 }
 
-/// genai-prices `prices` is either one price object or a list of `{constraint, prices}`; the
-/// last entry whose `start_date` is not after `at` applies.
-fn current_prices(p: &Value, at: NaiveDate) -> serde_json::Map<String, Value> {
-    match p {
-        Value::Object(o) => o.clone(),
-        Value::Array(list) => list
-            .iter()
-            .rfind(|e| {
-                let started = e["constraint"]["start_date"]
-                    .as_str()
-                    .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-                    .is_none_or(|d| d <= at);
-                // Time-of-day windows (off-peak) are not the list rate.
-                started && e["constraint"].get("start_time").is_none()
-            })
-            .and_then(|e| e["prices"].as_object().cloned())
-            .unwrap_or_default(),
-        _ => Default::default(),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn litellm_suffixes_are_dimensions() {
+        let text = r#"{"sample_spec": {}, "gpt-x": {"litellm_provider": "openai", "mode": "chat",
+            "input_cost_per_token": 2e-6, "output_cost_per_token": 8e-6,
+            "input_cost_per_token_batches": 1e-6, "output_cost_per_token_flex": 4e-6,
+            "input_cost_per_token_priority": 3.5e-6,
+            "input_cost_per_token_above_200k_tokens": 4e-6,
+            "cache_creation_input_token_cost_above_1hr": 4e-6}}"#;
+        let (source, entries) = read_reference(text).unwrap();
+        assert_eq!(source, "litellm");
+        let r = &entries[0].periods[0].1;
+        assert_eq!(r["input"], d("2"));
+        assert_eq!(r["batch.input"], d("1"));
+        assert_eq!(r["flex.output"], d("4"));
+        assert_eq!(r["priority.input"], d("3.5"));
+        assert_eq!(r["long_context.input"], d("4"));
+        assert_eq!(r["long_context.above"], d("200000"));
+        assert_eq!(r["cache_write_1h"], d("4"));
+    }
+
+    #[test]
+    fn genai_periods_and_variants_are_dated() {
+        let text = r#"[{"id": "x-ai", "models": [{"id": "grok-x", "match": {"or": [{"equals": "grok-x"}, {"equals": "grok-x-0709"}]},
+            "prices": [{"prices": {"input_mtok": 3, "output_mtok": 15}},
+                       {"constraint": {"start_date": "2026-05-01"}, "prices": {"input_mtok": {"base": 2, "tiers": [{"start": 200000, "price": 4}]}, "output_mtok": 10}}],
+            "price_variants": [{"when": {"processing": "batch"}, "constraint": {"start_date": "2026-06-01"}, "prices": {"input_mtok": 1, "output_mtok": 5}}]}]}]"#;
+        let (source, entries) = read_reference(text).unwrap();
+        assert_eq!(source, "genai-prices");
+        let e = &entries[0];
+        assert_eq!(e.names, ["grok-x", "grok-x-0709"]);
+        let on = |day: &str| e.rates_on(NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap());
+        assert_eq!(on("2026-01-01").unwrap()["input"], d("3"));
+        assert!(!on("2026-05-15").unwrap().contains_key("batch.input"));
+        assert_eq!(on("2026-05-15").unwrap()["long_context.input"], d("4"));
+        assert_eq!(on("2026-07-01").unwrap()["batch.output"], d("5"));
+        assert_eq!(on("2026-07-01").unwrap()["input"], d("2"));
+    }
+
+    #[test]
+    fn model_prices_tiers_and_aliases() {
+        let text = r#"{"aliases": {"models": {"grok-y-alias": "xai/grok-y"}}, "prices": {"xai": {"grok-y": {
+            "standard": [{"start": null, "rates": {"input": 0.2, "output": 1.5, "cache_read": 0.02, "cache_write_1h_multiple": 2.0}}],
+            "batch": [{"start": null, "rates": null}, {"start": "2026-03-01T00:00:00Z", "rates": {"input": 0.1, "output": 0.75}}]}}}}"#;
+        let (source, entries) = read_reference(text).unwrap();
+        assert_eq!(source, "model-prices");
+        let e = &entries[0];
+        assert!(e.names.contains(&"grok-y-alias".to_string()));
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert!(!e
+            .rates_on(day("2026-01-01"))
+            .unwrap()
+            .contains_key("batch.input"));
+        let r = e.rates_on(day("2026-04-01")).unwrap();
+        assert_eq!(r["batch.output"], d("0.75"));
+        assert_eq!(r["cache_write_1h"], d("0.4"));
     }
 }

@@ -59,10 +59,13 @@ pub fn embedded_release() -> &'static str {
 }
 
 /// TOML files beside the catalog that are not model files.
-pub const NON_MODEL_FILES: &[&str] = &["diff-exceptions.toml"];
+pub const NON_MODEL_FILES: &[&str] = &["diff-exceptions.toml", "coverage-exclusions.toml"];
 
 /// Reviewed disagreements with reference price files, for `pricing diff`.
 pub const DIFF_EXCEPTIONS: &str = include_str!("../../pricing/diff-exceptions.toml");
+
+/// Reviewed reference models the catalog leaves out, for `pricing coverage`.
+pub const COVERAGE_EXCLUSIONS: &str = include_str!("../../pricing/coverage-exclusions.toml");
 
 /// True when a request of `prompt_tokens` (input + cache reads + cache writes) falls over the
 /// period's long-context cliff. An unknown prompt size is priced at the standard rates.
