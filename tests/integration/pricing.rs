@@ -502,18 +502,20 @@ fn pricing_coverage_lists_unnamed_models_until_reviewed() {
     let genai = reference("genai-prices-0.2.3.json");
     let o = run(&[genai.as_os_str()]);
     let text = String::from_utf8_lossy(&o.stdout);
-    // grok-4-0709 is a common xAI model the catalog cannot name yet (issue 13); gpt-4.1 it can.
+    // gpt-realtime (audio) is not in the catalog yet; gpt-4.1 and grok-4-0709 (added for
+    // issue 13) are.
     assert!(
         text.lines()
-            .any(|l| l.starts_with("genai-prices\tgrok-4-0709\t")),
+            .any(|l| l.starts_with("genai-prices\tgpt-realtime\t")),
         "{text}"
     );
-    assert!(
-        !text
-            .lines()
-            .any(|l| l.starts_with("genai-prices\tgpt-4.1\t")),
-        "{text}"
-    );
+    for named in ["gpt-4.1", "grok-4-0709", "text-embedding-3-small"] {
+        let prefix = format!("genai-prices\t{named}\t");
+        assert!(
+            !text.lines().any(|l| l.starts_with(&prefix)),
+            "{named}: {text}"
+        );
+    }
     // Every listed model reviewed as an exclusion: exit 0.
     let dir = tempfile::tempdir().unwrap();
     let exclusions = dir.path().join("exclusions.toml");
@@ -966,5 +968,53 @@ fn xai_long_context_tier_prices_the_whole_request() {
             Some(prompt),
         );
         assert_eq!(cost, Some(usd(expected)), "{date}, {prompt} tokens: {why}");
+    }
+}
+
+/// Issue 13: common models the references price and the catalog could not name are priced,
+/// from their launch day, to the cent.
+#[test]
+fn models_added_from_the_references_price_from_their_launch() {
+    let c = Catalog::embedded().unwrap();
+    for (provider, model, kind, date, expected) in [
+        (
+            "xai",
+            "grok-4-0709",
+            ChargeKind::Output,
+            "2025-08-01",
+            Some("15.00"),
+        ),
+        ("xai", "grok-4-0709", ChargeKind::Output, "2025-07-08", None),
+        (
+            "xai",
+            "grok-4-fast-reasoning",
+            ChargeKind::Input,
+            "2025-10-01",
+            Some("0.20"),
+        ),
+        (
+            "openai",
+            "text-embedding-3-small",
+            ChargeKind::Input,
+            "2026-10-01",
+            Some("0.02"),
+        ),
+        (
+            "openai",
+            "o3-deep-research-2025-06-26",
+            ChargeKind::CachedInput,
+            "2026-10-01",
+            Some("2.50"),
+        ),
+        (
+            "mistral",
+            "mistral-tiny",
+            ChargeKind::Output,
+            "2026-10-01",
+            Some("0.25"),
+        ),
+    ] {
+        let (cost, why) = price_sku(&c, provider, model, kind, date, None, None);
+        assert_eq!(cost, expected.map(usd), "{model} on {date}: {why}");
     }
 }
