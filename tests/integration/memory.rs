@@ -102,29 +102,28 @@ fn json_pages_and_lines_are_streamed_and_blank_lines_cost_nothing() {
 /// at most this multiple of an input's size. The ledger itself (about 2 KiB per line at peak,
 /// with polars' work on it) is what grows; the outputs stream to disk, so a large month's
 /// `focus.csv` is never held in memory.
-const MEMORY_MULTIPLE: i64 = 48;
+const MEMORY_MULTIPLE: i64 = 80;
 
 #[test]
 fn peak_memory_of_a_file_of_short_lines_is_within_the_documented_multiple() {
     let dir = tempfile::tempdir().unwrap();
     let base = dir.path().join("base");
+    let line = |i: i64| {
+        let start = 1_790_812_800 + (i % 31) * 86_400;
+        format!("{start},{},,,1.25,usd,x,p{i},,\n", start + 86_400)
+    };
     write(
         &base,
         "cost.csv",
-        &format!(
-            "{OPENAI_COST_HEADER}\n{}",
-            openai_cost_line(1, "1.25", "gpt-4o-2024-08-06, input", "A")
-        ),
+        &format!("{OPENAI_COST_HEADER}\n{}", line(0)),
     );
-    // The shortest lines a bill has (about 130 bytes each), every one its own project, so no
-    // line merges with another anywhere in the pipeline: one ledger line per input line.
+    // The shortest bill lines there are (about 40 bytes: two epoch times, an amount, a
+    // currency, a line item, a project), every one its own project, so no line merges with
+    // another anywhere in the pipeline: one ledger line per input line.
     let lines = 100_000;
     let mut text = format!("{OPENAI_COST_HEADER}\n");
     for i in 0..lines {
-        text.push_str(
-            &openai_cost_line(i % 31 + 1, "1.25", "gpt-4o-2024-08-06, input", "A")
-                .replace("proj_a", &format!("proj_{i}")),
-        );
+        text.push_str(&line(i));
     }
     let size_kib = text.len() as i64 / 1024;
     let big = dir.path().join("big");
@@ -146,7 +145,7 @@ fn peak_memory_of_a_file_of_short_lines_is_within_the_documented_multiple() {
     // The report's workload table shows the top 50 and sums the rest; findings.json has all.
     let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
     assert!(
-        md.contains("| | 99950 more (every one in `findings.json`) | $124,937.50 | 100.0% |"),
+        md.contains("| | 99950 more (every one in `findings.json`) | $124,937.50 |"),
         "{}",
         &md[..md.len().min(4000)]
     );
