@@ -1018,3 +1018,79 @@ fn models_added_from_the_references_price_from_their_launch() {
         assert_eq!(cost, expected.map(usd), "{model} on {date}: {why}");
     }
 }
+
+/// Issue 13: the batch, flex and priority multipliers the references state price a known case
+/// to the cent (1M tokens each), and a tier the model does not offer is unpriced, never the
+/// standard rate.
+#[test]
+fn batch_flex_and_priority_tiers_price_to_the_cent() {
+    let c = Catalog::embedded().unwrap();
+    for (provider, model, kind, tier, expected) in [
+        // gpt-5.1: 1.25/10.00; flex half, priority twice (LiteLLM 1.110.2).
+        (
+            "openai",
+            "gpt-5.1",
+            ChargeKind::Input,
+            ServiceTier::Flex,
+            Some("0.625"),
+        ),
+        (
+            "openai",
+            "gpt-5.1",
+            ChargeKind::Output,
+            ServiceTier::Priority,
+            Some("20.00"),
+        ),
+        (
+            "openai",
+            "gpt-5.1",
+            ChargeKind::Output,
+            ServiceTier::Batch,
+            Some("5.00"),
+        ),
+        // gemini-2.5-flash: 0.30/2.50; priority 1.8 times.
+        (
+            "google",
+            "gemini-2.5-flash",
+            ChargeKind::Output,
+            ServiceTier::Priority,
+            Some("4.50"),
+        ),
+        // Anthropic sells no flex tier.
+        (
+            "anthropic",
+            "claude-sonnet-4-5",
+            ChargeKind::Input,
+            ServiceTier::Flex,
+            None,
+        ),
+        // grok-4.20 after its cut: 1.25 input; xAI batch is 0.8 times.
+        (
+            "xai",
+            "grok-4.20-0309-reasoning",
+            ChargeKind::Input,
+            ServiceTier::Batch,
+            Some("1.00"),
+        ),
+    ] {
+        let mut row = LedgerRow::new(
+            provider,
+            RecordRole::Usage,
+            kind,
+            day("2026-11-10"),
+            day("2026-11-11"),
+            "t.csv",
+            2,
+        );
+        row.model_raw = Some(model.into());
+        row.quantity = 1_000_000.0;
+        row.service_tier = tier;
+        Pricer::new(&c).price(&mut row);
+        assert_eq!(
+            row.list_cost_nano,
+            expected.map(usd),
+            "{model} {tier:?}: {:?}",
+            row.unpriced_reason
+        );
+    }
+}
