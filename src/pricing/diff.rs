@@ -530,6 +530,19 @@ fn model_price_rates(r: &Value, prefix: &str, rates: &mut Rates) {
     }
 }
 
+/// Whether our exact rate and a reference's agree: equal, or the reference wrote ours rounded
+/// to its own precision (LiteLLM writes a derived 0.9625 as 0.963) and within 1% of it. A
+/// coarser rounding (0.125 written as 0.13) stays a disagreement to review.
+fn agrees(ours: Decimal, theirs: Decimal) -> bool {
+    if ours == theirs {
+        return true;
+    }
+    let places = theirs.scale();
+    let rounded =
+        ours.round_dp_with_strategy(places, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    places >= 2 && rounded == theirs && ((ours - theirs).abs() * Decimal::from(100)) < theirs.abs()
+}
+
 /// Our rate for `field` in a period: tiers are multipliers on the standard rates; a
 /// long-context field is the tier's own rate.
 fn our_rate(period: &super::catalog::PricePeriod, field: &str) -> Option<Decimal> {
@@ -667,7 +680,7 @@ fn compare(
         };
         for (field, theirs) in rates {
             let ours = our_rate(&sku.period, field);
-            if ours != Some(*theirs) {
+            if !ours.is_some_and(|o| agrees(o, *theirs)) {
                 out.push(Disagreement {
                     source: entry.source,
                     model: entry.key.clone(),
@@ -754,6 +767,18 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_reference_rounding_of_our_rate_agrees_and_a_coarser_one_does_not() {
+        assert!(agrees(d("0.9625"), d("0.963")));
+        assert!(agrees(d("0.0825"), d("0.083")));
+        assert!(agrees(d("2"), d("2")));
+        // Rounded to the cent from 0.125: 4% off, a disagreement to review.
+        assert!(!agrees(d("0.125"), d("0.13")));
+        // One decimal place is too coarse to say anything.
+        assert!(!agrees(d("0.14"), d("0.1")));
+        assert!(!agrees(d("1.25"), d("1.3")));
     }
 
     #[test]

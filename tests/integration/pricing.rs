@@ -357,44 +357,35 @@ fn diff_lines(args: &[&std::ffi::OsStr]) -> (Option<i32>, Vec<Vec<String>>) {
 /// the catalog or is a reviewed exception, for genai-prices 0.2.3 and LiteLLM 1.110.2. (The
 /// batch, flex, priority, long-context and 1-hour dimensions and model-prices' history are
 /// compared too and not all reviewed yet, so the command still exits 1; see the README.)
-/// Against genai-prices 0.2.3, every dimension and every dated period is reviewed: the command
-/// exits 0 (issue 13's acceptance for this reference).
+/// Issue 13's acceptance: against genai-prices 0.2.3 and LiteLLM 1.110.2, every dimension and
+/// every dated period agrees or is a reviewed exception (none stale), so `pricing diff` exits 0;
+/// and every genai-prices model the catalog cannot name is a reviewed exclusion.
 #[test]
-fn pricing_diff_against_genai_prices_has_only_reviewed_disagreements() {
-    let (code, rows) = diff_lines(&[reference("genai-prices-0.2.3.json").as_os_str()]);
-    let open: Vec<&Vec<String>> = rows
-        .iter()
-        .filter(|r| !r[7].starts_with("known: "))
-        .collect();
-    assert!(open.is_empty(), "unreviewed: {open:#?}");
-    assert_eq!(code, Some(0));
-}
-
-#[test]
-fn pricing_diff_standard_rates_and_launch_dates_are_reviewed() {
+fn pricing_diff_and_coverage_against_the_stored_references_are_reviewed() {
     for file in ["genai-prices-0.2.3.json", "litellm-1.110.2.json"] {
-        let (_, rows) = diff_lines(&[reference(file).as_os_str()]);
+        let (code, rows) = diff_lines(&[reference(file).as_os_str()]);
         assert!(
             rows.len() > 20,
             "{file}: the diff compared little: {rows:?}"
         );
         let open: Vec<&Vec<String>> = rows
             .iter()
-            .filter(|r| r[7] == "NEW" || r[7].starts_with("STALE"))
-            .filter(|r| {
-                [
-                    "input",
-                    "output",
-                    "cached_input",
-                    "cache_write_5m",
-                    "priced",
-                ]
-                .contains(&r[3].as_str())
-                    || r[7].starts_with("STALE")
-            })
+            .filter(|r| !r[7].starts_with("known: "))
             .collect();
         assert!(open.is_empty(), "{file}: unreviewed: {open:#?}");
+        assert_eq!(code, Some(0), "{file}");
     }
+    let o = crate::common::bin()
+        .args(["pricing", "coverage", "--at", "2026-12-04"])
+        .arg(reference("genai-prices-0.2.3.json"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.lines().skip(1).all(|l| l.contains("\texcluded: ")),
+        "{text}"
+    );
+    assert_eq!(o.status.code(), Some(0), "{text}");
 }
 
 /// A copy of the catalog with each `(old, new)` edit applied once to `file`.
