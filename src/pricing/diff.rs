@@ -507,7 +507,13 @@ fn model_price_rates(r: &Value, prefix: &str, rates: &mut Rates) {
             rates.insert(format!("{prefix}{ours}"), d);
         }
     }
-    if let (Some(input), Some(m)) = (get("input"), get("cache_write_1h_multiple")) {
+    // The 1-hour write is stated as a multiple of input on every entry, also of vendors with
+    // no cache writes at all (OpenAI); it means something only beside a stated cache write.
+    if let (Some(input), Some(m), Some(_)) = (
+        get("input"),
+        get("cache_write_1h_multiple"),
+        get("cache_write"),
+    ) {
         rates.extend(decimal(input * m, 1.0).map(|d| (format!("{prefix}cache_write_1h"), d)));
     }
     if let Some(tier) = r.get("tiers").and_then(|t| t.get(0)) {
@@ -822,7 +828,7 @@ mod tests {
     #[test]
     fn model_prices_tiers_and_aliases() {
         let text = r#"{"aliases": {"models": {"grok-y-alias": "xai/grok-y"}}, "prices": {"xai": {"grok-y": {
-            "standard": [{"start": null, "rates": {"input": 0.2, "output": 1.5, "cache_read": 0.02, "cache_write_1h_multiple": 2.0}}],
+            "standard": [{"start": null, "rates": {"input": 0.2, "output": 1.5, "cache_read": 0.02, "cache_write": 0.25, "cache_write_1h_multiple": 2.0}}],
             "batch": [{"start": null, "rates": null}, {"start": "2026-03-01T00:00:00Z", "rates": {"input": 0.1, "output": 0.75}}]}}}}"#;
         let (source, entries) = read_reference(text).unwrap();
         assert_eq!(source, "model-prices");
