@@ -91,6 +91,18 @@ impl Format for AnthropicUsageJson {
             parts.map(|(kind, ttl, qty)| (kind, ttl, qty, "tokens")),
             out,
         );
+        // Server-side web searches are billed per call on top of the tokens.
+        let tools = r.get("server_tool_use").cloned().unwrap_or(Value::Null);
+        push_parts(
+            &base,
+            [(
+                ChargeKind::WebSearch,
+                None,
+                count(&tools, "web_search_requests")?,
+                "calls",
+            )],
+            out,
+        );
         Ok(RowFate::Ledger)
     }
 }
@@ -138,6 +150,9 @@ impl Format for AnthropicCostJson {
             }
             Some("cache_creation.ephemeral_1h_input_tokens") => {
                 (ChargeKind::CacheWrite, Some(CacheTtl::OneHour))
+            }
+            _ if text(r, "cost_type").as_deref() == Some("web_search") => {
+                (ChargeKind::WebSearch, None)
             }
             _ => (ChargeKind::Other, None),
         };

@@ -13,6 +13,9 @@ use crate::ledger::{CacheTtl, ChargeKind, LedgerRow, RecordRole};
 pub struct AnthropicCostCsv;
 
 fn kind_of(token_type: Option<&str>, cost_type: Option<&str>) -> (ChargeKind, Option<CacheTtl>) {
+    if cost_type.is_some_and(|c| c.eq_ignore_ascii_case("web_search")) {
+        return (ChargeKind::WebSearch, None);
+    }
     if cost_type
         .is_some_and(|c| !c.eq_ignore_ascii_case("token") && !c.eq_ignore_ascii_case("tokens"))
     {

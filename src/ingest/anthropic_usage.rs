@@ -6,7 +6,8 @@
 //! web_search_count, inference_geo, speed`. Older exports have one `…_cache_write` column.
 //!
 //! Unlike OpenAI, the uncached input count is **disjoint** from cache reads and writes, so each
-//! column is its own charge kind as is. The export has no request count.
+//! column is its own charge kind as is; `web_search_count` is a per-call charge of its own. The
+//! export has no request count.
 
 use super::{push_parts, Format, RowError, RowFate, RowView, SourceRef};
 use crate::ledger::{CacheTtl, ChargeKind, LedgerRow, RecordRole, ServiceTier};
@@ -123,6 +124,17 @@ impl Format for AnthropicUsageCsv {
         push_parts(
             &base,
             parts.map(|(kind, ttl, qty)| (kind, ttl, qty, "tokens")),
+            out,
+        );
+        // Server-side web searches are billed per call on top of the tokens.
+        push_parts(
+            &base,
+            [(
+                ChargeKind::WebSearch,
+                None,
+                row.count("web_search_count")?,
+                "calls",
+            )],
             out,
         );
         Ok(RowFate::Ledger)

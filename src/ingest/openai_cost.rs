@@ -33,6 +33,14 @@ pub fn parse_line_item(raw: &str) -> LineItem {
     let mut parts = text.split(',').map(str::trim);
     let first = parts.next().unwrap_or("");
     let piece = parts.next().map(str::to_ascii_lowercase);
+    // A non-model item: OpenAI bills its web search tool per call.
+    if piece.is_none() && first.eq_ignore_ascii_case("web search tool calls") {
+        return LineItem {
+            model: None,
+            kind: ChargeKind::WebSearch,
+            tier,
+        };
+    }
     let kind = match piece.as_deref() {
         Some("input") | Some("input_tokens") | Some("uncached input") => ChargeKind::Input,
         Some("cached input") | Some("input_cached_tokens") => ChargeKind::CachedInput,
@@ -165,7 +173,7 @@ mod tests {
             Some("gpt-audio-mini-2025-10-06")
         );
         let other = parse_line_item("web search tool calls");
-        assert_eq!((other.model, other.kind), (None, ChargeKind::Other));
+        assert_eq!((other.model, other.kind), (None, ChargeKind::WebSearch));
         assert_eq!(parse_line_item("Vector storage").kind, ChargeKind::Other);
     }
 }

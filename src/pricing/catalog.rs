@@ -87,6 +87,10 @@ pub struct PricePeriod {
     pub cache_write_1h: Option<Decimal>,
     #[serde(default, with = "rust_decimal::serde::str_option")]
     pub request: Option<Decimal>,
+    /// USD per 1,000 server-side web searches (a per-call charge, not tokens; no batch or
+    /// other tier changes it).
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub web_search: Option<Decimal>,
     /// Multipliers on every rate for the batch, flex and priority tiers.
     #[serde(default, with = "rust_decimal::serde::str_option")]
     pub batch: Option<Decimal>,

@@ -291,6 +291,14 @@ fn genai_prices(p: &Value, prefix: &str, rates: &mut Rates) {
             }
         }
     }
+    // Per 1,000 searches, as the catalog states it.
+    if let Some(d) = p
+        .get("web_searches_kcount")
+        .and_then(Value::as_f64)
+        .and_then(|x| decimal(x, 1.0))
+    {
+        rates.insert(format!("{prefix}web_search"), d);
+    }
     if let Some(d) = p
         .get("requests_kcount")
         .and_then(Value::as_f64)
@@ -563,6 +571,8 @@ fn our_rate(period: &super::catalog::PricePeriod, field: &str) -> Option<Decimal
         "cache_write_5m" => period.cache_write_5m,
         "cache_write_1h" => period.cache_write_1h,
         "request" => period.request,
+        // Not a token rate: no tier changes it.
+        "web_search" => return period.web_search,
         "long_context.above" => period.long_context.as_ref().map(|l| Decimal::from(l.above)),
         "long_context.input" => period.long_context.as_ref().map(|l| l.input),
         "long_context.output" => period.long_context.as_ref().map(|l| l.output),

@@ -115,6 +115,7 @@ pub fn rate_for(
         ChargeKind::Output => (Some(output), Decimal::from(1_000_000)),
         // Token-priced models charge nothing per request unless the catalog says so.
         ChargeKind::Request => (Some(period.request.unwrap_or(Decimal::ZERO)), Decimal::ONE),
+        ChargeKind::WebSearch => (period.web_search, Decimal::from(1_000)),
         other => return Err(format!("no catalog rate for `{}` charges", other.as_str())),
     };
     let base = base.ok_or_else(|| {
@@ -125,6 +126,8 @@ pub fn rate_for(
         )
     })?;
     let multiplier = match tier {
+        // A web search costs the same in every tier (no vendor discounts it in batch).
+        _ if kind == ChargeKind::WebSearch => Decimal::ONE,
         ServiceTier::Standard => Decimal::ONE,
         ServiceTier::Batch => period
             .batch

@@ -297,6 +297,7 @@ fn focus_unit(unit: &str) -> &str {
     match unit {
         "tokens" => "Tokens",
         "requests" => "Requests",
+        "calls" => "Calls",
         "hours" => "Hours",
         "seats" => "Seats",
         "none" => "",

@@ -65,7 +65,8 @@ fn openai_cost_csv_amounts_are_dollars() {
     assert_eq!(rows[0].charge_kind, ChargeKind::Input);
     assert_eq!(rows[0].currency, "USD");
     assert_eq!(rows[0].billing_account.as_deref(), Some("org-demo"));
-    assert_eq!(rows[1].charge_kind, ChargeKind::Other);
+    // OpenAI's web search tool: a per-call charge of its own, not "other" (issue 13).
+    assert_eq!(rows[1].charge_kind, ChargeKind::WebSearch);
     assert_eq!(rows[1].model_raw, None);
 }
 
@@ -163,4 +164,33 @@ fn detection_is_by_content_not_name() {
         Some("anthropic_cost_csv")
     );
     assert_eq!(by_path("cost.csv").status, InputStatus::Skipped);
+}
+
+/// Issue 13 (charges that are not tokens): web searches in Anthropic's usage export become
+/// per-call ledger lines, priced at the catalog's rate per 1,000 calls ($10 on Claude), to the
+/// cent, whatever the tier; a cost report's `web_search` cost type is that kind too.
+#[test]
+fn anthropic_web_searches_are_a_priced_per_call_charge() {
+    let text = "usage_date_utc,model_version,api_key,workspace,usage_type,context_window,usage_input_tokens_no_cache,usage_input_tokens_cache_write_5m,usage_input_tokens_cache_write_1h,usage_input_tokens_cache_read,usage_output_tokens,web_search_count,inference_geo,speed\n\
+2026-10-05,claude-sonnet-4-5-20250929,prod-key,Default,standard,0-200k,1000,0,0,0,500,37,global,\n\
+2026-10-05,claude-sonnet-4-5-20250929,prod-key,Default,batch,0-200k,1000,0,0,0,500,3,global,\n";
+    let (mut rows, _) = one_file("claude_usage.csv", text);
+    let catalog = spend_audit::pricing::Catalog::embedded().unwrap();
+    for r in &mut rows {
+        spend_audit::pricing::Pricer::new(&catalog).price(r);
+    }
+    let searches: Vec<&LedgerRow> = rows
+        .iter()
+        .filter(|r| r.charge_kind == ChargeKind::WebSearch)
+        .collect();
+    assert_eq!(searches.len(), 2);
+    assert_eq!(searches[0].unit, "calls");
+    // 37 calls at $10 per 1,000 = $0.37; 3 batch calls are not discounted: $0.03.
+    assert_eq!(searches[0].list_cost_nano, Some(370_000_000));
+    assert_eq!(searches[1].list_cost_nano, Some(30_000_000));
+    let cost = "usage_date_utc,model,workspace,api_key,usage_type,context_window,token_type,cost_usd,list_price_usd,cost_type,inference_geo,speed,api_key_id,api_key_status\n\
+2026-10-05,Claude Sonnet 4.5,Default,prod-key,message,0-200k,,0.37,0.37,web_search,global,,apikey_01demo,active\n";
+    let (rows, _) = one_file("claude_cost.csv", cost);
+    assert_eq!(rows[0].charge_kind, ChargeKind::WebSearch);
+    assert_eq!(rows[0].billed_cost_nano, Some(370_000_000));
 }
