@@ -357,7 +357,7 @@ fn diff_lines(args: &[&std::ffi::OsStr]) -> (Option<i32>, Vec<Vec<String>>) {
 /// the catalog or is a reviewed exception, for genai-prices 0.2.3 and LiteLLM 1.110.2. (The
 /// batch, flex, priority, long-context and 1-hour dimensions and model-prices' history are
 /// compared too and not all reviewed yet, so the command still exits 1; see the README.)
-/// Issue 13's acceptance: against genai-prices 0.2.3 and LiteLLM 1.110.2, every dimension and
+/// Issue 13's acceptance: against genai-prices 0.2.3, LiteLLM 1.110.2 and model-prices 0.0.5, every dimension and
 /// every dated period agrees or is a reviewed exception (none stale), so `pricing diff` exits 0;
 /// and every genai-prices model the catalog cannot name is a reviewed exclusion.
 #[test]
