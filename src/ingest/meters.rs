@@ -50,12 +50,20 @@ pub struct MeterPrice {
 
 /// One meter of the Azure meter table.
 #[derive(Debug, Clone)]
-struct AzureMeter {
-    model: String,
-    kind: ChargeKind,
-    tier: ServiceTier,
-    region_class: &'static str,
-    price: MeterPrice,
+pub struct AzureMeter {
+    pub model: String,
+    pub kind: ChargeKind,
+    pub tier: ServiceTier,
+    pub region_class: &'static str,
+    /// The long-context (over the model's threshold) meter of the model.
+    pub long_context: bool,
+    pub price: MeterPrice,
+}
+
+/// The meter table's entry for an Azure meter name, if it holds one (`pricing diff` reads
+/// Azure's retail price list through it).
+pub fn azure_meter(name: &str) -> Option<&'static AzureMeter> {
+    azure_meters().get(&meter_key(name))
 }
 
 /// The meter table, built by `scripts/azure_meters.py` from Azure's public retail price list
@@ -107,6 +115,7 @@ fn azure_meters() -> &'static HashMap<String, AzureMeter> {
                     kind,
                     tier,
                     region_class,
+                    long_context: f(6) == "long",
                     price: MeterPrice {
                         tokens_per_unit,
                         min,

@@ -1,10 +1,11 @@
 //! `spend-audit pricing diff FILE`: our catalog against a reference price file, and
 //! `pricing coverage FILE`: the reference's models our catalog cannot name.
 //!
-//! Three reference shapes are read (stored under `pricing/references/`, refreshed by
+//! Four reference shapes are read (stored under `pricing/references/`, refreshed by
 //! `scripts/refresh_references.py`): LiteLLM's `model_prices_and_context_window.json`,
-//! genai-prices (its v2 feed, or the 0.2.x package data written in that shape) and model-prices
-//! (a models.dev snapshot with dated corrections). Each is read into [`RefEntry`]s: a model key,
+//! genai-prices (its v2 feed, or the 0.2.x package data written in that shape), model-prices
+//! (a models.dev snapshot with dated corrections) and azure-genai-prices (Azure's retail price
+//! list, read through the bundled meter table). Each is read into [`RefEntry`]s: a model key,
 //! every name it answers to, and its rates per dimension over dated periods.
 //!
 //! Every dimension the catalog models is compared: standard, cached input, 5-minute and 1-hour
@@ -128,6 +129,9 @@ const PLATFORM_PROVIDERS: &[&str] = &[
 /// Rates of one reference period, by field, per 1M tokens (per request for `request`).
 type Rates = BTreeMap<String, Decimal>;
 
+/// One rate and the day it took effect (`None`: not stated).
+type DatedRate = (Option<NaiveDate>, Decimal);
+
 /// A reference's dated values (`None`: from the beginning), oldest first.
 type Dated<'a> = Vec<(Option<NaiveDate>, &'a Value)>;
 
@@ -146,6 +150,9 @@ pub struct RefEntry {
     /// tier change that applies to every model): on these, a day our catalog has no price
     /// for is a disagreement (a launch date set late, or a gap in history).
     pub priced_on: BTreeSet<NaiveDate>,
+    /// The last day the reference speaks for (a price-list snapshot's fetch day): later days
+    /// are compared on it instead.
+    pub valid_until: Option<NaiveDate>,
 }
 
 impl RefEntry {
@@ -172,6 +179,11 @@ pub fn read_reference(text: &str) -> Result<(&'static str, Vec<RefEntry>), Strin
     let doc: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     if let Some(map) = doc.as_object().filter(|m| m.contains_key("sample_spec")) {
         Ok(("litellm", litellm(map)))
+    } else if let (Some(items), Some(fetched)) = (
+        doc.get("items").and_then(Value::as_array),
+        doc.get("fetched_at").and_then(Value::as_str),
+    ) {
+        Ok(("azure-genai-prices", azure(items, day(fetched))))
     } else if let Some(prices) = doc.get("prices").and_then(Value::as_object) {
         Ok(("model-prices", model_prices(prices, &doc)))
     } else if let Some(providers) = doc.as_array() {
@@ -248,6 +260,7 @@ fn litellm(map: &Map<String, Value>) -> Vec<RefEntry> {
             on_platform,
             periods: vec![(None, rates)],
             priced_on: BTreeSet::new(),
+            valid_until: None,
         });
     }
     out
@@ -411,6 +424,7 @@ fn genai(providers: &[Value]) -> Vec<RefEntry> {
                 on_platform,
                 periods,
                 priced_on,
+                valid_until: None,
             });
         }
     }
@@ -497,8 +511,96 @@ fn model_prices(prices: &Map<String, Value>, doc: &Value) -> Vec<RefEntry> {
                 on_platform,
                 periods,
                 priced_on,
+                valid_until: None,
             });
         }
+    }
+    out
+}
+
+/// azure-genai-prices: Azure's retail price list, one item per meter (and region), read
+/// through the catalog's meter table (`pricing/azure_meters.csv`, built from this list) to a
+/// model, charge, tier and deployment. One entry per model and deployment type, named as a
+/// wire string routes it (`azure/global/…`, `azure/eu/…` for data zones); regional meters are
+/// left out (no wire string names them), as are meters whose price differs by region. Rates
+/// start on each meter's effective date and are compared up to the list's fetch day.
+fn azure(items: &[Value], fetched: Option<NaiveDate>) -> Vec<RefEntry> {
+    use crate::ledger::{ChargeKind, ServiceTier};
+    // (model, deployment) → field → (start, price per 1M), and the fields priced differently
+    // across regions.
+    let mut by: BTreeMap<(String, &str), BTreeMap<String, DatedRate>> = BTreeMap::new();
+    let mut mixed: BTreeSet<(String, &str, String)> = BTreeSet::new();
+    for item in items {
+        let (Some(name), Some(price)) = (
+            item.get("meterName").and_then(Value::as_str),
+            item.get("retailPrice").and_then(Value::as_f64),
+        ) else {
+            continue;
+        };
+        let Some(m) = crate::ingest::meters::azure_meter(name) else {
+            continue;
+        };
+        let base = match m.kind {
+            ChargeKind::Input => "input",
+            ChargeKind::Output => "output",
+            ChargeKind::CachedInput => "cached_input",
+            ChargeKind::CacheWrite => "cache_write_5m",
+            _ => continue,
+        };
+        let prefix = match m.tier {
+            ServiceTier::Standard => "",
+            ServiceTier::Batch => "batch.",
+            ServiceTier::Priority => "priority.",
+            ServiceTier::Flex => "flex.",
+        };
+        let field = format!(
+            "{prefix}{}{base}",
+            if m.long_context { "long_context." } else { "" }
+        );
+        let Some(rate) = decimal(price, 1e6 / m.price.tokens_per_unit) else {
+            continue;
+        };
+        let start = item
+            .get("effectiveStartDate")
+            .and_then(Value::as_str)
+            .and_then(day);
+        let key = (m.model.clone(), m.region_class);
+        match by.entry(key.clone()).or_default().entry(field.clone()) {
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert((start, rate));
+            }
+            std::collections::btree_map::Entry::Occupied(o) => {
+                if o.get().1 != rate {
+                    mixed.insert((key.0, key.1, field));
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for ((model, class), fields) in by {
+        let route = match class {
+            "global" => "global/",
+            "data-zone" => "eu/",
+            _ => continue,
+        };
+        // One period from the latest effective date of the fields: the list states each
+        // meter's current price, in effect since that day.
+        let start = fields.values().filter_map(|(d, _)| *d).max();
+        let rates: Rates = fields
+            .into_iter()
+            .filter(|(f, _)| !mixed.contains(&(model.clone(), class, f.clone())))
+            .map(|(f, (_, r))| (f, r))
+            .collect();
+        out.push(RefEntry {
+            source: "azure-genai-prices",
+            key: format!("{model} ({class})"),
+            names: vec![format!("azure/{route}{model}")],
+            on_platform: true,
+            periods: vec![(start, rates)],
+            // Effective dates are the first of a billing month, not launch days.
+            priced_on: BTreeSet::new(),
+            valid_until: fetched,
+        });
     }
     out
 }
@@ -603,6 +705,8 @@ pub fn diff(catalog: &Catalog, text: &str, at: NaiveDate) -> Result<Vec<Disagree
     let (_, entries) = read_reference(text)?;
     let mut out = Vec::new();
     for entry in &entries {
+        // A snapshot says nothing of the days after it was taken.
+        let at = entry.valid_until.map_or(at, |v| v.min(at));
         let mut days: BTreeSet<NaiveDate> = entry
             .periods
             .iter()
@@ -833,6 +937,33 @@ mod tests {
         assert_eq!(on("2026-05-15").unwrap()["long_context.input"], d("4"));
         assert_eq!(on("2026-07-01").unwrap()["batch.output"], d("5"));
         assert_eq!(on("2026-07-01").unwrap()["input"], d("2"));
+    }
+
+    #[test]
+    fn azure_price_list_items_are_read_through_the_meter_table() {
+        // Two real meters of the bundled table (pricing/azure_meters.csv): GPT-5.6 Luna's
+        // global input and its data-zone long-context output; an unknown meter is skipped.
+        let text = r#"{"fetched_at": "2026-08-11T00:57:47", "items": [
+            {"meterName": "5.6 luna LongCo Inp Std Gl 1M Tokens", "retailPrice": 2.0, "effectiveStartDate": "2026-07-01T00:00:00Z"},
+            {"meterName": "5.6 luna LongCo Opt Std DZ 1M Tokens", "retailPrice": 9.9, "effectiveStartDate": "2026-07-01T00:00:00Z"},
+            {"meterName": "no such meter", "retailPrice": 1.0}]}"#;
+        let (source, entries) = read_reference(text).unwrap();
+        assert_eq!(source, "azure-genai-prices");
+        assert_eq!(entries.len(), 2);
+        let global = entries
+            .iter()
+            .find(|e| e.key.ends_with("(global)"))
+            .unwrap();
+        assert_eq!(global.names, ["azure/global/gpt-5.6-luna"]);
+        assert_eq!(global.periods[0].1["long_context.input"], d("2"));
+        let zone = entries
+            .iter()
+            .find(|e| e.key.ends_with("(data-zone)"))
+            .unwrap();
+        assert_eq!(zone.names, ["azure/eu/gpt-5.6-luna"]);
+        assert_eq!(zone.periods[0].1["long_context.output"], d("9.9"));
+        // The list speaks for days up to its fetch.
+        assert_eq!(global.valid_until, NaiveDate::from_ymd_opt(2026, 8, 11));
     }
 
     #[test]

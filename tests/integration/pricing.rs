@@ -357,7 +357,8 @@ fn diff_lines(args: &[&std::ffi::OsStr]) -> (Option<i32>, Vec<Vec<String>>) {
 /// the catalog or is a reviewed exception, for genai-prices 0.2.3 and LiteLLM 1.110.2. (The
 /// batch, flex, priority, long-context and 1-hour dimensions and model-prices' history are
 /// compared too and not all reviewed yet, so the command still exits 1; see the README.)
-/// Issue 13's acceptance: against genai-prices 0.2.3, LiteLLM 1.110.2 and model-prices 0.0.5, every dimension and
+/// Issue 13's acceptance: against every stored reference (genai-prices 0.2.3, LiteLLM 1.110.2,
+/// model-prices 0.0.5, Azure's price list from azure-genai-prices 0.2.0), every dimension and
 /// every dated period agrees or is a reviewed exception (none stale), so `pricing diff` exits 0;
 /// and every genai-prices model the catalog cannot name is a reviewed exclusion.
 #[test]
@@ -622,15 +623,16 @@ fn every_dated_price_change_applies_from_its_day_not_the_day_before() {
             "2026-07-30",
             "0.20",
         ),
-        // Azure matched the Luna cut two days later (disputed, modelled as its own SKU history).
+        // Azure's own price list (fetched 2026-08-11) kept Luna's launch price after OpenAI's
+        // cut (issue 13): the Azure SKU does not follow the home price down.
         (
             "azure/gpt-5.6-luna",
             "azure",
             ChargeKind::Input,
             "2026-07-31",
             "1.00",
-            "2026-08-01",
-            "0.20",
+            "2026-08-11",
+            "1.00",
         ),
         (
             "deepseek-chat",
