@@ -50,12 +50,13 @@ pub fn parse_line_item(raw: &str) -> LineItem {
         Some("output") | Some("output_tokens") => ChargeKind::Output,
         _ => ChargeKind::Other,
     };
-    // `gpt-audio-mini-2025-10-06 audio` → model + modality; keep the model.
-    let model_part = first
-        .strip_suffix(" audio")
-        .or_else(|| first.strip_suffix(" image"))
-        .or_else(|| first.strip_suffix(" text"))
-        .unwrap_or(first);
+    // `gpt-audio-mini-2025-10-06 audio` → model + modality; keep the model. Audio and image
+    // tokens have their own (higher) rates, which the catalog does not state yet: such a line
+    // is an `other` charge (listed unpriced), never priced at the model's text rates.
+    let (model_part, kind) = match (first.strip_suffix(" audio"), first.strip_suffix(" image")) {
+        (Some(m), _) | (_, Some(m)) => (m, ChargeKind::Other),
+        _ => (first.strip_suffix(" text").unwrap_or(first), kind),
+    };
     let model = if piece.is_some() && !model_part.is_empty() && !model_part.contains(' ') {
         Some(model_part.to_string())
     } else {
@@ -166,11 +167,15 @@ mod tests {
             (p.model.as_deref(), p.kind, p.tier),
             (Some("gpt-5"), ChargeKind::Output, ServiceTier::Priority)
         );
+        let audio = parse_line_item("gpt-audio-mini-2025-10-06 audio, input");
+        assert_eq!(audio.model.as_deref(), Some("gpt-audio-mini-2025-10-06"));
+        // Not priced at text rates: audio and image tokens are not in the catalog yet.
+        assert_eq!(audio.kind, ChargeKind::Other);
+        assert_eq!(parse_line_item("gpt-4o image, output").kind, ChargeKind::Other);
+        let text = parse_line_item("gpt-5 text, cached input");
         assert_eq!(
-            parse_line_item("gpt-audio-mini-2025-10-06 audio, input")
-                .model
-                .as_deref(),
-            Some("gpt-audio-mini-2025-10-06")
+            (text.model.as_deref(), text.kind),
+            (Some("gpt-5"), ChargeKind::CachedInput)
         );
         let other = parse_line_item("web search tool calls");
         assert_eq!((other.model, other.kind), (None, ChargeKind::WebSearch));
