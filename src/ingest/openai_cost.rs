@@ -171,7 +171,10 @@ mod tests {
         assert_eq!(audio.model.as_deref(), Some("gpt-audio-mini-2025-10-06"));
         // Not priced at text rates: audio and image tokens are not in the catalog yet.
         assert_eq!(audio.kind, ChargeKind::Other);
-        assert_eq!(parse_line_item("gpt-4o image, output").kind, ChargeKind::Other);
+        assert_eq!(
+            parse_line_item("gpt-4o image, output").kind,
+            ChargeKind::Other
+        );
         let text = parse_line_item("gpt-5 text, cached input");
         assert_eq!(
             (text.model.as_deref(), text.kind),
