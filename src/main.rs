@@ -141,9 +141,8 @@ fn pricing(cmd: PricingCommand) -> Result<ExitCode> {
                 reviewed_text(exceptions.as_deref(), spend_audit::pricing::DIFF_EXCEPTIONS)?;
             let exceptions = diff::parse_exceptions(&exceptions_text)
                 .map_err(|e| anyhow::anyhow!("exceptions file is not valid: {e}"))?;
-            let found = diff::diff(&catalog, &text, at)
+            let (source, found) = diff::diff(&catalog, &text, at)
                 .map_err(|e| anyhow::anyhow!("`{}`: {e}", file.display()))?;
-            let (source, _) = diff::read_reference(&text).map_err(|e| anyhow::anyhow!("{e}"))?;
             let mut open = 0;
             println!("source\tmodel\tour model\tfield\tday\tours\ttheirs\tstatus");
             for d in &found {

@@ -1188,8 +1188,7 @@ fn ingest_json(
                             .filter(|f| f.is_json())
                             .find(|f| f.matches_json(result))
                         else {
-                            record.reason =
-                                Some("JSON file that is not a recognised API dump".to_string());
+                            // Named below, with a file that holds no record at all.
                             return ControlFlow::Break(());
                         };
                         record.format = Some(f.id().to_string());

@@ -166,6 +166,16 @@ impl RefEntry {
     }
 }
 
+/// Whether a price dated `from` (`None`: from the beginning) is in effect at a period that
+/// starts on `start` (`None`: the undated first period, which only undated prices cover).
+fn in_effect(from: Option<NaiveDate>, start: Option<NaiveDate>) -> bool {
+    match (from, start) {
+        (None, _) => true,
+        (Some(f), Some(s)) => f <= s,
+        (Some(_), None) => false,
+    }
+}
+
 fn decimal(x: f64, factor: f64) -> Option<Decimal> {
     Decimal::from_f64(x * factor).map(|d| d.round_dp(6).normalize())
 }
@@ -391,11 +401,7 @@ fn genai(providers: &[Value]) -> Vec<RefEntry> {
             let periods = starts
                 .into_iter()
                 .map(|start| {
-                    let on = |from: &Option<NaiveDate>| match (from, start) {
-                        (None, _) => true,
-                        (Some(f), Some(s)) => *f <= s,
-                        (Some(_), None) => false,
-                    };
+                    let on = |from: &Option<NaiveDate>| in_effect(*from, start);
                     let mut rates = Rates::new();
                     if let Some((_, p)) = base.iter().rev().find(|(f, _)| on(f)) {
                         genai_prices(p, "", &mut rates);
@@ -489,11 +495,7 @@ fn model_prices(prices: &Map<String, Value>, doc: &Value) -> Vec<RefEntry> {
                 .map(|start| {
                     let mut rates = Rates::new();
                     for (prefix, list) in &tier_periods {
-                        let current = list.iter().rev().find(|(f, _)| match (f, start) {
-                            (None, _) => true,
-                            (Some(f), Some(s)) => *f <= s,
-                            (Some(_), None) => false,
-                        });
+                        let current = list.iter().rev().find(|(f, _)| in_effect(*f, start));
                         if let Some((_, r)) = current.filter(|(_, r)| r.is_object()) {
                             model_price_rates(r, prefix, &mut rates);
                         }
@@ -701,8 +703,13 @@ fn our_rate(period: &super::catalog::PricePeriod, field: &str) -> Option<Decimal
 
 /// Compares every entry of the reference in `text` with the catalog: the rates in effect on
 /// `at`, and every dated period that started before it on its first day.
-pub fn diff(catalog: &Catalog, text: &str, at: NaiveDate) -> Result<Vec<Disagreement>, String> {
-    let (_, entries) = read_reference(text)?;
+/// Returns the reference's source name with the disagreements.
+pub fn diff(
+    catalog: &Catalog,
+    text: &str,
+    at: NaiveDate,
+) -> Result<(&'static str, Vec<Disagreement>), String> {
+    let (source, entries) = read_reference(text)?;
     let mut out = Vec::new();
     for entry in &entries {
         // A snapshot says nothing of the days after it was taken.
@@ -728,7 +735,7 @@ pub fn diff(catalog: &Catalog, text: &str, at: NaiveDate) -> Result<Vec<Disagree
         (a.source, &a.model, &a.field, a.at).cmp(&(b.source, &b.model, &b.field, b.at))
     });
     out.dedup();
-    Ok(out)
+    Ok((source, out))
 }
 
 fn compare(

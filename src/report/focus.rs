@@ -363,7 +363,6 @@ impl Dataset {
 fn rows(
     report: &Report,
     ledger: &Ledger,
-    chunk_rows: usize,
     each: &mut dyn FnMut(&[FocusRow]) -> Result<()>,
 ) -> Result<Dataset> {
     let estimated: Vec<&str> = report
@@ -583,7 +582,7 @@ fn rows(
         }
         each(&out)
     };
-    ledger.charge_string_chunks_with_usage(LEDGER, &estimated, chunk_rows, &mut convert)?;
+    ledger.charge_string_chunks_with_usage(LEDGER, &estimated, CHUNK_ROWS, &mut convert)?;
     Ok(Dataset { unmeasured })
 }
 
@@ -601,21 +600,11 @@ pub fn write_all(
     csv: impl Write,
     parquet: impl Write,
 ) -> Result<Vec<u8>> {
-    write_chunked(report, ledger, CHUNK_ROWS, csv, parquet)
-}
-
-fn write_chunked(
-    report: &Report,
-    ledger: &Ledger,
-    chunk_rows: usize,
-    csv: impl Write,
-    parquet: impl Write,
-) -> Result<Vec<u8>> {
     let mut csv = csv::Writer::from_writer(csv);
     csv.write_record(columns())?;
     let mut parquet = export::ParquetStream::new(parquet);
     let data =
-        rows(report, ledger, chunk_rows, &mut |chunk| {
+        rows(report, ledger, &mut |chunk| {
             for row in chunk {
                 // Every cell spreadsheet-safe: names from the data never run as formulas.
                 csv.write_record(row.iter().map(|c| {
