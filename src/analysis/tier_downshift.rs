@@ -272,7 +272,7 @@ mod tests {
         assert_eq!(f[0].confidence, Confidence::Medium);
         assert_eq!(
             f[0].evidence["prices"]["recommended"],
-            "2026.12.04/openai/gpt-4.1-mini@openai-api:global/launch"
+            "2026.12.04.2/openai/gpt-4.1-mini@openai-api:global/launch"
         );
     }
 

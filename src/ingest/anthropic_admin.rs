@@ -151,10 +151,11 @@ impl Format for AnthropicCostJson {
             Some("cache_creation.ephemeral_1h_input_tokens") => {
                 (ChargeKind::CacheWrite, Some(CacheTtl::OneHour))
             }
-            _ if text(r, "cost_type").as_deref() == Some("web_search") => {
-                (ChargeKind::WebSearch, None)
-            }
-            _ => (ChargeKind::Other, None),
+            _ => (
+                super::anthropic_cost::tool_kind(text(r, "cost_type").as_deref())
+                    .unwrap_or(ChargeKind::Other),
+                None,
+            ),
         };
         let mut row = LedgerRow::new(
             "anthropic",

@@ -12,9 +12,19 @@ use crate::ledger::{CacheTtl, ChargeKind, LedgerRow, RecordRole};
 
 pub struct AnthropicCostCsv;
 
+/// The tool charges a `cost_type` names (`web_search`, `code_execution`); token and session
+/// costs are read from the token type instead.
+pub(super) fn tool_kind(cost_type: Option<&str>) -> Option<ChargeKind> {
+    match cost_type?.to_ascii_lowercase().as_str() {
+        "web_search" => Some(ChargeKind::WebSearch),
+        "code_execution" => Some(ChargeKind::CodeExecution),
+        _ => None,
+    }
+}
+
 fn kind_of(token_type: Option<&str>, cost_type: Option<&str>) -> (ChargeKind, Option<CacheTtl>) {
-    if cost_type.is_some_and(|c| c.eq_ignore_ascii_case("web_search")) {
-        return (ChargeKind::WebSearch, None);
+    if let Some(kind) = tool_kind(cost_type) {
+        return (kind, None);
     }
     if cost_type
         .is_some_and(|c| !c.eq_ignore_ascii_case("token") && !c.eq_ignore_ascii_case("tokens"))

@@ -51,6 +51,20 @@ pub fn vertex_sku(description: &str) -> (Option<String>, ChargeKind, ServiceTier
     } else {
         ChargeKind::Other
     };
+    // Per-modality SKUs (`… Audio Input`, `… Image Output`): audio has its own rates; Google
+    // prices video frames with images (one rate for both on every Gemini price list).
+    let words: Vec<&str> = d.split_whitespace().collect();
+    let audio = words.contains(&"audio");
+    let image = words.contains(&"image") || words.contains(&"video");
+    let kind = match kind {
+        ChargeKind::Input if audio => ChargeKind::AudioInput,
+        ChargeKind::CachedInput if audio => ChargeKind::AudioCachedInput,
+        ChargeKind::Output if audio => ChargeKind::AudioOutput,
+        ChargeKind::Input if image => ChargeKind::ImageInput,
+        ChargeKind::CachedInput if image => ChargeKind::ImageCachedInput,
+        ChargeKind::Output if image => ChargeKind::ImageOutput,
+        k => k,
+    };
     // The model is the words before the first non-model word.
     const STOP: &[&str] = &[
         "ga", "global", "text", "input", "output", "thinking", "audio", "image", "video", "-",
@@ -492,6 +506,23 @@ mod tests {
         assert_eq!(
             vertex_sku("LLM Grounding with Google Search tool - Predictions").0,
             None
+        );
+        // Audio has its own rates; video frames are priced with images.
+        assert_eq!(
+            vertex_sku("Gemini 2.5 Flash GA Audio Input - Predictions"),
+            (
+                Some("gemini-2.5-flash".into()),
+                ChargeKind::AudioInput,
+                ServiceTier::Standard
+            )
+        );
+        assert_eq!(
+            vertex_sku("Gemini 2.5 Flash Audio Input Caching").1,
+            ChargeKind::AudioCachedInput
+        );
+        assert_eq!(
+            vertex_sku("Gemini 2.5 Flash GA Video Input - Predictions").1,
+            ChargeKind::ImageInput
         );
     }
 }

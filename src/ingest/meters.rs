@@ -531,7 +531,7 @@ pub fn region_label(region: Option<&str>, class: Option<&str>) -> Option<String>
 /// hours for provisioned capacity); otherwise the line keeps money only (`unit = none`), so the
 /// pricer never prices a quantity it cannot interpret.
 pub fn set_billed_quantity(r: &mut crate::ledger::LedgerRow, quantity: f64, unit: &'static str) {
-    let fits = (unit == "tokens" && r.charge_kind.is_tokens())
+    let fits = (unit == "tokens" && (r.charge_kind.is_tokens() || r.charge_kind.is_media_tokens()))
         || (unit == "hours" && r.charge_kind == ChargeKind::ProvisionedHour);
     if fits && quantity > 0.0 {
         r.quantity = quantity;

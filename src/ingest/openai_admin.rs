@@ -8,7 +8,7 @@
 use super::json::{count, text, timestamp};
 use super::meters::set_billed_quantity;
 use super::openai_cost::parse_line_item;
-use super::openai_usage::usage_parts;
+use super::openai_usage::{usage_parts, Media};
 use super::{push_parts, Format, RowError, RowFate, SourceRef};
 use crate::ledger::{ChargeKind, LedgerRow, RecordRole, ServiceTier};
 use serde_json::Value;
@@ -75,6 +75,7 @@ impl Format for OpenAiUsageJson {
             cache_write,
             count(r, "output_tokens")?,
             count(r, "num_model_requests")?,
+            Media::read(|k| count(r, k))?,
         )?;
         push_parts(&base, parts, out);
         Ok(RowFate::Ledger)

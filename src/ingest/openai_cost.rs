@@ -33,13 +33,25 @@ pub fn parse_line_item(raw: &str) -> LineItem {
     let mut parts = text.split(',').map(str::trim);
     let first = parts.next().unwrap_or("");
     let piece = parts.next().map(str::to_ascii_lowercase);
-    // A non-model item: OpenAI bills its web search tool per call.
-    if piece.is_none() && first.eq_ignore_ascii_case("web search tool calls") {
-        return LineItem {
-            model: None,
-            kind: ChargeKind::WebSearch,
-            tier,
+    // Non-model items: OpenAI bills its tools per call or per session.
+    if piece.is_none() {
+        let tool = first.to_ascii_lowercase();
+        let kind = if tool.starts_with("web search") {
+            Some(ChargeKind::WebSearch)
+        } else if tool.starts_with("file search") {
+            Some(ChargeKind::FileSearch)
+        } else if tool.starts_with("code interpreter") {
+            Some(ChargeKind::CodeExecution)
+        } else {
+            None
         };
+        if let Some(kind) = kind {
+            return LineItem {
+                model: None,
+                kind,
+                tier,
+            };
+        }
     }
     let kind = match piece.as_deref() {
         Some("input") | Some("input_tokens") | Some("uncached input") => ChargeKind::Input,
@@ -50,11 +62,20 @@ pub fn parse_line_item(raw: &str) -> LineItem {
         Some("output") | Some("output_tokens") => ChargeKind::Output,
         _ => ChargeKind::Other,
     };
-    // `gpt-audio-mini-2025-10-06 audio` → model + modality; keep the model. Audio and image
-    // tokens have their own (higher) rates, which the catalog does not state yet: such a line
-    // is an `other` charge (listed unpriced), never priced at the model's text rates.
+    // `gpt-audio-mini-2025-10-06 audio` → model + modality. Audio and image tokens have their
+    // own rates; a cache write of them has no kind of its own and stays `other`.
+    let media = |audio: bool| match kind {
+        ChargeKind::Input if audio => ChargeKind::AudioInput,
+        ChargeKind::CachedInput if audio => ChargeKind::AudioCachedInput,
+        ChargeKind::Output if audio => ChargeKind::AudioOutput,
+        ChargeKind::Input => ChargeKind::ImageInput,
+        ChargeKind::CachedInput => ChargeKind::ImageCachedInput,
+        ChargeKind::Output => ChargeKind::ImageOutput,
+        _ => ChargeKind::Other,
+    };
     let (model_part, kind) = match (first.strip_suffix(" audio"), first.strip_suffix(" image")) {
-        (Some(m), _) | (_, Some(m)) => (m, ChargeKind::Other),
+        (Some(m), _) => (m, media(true)),
+        (_, Some(m)) => (m, media(false)),
         _ => (first.strip_suffix(" text").unwrap_or(first), kind),
     };
     let model = if piece.is_some() && !model_part.is_empty() && !model_part.contains(' ') {
@@ -169,10 +190,22 @@ mod tests {
         );
         let audio = parse_line_item("gpt-audio-mini-2025-10-06 audio, input");
         assert_eq!(audio.model.as_deref(), Some("gpt-audio-mini-2025-10-06"));
-        // Not priced at text rates: audio and image tokens are not in the catalog yet.
-        assert_eq!(audio.kind, ChargeKind::Other);
+        // Audio and image tokens have kinds of their own, never the model's text rates.
+        assert_eq!(audio.kind, ChargeKind::AudioInput);
+        assert_eq!(
+            parse_line_item("gpt-realtime audio, cached input").kind,
+            ChargeKind::AudioCachedInput
+        );
         assert_eq!(
             parse_line_item("gpt-4o image, output").kind,
+            ChargeKind::ImageOutput
+        );
+        assert_eq!(
+            parse_line_item("gpt-image-1 image, input").kind,
+            ChargeKind::ImageInput
+        );
+        assert_eq!(
+            parse_line_item("gpt-realtime audio, cache write").kind,
             ChargeKind::Other
         );
         let text = parse_line_item("gpt-5 text, cached input");
@@ -183,5 +216,13 @@ mod tests {
         let other = parse_line_item("web search tool calls");
         assert_eq!((other.model, other.kind), (None, ChargeKind::WebSearch));
         assert_eq!(parse_line_item("Vector storage").kind, ChargeKind::Other);
+        assert_eq!(
+            parse_line_item("file search tool calls").kind,
+            ChargeKind::FileSearch
+        );
+        assert_eq!(
+            parse_line_item("Code Interpreter sessions").kind,
+            ChargeKind::CodeExecution
+        );
     }
 }

@@ -94,8 +94,20 @@ pub enum ChargeKind {
     CacheWrite,
     Output,
     Request,
+    /// Audio tokens in, read from the prompt cache, and out (realtime, audio and speech models).
+    AudioInput,
+    AudioCachedInput,
+    AudioOutput,
+    /// Image tokens in, read from the prompt cache, and out (vision input, image generation).
+    ImageInput,
+    ImageCachedInput,
+    ImageOutput,
     /// A server-side web search a model ran for a request, billed per call.
     WebSearch,
+    /// A file-search (vector store) tool call, billed per call.
+    FileSearch,
+    /// A code-execution container or session, billed by the vendor per session or hour.
+    CodeExecution,
     Seat,
     ProvisionedHour,
     Other,
@@ -109,7 +121,15 @@ impl ChargeKind {
             ChargeKind::CacheWrite => "cache_write",
             ChargeKind::Output => "output",
             ChargeKind::Request => "request",
+            ChargeKind::AudioInput => "audio_input",
+            ChargeKind::AudioCachedInput => "audio_cached_input",
+            ChargeKind::AudioOutput => "audio_output",
+            ChargeKind::ImageInput => "image_input",
+            ChargeKind::ImageCachedInput => "image_cached_input",
+            ChargeKind::ImageOutput => "image_output",
             ChargeKind::WebSearch => "web_search",
+            ChargeKind::FileSearch => "file_search",
+            ChargeKind::CodeExecution => "code_execution",
             ChargeKind::Seat => "seat",
             ChargeKind::ProvisionedHour => "provisioned_hour",
             ChargeKind::Other => "other",
@@ -123,7 +143,15 @@ impl ChargeKind {
             "cache_write" => ChargeKind::CacheWrite,
             "output" => ChargeKind::Output,
             "request" => ChargeKind::Request,
+            "audio_input" => ChargeKind::AudioInput,
+            "audio_cached_input" => ChargeKind::AudioCachedInput,
+            "audio_output" => ChargeKind::AudioOutput,
+            "image_input" => ChargeKind::ImageInput,
+            "image_cached_input" => ChargeKind::ImageCachedInput,
+            "image_output" => ChargeKind::ImageOutput,
             "web_search" => ChargeKind::WebSearch,
+            "file_search" => ChargeKind::FileSearch,
+            "code_execution" => ChargeKind::CodeExecution,
             "seat" => ChargeKind::Seat,
             "provisioned_hour" => ChargeKind::ProvisionedHour,
             "other" => ChargeKind::Other,
@@ -139,6 +167,20 @@ impl ChargeKind {
                 | ChargeKind::CachedInput
                 | ChargeKind::CacheWrite
                 | ChargeKind::Output
+        )
+    }
+
+    /// Audio and image tokens: priced per token like text, at their own rates, but kept out of
+    /// the text usage profile the tier and caching analyses read.
+    pub fn is_media_tokens(self) -> bool {
+        matches!(
+            self,
+            ChargeKind::AudioInput
+                | ChargeKind::AudioCachedInput
+                | ChargeKind::AudioOutput
+                | ChargeKind::ImageInput
+                | ChargeKind::ImageCachedInput
+                | ChargeKind::ImageOutput
         )
     }
 }

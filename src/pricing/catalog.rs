@@ -87,6 +87,23 @@ pub struct PricePeriod {
     pub cache_write_1h: Option<Decimal>,
     #[serde(default, with = "rust_decimal::serde::str_option")]
     pub request: Option<Decimal>,
+    /// Audio tokens (USD per 1M). No fallback: an audio model states them, and a model that
+    /// does not leaves its audio lines unpriced rather than priced as text.
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub audio_input: Option<Decimal>,
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub audio_cached_input: Option<Decimal>,
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub audio_output: Option<Decimal>,
+    /// Image tokens (USD per 1M). Unstated image input costs what text input does (vision
+    /// input is billed as input tokens); image output has no fallback, since only an
+    /// image-generation model makes it and it states the rate.
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub image_input: Option<Decimal>,
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub image_cached_input: Option<Decimal>,
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub image_output: Option<Decimal>,
     /// USD per 1,000 server-side web searches (a per-call charge, not tokens; no batch or
     /// other tier changes it).
     #[serde(default, with = "rust_decimal::serde::str_option")]
@@ -124,6 +141,16 @@ impl PricePeriod {
         mo(&mut p.cache_write_5m);
         mo(&mut p.cache_write_1h);
         mo(&mut p.request);
+        for rate in [
+            &mut p.audio_input,
+            &mut p.audio_cached_input,
+            &mut p.audio_output,
+            &mut p.image_input,
+            &mut p.image_cached_input,
+            &mut p.image_output,
+        ] {
+            mo(rate);
+        }
         if let Some(lc) = &mut p.long_context {
             m(&mut lc.input);
             m(&mut lc.output);

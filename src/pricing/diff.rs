@@ -206,6 +206,10 @@ pub fn read_reference(text: &str) -> Result<(&'static str, Vec<RefEntry>), Strin
     }
 }
 
+/// LiteLLM modes priced per token that the catalog prices (embeddings, per-image, per-second
+/// and per-character entries are other units).
+const LITELLM_MODES: &[&str] = &["chat", "responses", "realtime", "image_generation"];
+
 /// LiteLLM: one undated entry per key; `_batches`, `_flex`, `_priority` and
 /// `_above_<N>k_tokens` suffixes are the other dimensions.
 fn litellm(map: &Map<String, Value>) -> Vec<RefEntry> {
@@ -220,7 +224,7 @@ fn litellm(map: &Map<String, Value>) -> Vec<RefEntry> {
             || entry
                 .get("mode")
                 .and_then(Value::as_str)
-                .is_some_and(|m| m != "chat" && m != "responses")
+                .is_some_and(|m| !LITELLM_MODES.contains(&m))
         {
             continue;
         }
@@ -236,6 +240,16 @@ fn litellm(map: &Map<String, Value>) -> Vec<RefEntry> {
                 k if k.starts_with("cache_read_input_token_cost") => ("cached_input", &k[27..]),
                 "cache_creation_input_token_cost" => ("cache_write_5m", ""),
                 "cache_creation_input_token_cost_above_1hr" => ("cache_write_1h", ""),
+                k if k.starts_with("input_cost_per_audio_token") => ("audio_input", &k[26..]),
+                k if k.starts_with("output_cost_per_audio_token") => ("audio_output", &k[27..]),
+                k if k.starts_with("cache_read_input_audio_token_cost") => {
+                    ("audio_cached_input", &k[33..])
+                }
+                k if k.starts_with("input_cost_per_image_token") => ("image_input", &k[26..]),
+                k if k.starts_with("output_cost_per_image_token") => ("image_output", &k[27..]),
+                k if k.starts_with("cache_read_input_image_token_cost") => {
+                    ("image_cached_input", &k[33..])
+                }
                 "input_cost_per_request" => {
                     rates.extend(decimal(x, 1.0).map(|d| ("request".to_string(), d)));
                     continue;
@@ -283,6 +297,12 @@ const GENAI_FIELDS: &[(&str, &str)] = &[
     ("cache_read_mtok", "cached_input"),
     ("cache_write_mtok", "cache_write_5m"),
     ("cache_write_1h_mtok", "cache_write_1h"),
+    ("input_audio_mtok", "audio_input"),
+    ("cache_audio_read_mtok", "audio_cached_input"),
+    ("output_audio_mtok", "audio_output"),
+    ("input_image_mtok", "image_input"),
+    ("cache_image_read_mtok", "image_cached_input"),
+    ("output_image_mtok", "image_output"),
 ];
 
 /// A genai-prices price object into `rates`, under `prefix` (`""`, `batch.`, …). A tiered
@@ -675,6 +695,13 @@ fn our_rate(period: &super::catalog::PricePeriod, field: &str) -> Option<Decimal
         "cache_write_5m" => period.cache_write_5m,
         "cache_write_1h" => period.cache_write_1h,
         "request" => period.request,
+        "audio_input" => period.audio_input,
+        "audio_cached_input" => period.audio_cached_input,
+        "audio_output" => period.audio_output,
+        // Unstated image input is billed as text input (see `PricePeriod`).
+        "image_input" => period.image_input.or(Some(period.input)),
+        "image_cached_input" => period.image_cached_input.or(period.cached_input),
+        "image_output" => period.image_output,
         // Not a token rate: no tier changes it.
         "web_search" => return period.web_search,
         "long_context.above" => period.long_context.as_ref().map(|l| Decimal::from(l.above)),

@@ -115,6 +115,15 @@ pub fn rate_for(
         ChargeKind::Output => (Some(output), Decimal::from(1_000_000)),
         // Token-priced models charge nothing per request unless the catalog says so.
         ChargeKind::Request => (Some(period.request.unwrap_or(Decimal::ZERO)), Decimal::ONE),
+        ChargeKind::AudioInput => (period.audio_input, Decimal::from(1_000_000)),
+        ChargeKind::AudioCachedInput => (period.audio_cached_input, Decimal::from(1_000_000)),
+        ChargeKind::AudioOutput => (period.audio_output, Decimal::from(1_000_000)),
+        ChargeKind::ImageInput => (period.image_input.or(Some(input)), Decimal::from(1_000_000)),
+        ChargeKind::ImageCachedInput => (
+            period.image_cached_input.or(cached),
+            Decimal::from(1_000_000),
+        ),
+        ChargeKind::ImageOutput => (period.image_output, Decimal::from(1_000_000)),
         ChargeKind::WebSearch => (period.web_search, Decimal::from(1_000)),
         other => return Err(format!("no catalog rate for `{}` charges", other.as_str())),
     };
@@ -255,7 +264,9 @@ impl<'c> Pricer<'c> {
     /// Fills `model_id`, `list_cost_nano`, `price_ref` and `unpriced_reason`.
     pub fn price(&mut self, row: &mut LedgerRow) {
         let Some(raw) = row.model_raw.clone() else {
-            if row.role != RecordRole::Billed && row.charge_kind.is_tokens() {
+            if row.role != RecordRole::Billed
+                && (row.charge_kind.is_tokens() || row.charge_kind.is_media_tokens())
+            {
                 row.unpriced_reason = Some("no model named in the export".to_string());
             }
             return;
@@ -319,6 +330,87 @@ impl<'c> Pricer<'c> {
                     Err(reason) => row.unpriced_reason = Some(reason),
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn period(extra: &str) -> PricePeriod {
+        toml::from_str(&format!(
+            "id = \"p\"\nfrom = \"2026-01-01\"\nstatus = \"active\"\nsources = []\ninput = \"2.50\"\ncached_input = \"0.25\"\noutput = \"10.00\"\nbatch = \"0.5\"\n{extra}"
+        ))
+        .unwrap()
+    }
+
+    fn cost(
+        p: &PricePeriod,
+        kind: ChargeKind,
+        tier: ServiceTier,
+        quantity: f64,
+    ) -> Result<i64, String> {
+        let (rate, per) = rate_for(p, kind, None, tier, false)?;
+        Ok(cost_nanos(quantity, rate, per))
+    }
+
+    #[test]
+    fn audio_and_image_tokens_use_their_own_rates() {
+        let p = period("audio_input = \"32.00\"\naudio_cached_input = \"0.40\"\naudio_output = \"64.00\"\nimage_input = \"5.00\"\nimage_output = \"40.00\"");
+        // 250,000 audio tokens at $32/M = $8.00; 1,234 audio output tokens at $64/M = $0.078976.
+        assert_eq!(
+            cost(&p, ChargeKind::AudioInput, ServiceTier::Standard, 250_000.0),
+            Ok(8_000_000_000)
+        );
+        assert_eq!(
+            cost(&p, ChargeKind::AudioOutput, ServiceTier::Standard, 1_234.0),
+            Ok(78_976_000)
+        );
+        assert_eq!(
+            cost(
+                &p,
+                ChargeKind::AudioCachedInput,
+                ServiceTier::Standard,
+                10_000.0
+            ),
+            Ok(4_000_000)
+        );
+        // Batch halves media tokens like every other token rate: 100,000 image output = $2.00.
+        assert_eq!(
+            cost(&p, ChargeKind::ImageOutput, ServiceTier::Batch, 100_000.0),
+            Ok(2_000_000_000)
+        );
+        assert_eq!(
+            cost(&p, ChargeKind::ImageInput, ServiceTier::Standard, 100_000.0),
+            Ok(500_000_000)
+        );
+    }
+
+    #[test]
+    fn unstated_image_input_is_text_input_but_audio_and_image_output_have_no_fallback() {
+        let p = period("");
+        // Vision input on a text model: 100,000 tokens at the $2.50 input rate = $0.25.
+        assert_eq!(
+            cost(&p, ChargeKind::ImageInput, ServiceTier::Standard, 100_000.0),
+            Ok(250_000_000)
+        );
+        assert_eq!(
+            cost(
+                &p,
+                ChargeKind::ImageCachedInput,
+                ServiceTier::Standard,
+                100_000.0
+            ),
+            Ok(25_000_000)
+        );
+        for kind in [
+            ChargeKind::AudioInput,
+            ChargeKind::AudioOutput,
+            ChargeKind::ImageOutput,
+        ] {
+            let err = cost(&p, kind, ServiceTier::Standard, 1.0).unwrap_err();
+            assert!(err.contains(kind.as_str()), "{err}");
         }
     }
 }

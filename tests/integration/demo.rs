@@ -183,7 +183,7 @@ fn planted_findings_are_found_with_expected_savings() {
     assert_eq!(f["confidence"], "medium");
     assert_eq!(
         f["evidence"]["prices"]["recommended"],
-        "2026.12.04/openai/gpt-4.1-mini@openai-api:global/launch"
+        "2026.12.04.2/openai/gpt-4.1-mini@openai-api:global/launch"
     );
     // contract-extraction: Sonnet 4.5 ($78.75/day) vs Haiku 4.5 ($26.25/day); no request counts.
     let f = finding(

@@ -194,3 +194,89 @@ fn anthropic_web_searches_are_a_priced_per_call_charge() {
     assert_eq!(rows[0].charge_kind, ChargeKind::WebSearch);
     assert_eq!(rows[0].billed_cost_nano, Some(370_000_000));
 }
+
+#[test]
+fn openai_audio_and_image_tokens_are_priced_at_their_own_rates_to_the_cent() {
+    // The 2026-07 layout in its real column order: gpt-realtime with 1,000,000 input tokens
+    // (200,000 cached: 150,000 text + 50,000 audio; 500,000 uncached audio; 100,000 image)
+    // and 400,000 output tokens (300,000 audio).
+    let text = "start_time,end_time,start_time_iso,end_time_iso,project_id,num_model_requests,user_id,api_key_id,model,batch,service_tier,input_tokens,output_tokens,input_cached_tokens,input_uncached_tokens,input_text_tokens,output_text_tokens,input_cached_text_tokens,input_audio_tokens,input_cached_audio_tokens,output_audio_tokens,input_image_tokens,input_cached_image_tokens,output_image_tokens\n\
+1792108800,1792195200,2026-10-16T00:00:00Z,2026-10-17T00:00:00Z,proj_voice,120,,key_voice,gpt-realtime-2025-08-28,false,default,1000000,400000,200000,800000,200000,100000,150000,500000,50000,300000,100000,0,0\n";
+    let (mut rows, _) = one_file("completions_usage_2026-10-16_2026-10-17.csv", text);
+    let catalog = spend_audit::pricing::Catalog::embedded().unwrap();
+    let mut pricer = spend_audit::pricing::Pricer::new(&catalog);
+    for r in &mut rows {
+        pricer.price(r);
+    }
+    let cost = |kind: ChargeKind| {
+        let r = rows.iter().find(|r| r.charge_kind == kind).unwrap();
+        assert_eq!(r.unpriced_reason, None, "{kind:?}");
+        (r.quantity, r.list_cost_nano.unwrap())
+    };
+    // Text input 200,000 at $4.00/M = $0.80; cached text 150,000 at $0.40/M = $0.06.
+    assert_eq!(cost(ChargeKind::Input), (200_000.0, 800_000_000));
+    assert_eq!(cost(ChargeKind::CachedInput), (150_000.0, 60_000_000));
+    // Audio 500,000 at $32/M = $16.00; cached audio 50,000 at $0.40/M = $0.02.
+    assert_eq!(cost(ChargeKind::AudioInput), (500_000.0, 16_000_000_000));
+    assert_eq!(cost(ChargeKind::AudioCachedInput), (50_000.0, 20_000_000));
+    // Image 100,000 at $5/M = $0.50.
+    assert_eq!(cost(ChargeKind::ImageInput), (100_000.0, 500_000_000));
+    // Text output 100,000 at $16/M = $1.60; audio output 300,000 at $64/M = $19.20.
+    assert_eq!(cost(ChargeKind::Output), (100_000.0, 1_600_000_000));
+    assert_eq!(cost(ChargeKind::AudioOutput), (300_000.0, 19_200_000_000));
+
+    // A text model's audio has no rate: unpriced with a reason, never priced as text.
+    let text = "start_time,end_time,project_id,num_model_requests,model,input_tokens,output_tokens,input_audio_tokens\n\
+1792108800,1792195200,proj_chat,1,gpt-4o-mini,1000,10,400\n";
+    let (mut rows, _) = one_file("completions_usage_2026-10-16.csv", text);
+    for r in &mut rows {
+        pricer.price(r);
+    }
+    let audio = rows
+        .iter()
+        .find(|r| r.charge_kind == ChargeKind::AudioInput)
+        .unwrap();
+    assert_eq!(audio.list_cost_nano, None);
+    assert!(
+        audio
+            .unpriced_reason
+            .as_deref()
+            .is_some_and(|r| r.contains("audio_input")),
+        "{:?}",
+        audio.unpriced_reason
+    );
+    let input = rows
+        .iter()
+        .find(|r| r.charge_kind == ChargeKind::Input)
+        .unwrap();
+    assert_eq!(
+        input.quantity, 600.0,
+        "audio is taken out of the text input"
+    );
+}
+
+#[test]
+fn image_model_cost_lines_and_tool_charges_have_their_own_kinds() {
+    let text = "start_time,end_time,start_time_iso,end_time_iso,amount_value,amount_currency,line_item,project_id,organization_id,organization_name\n\
+1792108800,1792195200,2026-10-16T00:00:00Z,2026-10-17T00:00:00Z,4.00,usd,\"gpt-image-1 image, output\",proj_art,org_demo,Demo\n\
+1792108800,1792195200,2026-10-16T00:00:00Z,2026-10-17T00:00:00Z,0.25,usd,file search tool calls,proj_art,org_demo,Demo\n\
+1792108800,1792195200,2026-10-16T00:00:00Z,2026-10-17T00:00:00Z,0.09,usd,code interpreter sessions,proj_art,org_demo,Demo\n";
+    let (rows, _) = one_file("cost_2026-10-16.csv", text);
+    let kinds: Vec<(ChargeKind, Option<i64>)> = rows
+        .iter()
+        .map(|r| (r.charge_kind, r.billed_cost_nano))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (ChargeKind::ImageOutput, Some(4_000_000_000)),
+            (ChargeKind::FileSearch, Some(250_000_000)),
+            (ChargeKind::CodeExecution, Some(90_000_000)),
+        ]
+    );
+    let cost = "usage_date_utc,model,workspace,api_key,usage_type,context_window,token_type,cost_usd,list_price_usd,cost_type,inference_geo,speed,api_key_id,api_key_status\n\
+2026-10-05,,Default,prod-key,message,,,1.50,1.50,code_execution,global,,apikey_01demo,active\n";
+    let (rows, _) = one_file("claude_cost.csv", cost);
+    assert_eq!(rows[0].charge_kind, ChargeKind::CodeExecution);
+    assert_eq!(rows[0].billed_cost_nano, Some(1_500_000_000));
+}

@@ -197,7 +197,7 @@ fn batch_and_cache_rates() {
     assert_eq!(row.list_cost_nano, Some(150_000_000));
     assert_eq!(
         row.price_ref.as_deref(),
-        Some("2026.12.04/anthropic/claude-sonnet-4-5@anthropic-api:global/launch")
+        Some("2026.12.04.2/anthropic/claude-sonnet-4-5@anthropic-api:global/launch")
     );
 }
 
@@ -290,7 +290,7 @@ fn pricing_check_and_show_commands() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    assert!(String::from_utf8_lossy(&o.stdout).starts_with("catalog 2026.12.04: "));
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("catalog 2026.12.04.2: "));
     // A catalog folder with a model whose price ran out fails the check with exit 1.
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("catalog.toml"), HEADER).unwrap();
@@ -507,14 +507,21 @@ fn pricing_coverage_lists_unnamed_models_until_reviewed() {
     let genai = reference("genai-prices-0.2.3.json");
     let o = run(&[genai.as_os_str()]);
     let text = String::from_utf8_lossy(&o.stdout);
-    // gpt-realtime (audio) is not in the catalog yet; gpt-4.1 and grok-4-0709 (added for
+    // gpt-realtime-2 (no reference dates its launch) is not in the catalog; gpt-4.1,
+    // grok-4-0709 and the audio and image models gpt-realtime and gpt-image-1 (added for
     // issue 13) are.
     assert!(
         text.lines()
-            .any(|l| l.starts_with("genai-prices\tgpt-realtime\t")),
+            .any(|l| l.starts_with("genai-prices\tgpt-realtime-2\t")),
         "{text}"
     );
-    for named in ["gpt-4.1", "grok-4-0709", "text-embedding-3-small"] {
+    for named in [
+        "gpt-4.1",
+        "grok-4-0709",
+        "text-embedding-3-small",
+        "gpt-realtime",
+        "gpt-image-1",
+    ] {
         let prefix = format!("genai-prices\t{named}\t");
         assert!(
             !text.lines().any(|l| l.starts_with(&prefix)),
@@ -832,7 +839,7 @@ fn bedrock_geo_profiles_carry_the_premium_and_global_does_not() {
     assert_eq!(geo, Some(usd("3.30")));
     assert_eq!(
         r,
-        "2026.12.04/anthropic/claude-sonnet-4-5@aws-bedrock:geo/launch"
+        "2026.12.04.2/anthropic/claude-sonnet-4-5@aws-bedrock:geo/launch"
     );
     let (global, r) = p("global.anthropic.claude-sonnet-4-5-20250929-v1:0", None);
     assert_eq!(global, Some(usd("3.00")));

@@ -88,7 +88,7 @@ monthly,2026-10-01,2026-10-31,acc,pub1,Ann,ann@acme.test,member,standard,,,enabl
     let ledger = std::fs::read(out.path().join("ledger.parquet")).unwrap();
     assert!(!ledger.is_empty());
     let text = String::from_utf8_lossy(&ledger);
-    assert!(text.contains("2026.12.04/seat/copilot_enterprise/list"));
+    assert!(text.contains("2026.12.04.2/seat/copilot_enterprise/list"));
 }
 
 #[test]
