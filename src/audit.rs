@@ -10,7 +10,7 @@ use crate::analysis::{self, AnalysisCtx};
 use crate::ingest::{
     self,
     bounds::{FieldCap, PlausibleDates, SumBound},
-    dedup::OverlapGuard,
+    dedup::{CardPayments, OverlapGuard},
     InputStatus,
 };
 use crate::ledger::{Ledger, LedgerBuilder, LedgerRow};
@@ -56,6 +56,7 @@ pub fn ingest_and_price(
     let mut builder = LedgerBuilder::new(1024);
     let mut pricer = LinePricer::new(catalog, &config.seat_prices, config.overlay_terms.as_ref());
     let mut overlaps = OverlapGuard::default();
+    let mut card_payments = CardPayments::default();
     let mut bound = SumBound::default();
     let mut field_cap = FieldCap::default();
     let mut dates = PlausibleDates::until_a_year_after(PlausibleDates::newest_modified_ms(files));
@@ -65,15 +66,39 @@ pub fn ingest_and_price(
         }
         config.attribute(&mut row);
         pricer.price(&mut row);
+        // Before redaction: the config names payers as the export does.
+        let card_api = CardPayments::is_card_api_charge(&row);
+        let listed_payer = card_api
+            && row.api_key.as_deref().is_some_and(|p| {
+                config
+                    .expenses
+                    .bill_payers
+                    .iter()
+                    .any(|b| b.eq_ignore_ascii_case(p))
+            });
         // After attribution (the config names raw keys), before anything downstream sees it.
         if let Some(r) = redactor.as_deref_mut() {
             r.row(&mut row);
         }
         if bound.admits(&row) {
-            builder.push(&row);
+            if card_api {
+                card_payments.hold(row, listed_payer);
+            } else {
+                card_payments.observe(&row);
+                builder.push(&row);
+            }
         }
     };
-    let mut outcome = ingest::ingest_dir(root, files, &mut sink, on_file);
+    let opts = ingest::IngestOptions {
+        long_context: catalog.long_context_thresholds(),
+        expense_columns: config.expenses.columns.clone(),
+        expense_spend_is_negative: config.expenses.spend_is_negative,
+    };
+    let mut outcome = ingest::ingest_dir_with(root, files, &opts, &mut sink, on_file);
+    for row in card_payments.release() {
+        builder.push(&row);
+    }
+    card_payments.annotate(&mut outcome.inputs);
     overlaps.annotate(&mut outcome.inputs);
     bound.annotate(&mut outcome.inputs, &mut outcome.rejects);
     field_cap.annotate(&mut outcome.inputs, &mut outcome.rejects);

@@ -136,7 +136,7 @@ impl Redactor {
     pub fn row(&mut self, row: &mut LedgerRow) {
         // The api_key column is who or what used the money: a seat's user, a key's id or
         // alias, an IAM principal.
-        let key_class = if row.charge_kind == ChargeKind::Seat {
+        let key_class = if matches!(row.charge_kind, ChargeKind::Seat | ChargeKind::Expense) {
             "user"
         } else {
             "key"

@@ -97,12 +97,36 @@ pub struct Config {
     /// The customer overlay file (discounts, commitments, credits, FX), relative to the config.
     #[serde(default)]
     pub overlay: Option<std::path::PathBuf>,
+    /// Card and expense exports: teams, another layout's column names, the sign convention.
+    #[serde(default)]
+    pub expenses: ExpenseSettings,
     /// `seats` parsed into exact nano-units (filled by [`Config::load`]).
     #[serde(skip)]
     pub seat_prices: BTreeMap<String, i64>,
     /// The parsed overlay (filled by [`Config::load`]); contracted = list without one.
     #[serde(skip)]
     pub overlay_terms: Option<crate::pricing::overlay::Overlay>,
+}
+
+/// The config's `[expenses]` section.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpenseSettings {
+    /// `"<person as the export names them>" = "<team>"`: expense lines are attributed to the
+    /// team (the workload) of the person who paid.
+    #[serde(default)]
+    pub teams: BTreeMap<String, String>,
+    /// `<role> = "<column name>"` for a layout whose header the synonyms do not cover; roles:
+    /// `date`, `merchant`, `amount`, `currency`, `person`, `category`, `memo`, `id`.
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+    /// The export writes spend as negative amounts and refunds as positive (bank style).
+    #[serde(default)]
+    pub spend_is_negative: bool,
+    /// People whose card pays the company's own vendor bills: their API charges are payments
+    /// of a bill the vendor's cost export already carries, so they are counted once.
+    #[serde(default)]
+    pub bill_payers: Vec<String>,
 }
 
 impl Config {
@@ -145,6 +169,17 @@ impl Config {
                 &text,
             )?);
         }
+        if let Some(bad) = config
+            .expenses
+            .columns
+            .keys()
+            .find(|k| !crate::ingest::expenses::ROLES.iter().any(|(r, _)| r == k))
+        {
+            bail!(
+                "config `{}`: `[expenses.columns]` names unknown role `{bad}`; roles are date, merchant, amount, currency, person, category, memo and id",
+                path.display()
+            );
+        }
         if let Some(bad) = config.workloads.keys().find(|k| !k.contains(':')) {
             bail!(
                 "config `{}`: workload key `{bad}` must look like `provider:name`, e.g. `openai:proj_abc`",
@@ -170,6 +205,17 @@ impl Config {
             .and_then(|r| self.provisioned_links.get(r))
         {
             row.resource = Some(target.to_ascii_lowercase());
+        }
+        // An expense belongs to the team of the person who paid, when the config names it.
+        if row.charge_kind == crate::ledger::ChargeKind::Expense {
+            row.workload = row.api_key.as_deref().and_then(|p| {
+                self.expenses
+                    .teams
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(p))
+                    .map(|(_, t)| t.clone())
+            });
+            return;
         }
         // A parser may have read a workload from tags or labels; the config mapping wins.
         let hint = row.workload.take();

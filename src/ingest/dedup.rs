@@ -4,8 +4,9 @@
 //! repeats between files that differ.
 
 use super::InputRecord;
-use crate::ledger::{LedgerRow, RecordRole};
-use std::collections::{BTreeMap, HashMap};
+use crate::ledger::{ChargeKind, LedgerRow, RecordRole};
+use crate::pricing::merchants::{Merchants, ProductKind};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The same charge exported twice in different files (a cost CSV and an API dump of the same
 /// days, or two downloads with overlapping date ranges) is counted once. A billed row repeats
@@ -144,5 +145,89 @@ mod tests {
         // The same row with a model does repeat.
         assert!(!g.is_repeat(&billed("a.csv", None, Some("gpt-4.1"))));
         assert!(g.is_repeat(&billed("b.csv", None, Some("gpt-4.1"))));
+    }
+}
+
+/// Card charges for a vendor's API credit that pay the company's own bill with that vendor:
+/// the vendor's cost export already carries the usage they pay for, so the card line is counted
+/// once (dropped and noted). A card API charge is such a payment when the vendor's own billed
+/// lines are in the run and either the payer is one the config's `[expenses] bill_payers`
+/// lists, or the amount equals, to the cent, the month's billed total of one of the vendor's
+/// accounts. Every other card API charge is a top-up on a personal account, and kept.
+#[derive(Default)]
+pub struct CardPayments {
+    held: Vec<(LedgerRow, bool)>,
+    /// (provider, billing account) → billed money from the vendor's own exports.
+    billed: BTreeMap<(&'static str, Option<String>), i64>,
+    /// File → (card lines dropped, vendor).
+    dropped: BTreeMap<String, (u64, BTreeSet<&'static str>)>,
+}
+
+impl CardPayments {
+    /// Whether `row` is a card charge for API credit (held until every file is read).
+    pub fn is_card_api_charge(row: &LedgerRow) -> bool {
+        row.charge_kind == ChargeKind::Expense
+            && row
+                .model_raw
+                .as_deref()
+                .and_then(|p| Merchants::embedded().product(p))
+                .is_some_and(|p| p.kind == ProductKind::Api)
+    }
+
+    /// Holds a card API charge; `listed_payer`: its payer is in `bill_payers`.
+    pub fn hold(&mut self, row: LedgerRow, listed_payer: bool) {
+        self.held.push((row, listed_payer));
+    }
+
+    /// Notes a line on its way into the ledger: vendors' own billed money, per account.
+    pub fn observe(&mut self, row: &LedgerRow) {
+        if row.role == RecordRole::Billed && row.charge_kind != ChargeKind::Expense {
+            *self
+                .billed
+                .entry((row.provider, row.billing_account.clone()))
+                .or_insert(0) += row.billed_cost_nano.unwrap_or(0);
+        }
+    }
+
+    /// The held charges that are not payments of a bill already in the run, in file order.
+    pub fn release(&mut self) -> Vec<LedgerRow> {
+        let mut kept = Vec::new();
+        for (row, listed) in std::mem::take(&mut self.held) {
+            let vendor_totals: Vec<i64> = self
+                .billed
+                .iter()
+                .filter(|((p, _), _)| *p == row.provider)
+                .map(|(_, v)| *v)
+                .collect();
+            let amount = row.billed_cost_nano.unwrap_or(0);
+            let pays_bill = !vendor_totals.is_empty()
+                && (listed || vendor_totals.iter().any(|t| *t == amount && amount > 0));
+            if pays_bill {
+                let e = self.dropped.entry(row.source_file.clone()).or_default();
+                e.0 += 1;
+                e.1.insert(row.provider);
+            } else {
+                kept.push(row);
+            }
+        }
+        kept
+    }
+
+    /// Notes, on each card file, how many of its lines paid a vendor bill counted elsewhere.
+    pub fn annotate(&self, inputs: &mut [InputRecord]) {
+        for input in inputs {
+            if let Some((rows, vendors)) = self.dropped.get(&input.path) {
+                input.overlapping_rows += *rows;
+                let names: Vec<&str> = vendors.iter().copied().collect();
+                let note = format!(
+                    "{rows} card charges pay the company's own `{}` bill, which that vendor's export already carries; counted once",
+                    names.join("`, `")
+                );
+                input.reason = Some(match input.reason.take() {
+                    Some(r) => format!("{r}; {note}"),
+                    None => note,
+                });
+            }
+        }
     }
 }

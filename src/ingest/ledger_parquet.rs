@@ -50,7 +50,7 @@ impl Format for LedgerParquet {
 
 /// Provider ids and units are `&'static str` in a ledger row: each distinct value read from a
 /// file is interned once (a ledger has a handful).
-fn intern(s: &str) -> &'static str {
+pub(super) fn intern(s: &str) -> &'static str {
     static SEEN: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
     let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(v) = seen.get(s) {

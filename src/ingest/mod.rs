@@ -17,6 +17,7 @@ mod csv_chunks;
 pub mod dedup;
 mod deepseek;
 mod detect;
+pub mod expenses;
 mod focus;
 mod gateway_logs;
 mod gcp_billing;
@@ -101,6 +102,12 @@ pub trait Format: Sync {
     /// (JSON formats have none.)
     fn required_columns(&self) -> &'static [&'static str] {
         &[]
+    }
+    /// Whether a file with this (lower-case) header is this format: by default, all of
+    /// [`Format::required_columns`]; a format that finds its columns by synonyms decides itself.
+    fn matches_header(&self, lower: &[String]) -> bool {
+        let required = self.required_columns();
+        !required.is_empty() && required.iter().all(|c| lower.iter().any(|h| h == c))
     }
     /// Every column the parser may read (lower-case); the scan loads only these.
     fn columns(&self) -> &'static [&'static str] {
@@ -197,6 +204,9 @@ pub static FORMATS: &[&dyn Format] = &[
     &seats::CopilotActivityCsv,
     &seats::ChatGptUsersCsv,
     &seats::ClaudeSpendCsv,
+    // Last of the CSV formats: it finds its columns by common names, so every export with
+    // columns of its own is matched first.
+    &expenses::ExpenseCsv,
     &openai_admin::OpenAiUsageJson,
     &openai_admin::OpenAiCostJson,
     &anthropic_admin::AnthropicUsageJson,
@@ -475,21 +485,61 @@ pub fn ingest_dir(
     sink: &mut dyn FnMut(LedgerRow),
     on_file: &mut dyn FnMut(&str),
 ) -> IngestOutcome {
-    let long_context = crate::pricing::Catalog::embedded()
-        .map(|c| c.long_context_thresholds())
-        .unwrap_or_default();
-    ingest_dir_with(root, files, &long_context, sink, on_file)
+    let opts = IngestOptions {
+        long_context: crate::pricing::Catalog::embedded()
+            .map(|c| c.long_context_thresholds())
+            .unwrap_or_default(),
+        ..IngestOptions::default()
+    };
+    ingest_dir_with(root, files, &opts, sink, on_file)
+}
+
+/// Renames the columns the config's `[expenses.columns]` names to the roles the expense reader
+/// knows, when the file has every one of them (a mapping for one layout leaves others alone).
+fn rename_expense_columns(
+    columns: &std::collections::BTreeMap<String, String>,
+    header: &mut [String],
+    lower: &mut [String],
+) {
+    if columns.is_empty() {
+        return;
+    }
+    let positions: Option<Vec<(usize, &str)>> = columns
+        .iter()
+        .map(|(role, name)| {
+            let to = expenses::ROLES.iter().find(|(r, _)| r == role)?.1;
+            let i = lower
+                .iter()
+                .position(|h| h.eq_ignore_ascii_case(name.trim()))?;
+            Some((i, to))
+        })
+        .collect();
+    for (i, to) in positions.unwrap_or_default() {
+        header[i] = to.to_string();
+        lower[i] = to.to_string();
+    }
+}
+
+/// What reading the exports needs from the catalog and the config.
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    /// The catalog's long-context cliffs: request logs are aggregated within the bands they cut.
+    pub long_context: Vec<u64>,
+    /// The config's `[expenses.columns]`: a card or expense layout's own header names for the
+    /// roles the expense reader knows (`date`, `merchant`, `amount`, …).
+    pub expense_columns: std::collections::BTreeMap<String, String>,
+    /// The config's `[expenses] spend_is_negative`: card files that write spend as negative.
+    pub expense_spend_is_negative: bool,
 }
 
 /// Ingests every file under `root`, handing each ledger row to `sink`.
 ///
-/// `long_context` lists the catalog's long-context cliffs: request logs are aggregated within
-/// the bands they cut. `on_file` is called once per file (for progress bars). Errors reading
+/// `opts` carries the catalog's long-context cliffs and the config's expense column names. `on_file` is called once per file (for progress bars). Errors reading
 /// one file never stop the others: they become a `rejected` input with the reason.
 pub fn ingest_dir_with(
     root: &Path,
     files: &[PathBuf],
-    long_context: &[u64],
+    opts: &IngestOptions,
     sink: &mut dyn FnMut(LedgerRow),
     on_file: &mut dyn FnMut(&str),
 ) -> IngestOutcome {
@@ -511,8 +561,7 @@ pub fn ingest_dir_with(
             continue;
         }
         if is_zip(path) {
-            let read =
-                guarded(|| ingest_zip(path, &rel, &mut seen, long_context, sink, &mut outcome));
+            let read = guarded(|| ingest_zip(path, &rel, &mut seen, opts, sink, &mut outcome));
             if let Err(why) = read {
                 outcome.inputs.push(InputRecord {
                     status: InputStatus::Rejected,
@@ -533,7 +582,7 @@ pub fn ingest_dir_with(
                 path,
                 &rel,
                 &mut seen,
-                long_context,
+                opts,
                 &mut |r| lines.push(r),
                 &mut file_rejects,
             )
@@ -605,7 +654,7 @@ fn ingest_zip(
     path: &Path,
     rel: &str,
     seen: &mut HashMap<String, String>,
-    long_context: &[u64],
+    opts: &IngestOptions,
     sink: &mut dyn FnMut(LedgerRow),
     outcome: &mut IngestOutcome,
 ) {
@@ -706,14 +755,7 @@ fn ingest_zip(
             });
             continue;
         }
-        let inner = ingest_file(
-            &copy.0,
-            &member,
-            seen,
-            long_context,
-            sink,
-            &mut outcome.rejects,
-        );
+        let inner = ingest_file(&copy.0, &member, seen, opts, sink, &mut outcome.rejects);
         outcome.inputs.push(inner);
     }
     record.reason = Some(format!("{members} members, listed as `{rel}!/…`"));
@@ -842,7 +884,7 @@ fn ingest_file(
     path: &Path,
     rel: &str,
     seen: &mut HashMap<String, String>,
-    long_context: &[u64],
+    opts: &IngestOptions,
     sink: &mut dyn FnMut(LedgerRow),
     rejects: &mut Vec<Reject>,
 ) -> InputRecord {
@@ -963,15 +1005,25 @@ fn ingest_file(
         ));
         return record;
     }
-    let Some(format) = FORMATS.iter().filter(|f| !f.is_json()).find(|f| {
-        f.required_columns()
-            .iter()
-            .all(|c| lower.iter().any(|h| h == c))
-    }) else {
+    let (mut header, mut lower) = (header, lower);
+    rename_expense_columns(&opts.expense_columns, &mut header, &mut lower);
+    let Some(format) = FORMATS
+        .iter()
+        .filter(|f| !f.is_json())
+        .find(|f| f.matches_header(&lower))
+    else {
         record.reason = Some(unrecognised_header(&header, &lower));
         return record;
     };
     record.format = Some(format.id().to_string());
+    if format.id() == expenses::ExpenseCsv.id() && opts.expense_spend_is_negative {
+        if let Some(i) =
+            expenses::amount_column(&lower).and_then(|a| lower.iter().position(|h| h == a))
+        {
+            header[i] = expenses::NEGATED_AMOUNT.to_string();
+            lower[i] = expenses::NEGATED_AMOUNT.to_string();
+        }
+    }
     if let Some(reason) = ambiguous_column(&header, *format) {
         record.status = InputStatus::Rejected;
         record.reason = Some(reason);
@@ -990,9 +1042,15 @@ fn ingest_file(
 
     if let Some(reader) = format.frame_reader() {
         let result = match (reader, parquet) {
-            (FrameReader::RequestGrain, true) => {
-                request_grain::ingest(path, &header, rel, long_context, &mut record, rejects, sink)
-            }
+            (FrameReader::RequestGrain, true) => request_grain::ingest(
+                path,
+                &header,
+                rel,
+                &opts.long_context,
+                &mut record,
+                rejects,
+                sink,
+            ),
             (FrameReader::Ledger, true) => {
                 ledger_parquet::ingest(path, rel, &mut record, rejects, sink)
             }
@@ -1018,7 +1076,7 @@ fn ingest_file(
             path,
             &header,
             rel,
-            long_context,
+            &opts.long_context,
             &mut record,
             rejects,
             sink,

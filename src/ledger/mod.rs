@@ -109,6 +109,9 @@ pub enum ChargeKind {
     /// A code-execution container or session, billed by the vendor per session or hour.
     CodeExecution,
     Seat,
+    /// A card or expense-report purchase from an AI vendor (a personal subscription or an API
+    /// top-up): billed money of its own kind, attributed to the person who paid.
+    Expense,
     ProvisionedHour,
     Other,
 }
@@ -131,6 +134,7 @@ impl ChargeKind {
             ChargeKind::FileSearch => "file_search",
             ChargeKind::CodeExecution => "code_execution",
             ChargeKind::Seat => "seat",
+            ChargeKind::Expense => "expense",
             ChargeKind::ProvisionedHour => "provisioned_hour",
             ChargeKind::Other => "other",
         }
@@ -153,6 +157,7 @@ impl ChargeKind {
             "file_search" => ChargeKind::FileSearch,
             "code_execution" => ChargeKind::CodeExecution,
             "seat" => ChargeKind::Seat,
+            "expense" => ChargeKind::Expense,
             "provisioned_hour" => ChargeKind::ProvisionedHour,
             "other" => ChargeKind::Other,
             _ => return None,

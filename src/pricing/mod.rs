@@ -13,6 +13,7 @@ pub mod check;
 pub mod diff;
 pub mod fixed;
 pub mod line;
+pub mod merchants;
 pub mod overlay;
 
 pub use catalog::{
@@ -59,7 +60,11 @@ pub fn embedded_release() -> &'static str {
 }
 
 /// TOML files beside the catalog that are not model files.
-pub const NON_MODEL_FILES: &[&str] = &["diff-exceptions.toml", "coverage-exclusions.toml"];
+pub const NON_MODEL_FILES: &[&str] = &[
+    "diff-exceptions.toml",
+    "coverage-exclusions.toml",
+    "merchants.toml",
+];
 
 /// Reviewed disagreements with reference price files, for `pricing diff`.
 pub const DIFF_EXCEPTIONS: &str = include_str!("../../pricing/diff-exceptions.toml");

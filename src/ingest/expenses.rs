@@ -1,0 +1,211 @@
+//! Corporate-card and expense-report exports: Ramp, Brex, Amex, Expensify and any other layout
+//! whose header uses the usual names (or whose names the config maps).
+//!
+//! Columns are found by role, each role by a list of header synonyms (lower-case, first present
+//! wins, so a layout with both `transaction date` and `posted date` is read by the first):
+//!
+//! | role | synonyms |
+//! |---|---|
+//! | date | `transaction date`, `swipe date (utc)`, `transaction_time`, `date`, `timestamp`, `expense date`, `purchase date`, `posted date`, `clearing date` |
+//! | merchant | `merchant name`, `merchant`, `payee`, `vendor`, `merchant_name`, plus the descriptor columns `merchant description`, `statement descriptor`, `appears on your statement as`, `description`, `extended details` (all are matched) |
+//! | amount | `amount`, `transaction amount`, `billing amount`, `amount (usd)`, `total amount`, `total` |
+//! | currency | `currency`, `currency code`, `billing currency` (absent: USD) |
+//! | person | `email`, `user email`, `employee email`, `cardholder email`, `user`, `cardholder`, `cardholder name`, `card member`, `employee`, `spender`, `submitter`, `person` |
+//! | category | `category`, `ramp category`, `brex category`, `expense category`, `merchant category` |
+//! | memo | `memo`, `comment`, `notes`, `note`, `purpose` |
+//! | id | `id`, `external id`, `transaction id`, `reference` |
+//!
+//! The config's `[expenses.columns]` maps another layout's names to these roles (the ingest
+//! renames them before detection), and `spend_is_negative` reads a bank-style sign.
+//!
+//! A row is an AI purchase when `pricing/merchants.toml` recognises its merchant texts; it then
+//! becomes one `expense` line (billed, category `purchase`) for the person. Every other row is
+//! out of scope, counted with its amount like a non-AI cloud line. Amounts keep their sign:
+//! refunds and credits are negative.
+
+use super::{Format, RowError, RowFate, RowView, SourceRef};
+use crate::ledger::{ChargeCategory, ChargeFrequency, ChargeKind, LedgerRow, RecordRole};
+use crate::pricing::merchants::{Merchants, ProductKind};
+use sha2::{Digest, Sha256};
+
+pub struct ExpenseCsv;
+
+/// The column a config mapping renames the amount to when the layout writes spend as negative.
+pub const NEGATED_AMOUNT: &str = "amount (negative is spend)";
+
+const DATE: &[&str] = &[
+    "transaction date",
+    "swipe date (utc)",
+    "transaction_time",
+    "date",
+    "timestamp",
+    "expense date",
+    "purchase date",
+    "posted date",
+    "clearing date",
+];
+const MERCHANT: &[&str] = &[
+    "merchant name",
+    "merchant",
+    "payee",
+    "vendor",
+    "merchant_name",
+    "merchant description",
+    "statement descriptor",
+    "appears on your statement as",
+    "description",
+    "extended details",
+];
+const AMOUNT: &[&str] = &[
+    NEGATED_AMOUNT,
+    "amount",
+    "transaction amount",
+    "billing amount",
+    "amount (usd)",
+    "total amount",
+    "total",
+];
+const CURRENCY: &[&str] = &["currency", "currency code", "billing currency"];
+const PERSON: &[&str] = &[
+    "email",
+    "user email",
+    "employee email",
+    "cardholder email",
+    "user",
+    "cardholder",
+    "cardholder name",
+    "card member",
+    "employee",
+    "spender",
+    "submitter",
+    "person",
+];
+const CATEGORY: &[&str] = &[
+    "category",
+    "ramp category",
+    "brex category",
+    "expense category",
+    "merchant category",
+];
+const MEMO: &[&str] = &["memo", "comment", "notes", "note", "purpose"];
+const ID: &[&str] = &["id", "external id", "transaction id", "reference"];
+
+/// The roles a config's `[expenses.columns]` may name, each with the column name it becomes.
+pub const ROLES: &[(&str, &str)] = &[
+    ("date", "date"),
+    ("merchant", "merchant"),
+    ("amount", "amount"),
+    ("currency", "currency"),
+    ("person", "person"),
+    ("category", "category"),
+    ("memo", "memo"),
+    ("id", "id"),
+];
+
+/// The first synonym of a role the header has.
+fn first_in<'a>(header: &[String], synonyms: &[&'a str]) -> Option<&'a str> {
+    synonyms
+        .iter()
+        .find(|s| header.iter().any(|h| h == *s))
+        .copied()
+}
+
+/// The first synonym of a role this row's table has as a column.
+fn column<'a>(row: &RowView, synonyms: &[&'a str]) -> Option<&'a str> {
+    synonyms.iter().find(|s| row.table.has_column(s)).copied()
+}
+
+/// The amount column a header would be read by (for the negative-spend rename).
+pub fn amount_column(header: &[String]) -> Option<&'static str> {
+    first_in(header, &AMOUNT[1..])
+}
+
+impl Format for ExpenseCsv {
+    fn id(&self) -> &'static str {
+        "card_expense_csv"
+    }
+    fn role(&self) -> RecordRole {
+        RecordRole::Billed
+    }
+    /// A date, an amount and a merchant or descriptor: the least a card line has.
+    fn matches_header(&self, lower: &[String]) -> bool {
+        first_in(lower, DATE).is_some()
+            && first_in(lower, AMOUNT).is_some()
+            && first_in(lower, MERCHANT).is_some()
+    }
+    fn wants_column(&self, column: &str) -> bool {
+        [DATE, MERCHANT, AMOUNT, CURRENCY, PERSON, CATEGORY, MEMO, ID]
+            .iter()
+            .any(|list| list.contains(&column))
+    }
+
+    fn parse_row(
+        &self,
+        row: &RowView,
+        src: SourceRef,
+        out: &mut Vec<LedgerRow>,
+    ) -> Result<RowFate, RowError> {
+        let date_col = column(row, DATE).unwrap_or("date");
+        let amount_col = column(row, AMOUNT).unwrap_or("amount");
+        let start = row.timestamp(date_col)?;
+        let mut amount = row.money(amount_col)?;
+        if amount_col == NEGATED_AMOUNT {
+            amount = amount.checked_neg().ok_or_else(|| {
+                RowError::new(Some(amount_col), "the amount is out of range".to_string())
+            })?;
+        }
+        let texts: Vec<&str> = MERCHANT.iter().filter_map(|c| row.get(c)).collect();
+        let currency = column(row, CURRENCY)
+            .and_then(|c| row.get(c))
+            .unwrap_or("USD")
+            .to_ascii_uppercase();
+        let usd = (currency == "USD")
+            .then(|| rust_decimal::Decimal::from_i128_with_scale(amount as i128, 9).normalize());
+        let Some(product) = Merchants::embedded().recognise(&texts, usd) else {
+            return Ok(RowFate::OutOfScope {
+                cost_nano: amount,
+                start_ms: Some(start),
+            });
+        };
+        let person = column(row, PERSON).and_then(|c| row.text(c));
+        let mut r = LedgerRow::new(
+            super::ledger_parquet::intern(&product.vendor),
+            RecordRole::Billed,
+            ChargeKind::Expense,
+            start,
+            start + 86_400_000,
+            src.file,
+            src.line,
+        );
+        r.billed_cost_nano = Some(amount);
+        r.currency = currency;
+        r.charge_category = ChargeCategory::Purchase;
+        r.charge_frequency = Some(match product.kind {
+            ProductKind::Subscription => ChargeFrequency::Recurring,
+            ProductKind::Api => ChargeFrequency::OneTime,
+        });
+        r.model_raw = Some(product.id.clone());
+        // Two people buying the same plan on the same day are two charges: the identity keeps
+        // them apart for the cross-file repeat check, without carrying the person itself.
+        let id = column(row, ID).and_then(|c| row.get(c)).unwrap_or("");
+        let mut h = Sha256::new();
+        h.update(format!("{}\u{1f}{id}", person.as_deref().unwrap_or("")));
+        r.identity = Some(format!("card:{:x}", h.finalize())[..21].to_string());
+        r.api_key = person;
+        let mut tags = serde_json::Map::new();
+        for (key, list) in [
+            ("merchant", MERCHANT),
+            ("category", CATEGORY),
+            ("memo", MEMO),
+        ] {
+            if let Some(v) = column(row, list).and_then(|c| row.text(c)) {
+                tags.insert(key.to_string(), serde_json::Value::String(v));
+            }
+        }
+        if !tags.is_empty() {
+            r.tags = Some(serde_json::Value::Object(tags).to_string());
+        }
+        out.push(r);
+        Ok(RowFate::Ledger)
+    }
+}

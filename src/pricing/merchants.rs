@@ -1,0 +1,168 @@
+//! AI merchants on card and expense statements (`pricing/merchants.toml`): which descriptor
+//! is which vendor's product, what kind of product it is, and its list price.
+//!
+//! The table is small and read once; matching runs once per distinct descriptor (the expense
+//! reader caches it), so a statement of thousands of lines costs a few hundred matches.
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use std::sync::OnceLock;
+
+/// The embedded table.
+pub const MERCHANTS: &str = include_str!("../../pricing/merchants.toml");
+
+/// What a person buys from an AI vendor on a card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProductKind {
+    /// A per-person plan (ChatGPT Plus, Cursor Pro).
+    Subscription,
+    /// Pay-as-you-go credit or usage on a personal account.
+    Api,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Product {
+    pub id: String,
+    pub vendor: String,
+    pub name: String,
+    pub kind: ProductKind,
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub monthly: Option<Decimal>,
+    #[serde(default)]
+    pub seat_plans: Vec<String>,
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MerchantEntry {
+    patterns: Vec<String>,
+    products: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    products: Vec<Product>,
+    merchants: Vec<MerchantEntry>,
+}
+
+/// The parsed table.
+#[derive(Debug)]
+pub struct Merchants {
+    pub products: Vec<Product>,
+    /// (upper-case pattern, candidate product indexes), longest pattern first.
+    patterns: Vec<(String, Vec<usize>)>,
+}
+
+/// Upper case with runs of whitespace collapsed: how descriptors are compared.
+fn normalise(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_uppercase()
+}
+
+impl Merchants {
+    pub fn parse(text: &str) -> Result<Merchants, String> {
+        let file: File =
+            toml::from_str(text).map_err(|e| format!("`pricing/merchants.toml`: {e}"))?;
+        let mut patterns = Vec::new();
+        for m in &file.merchants {
+            let idx: Vec<usize> =
+                m.products
+                    .iter()
+                    .map(|p| {
+                        file.products.iter().position(|x| &x.id == p).ok_or_else(|| {
+                        format!("`pricing/merchants.toml`: merchant names unknown product `{p}`")
+                    })
+                    })
+                    .collect::<Result<_, _>>()?;
+            for p in &m.patterns {
+                patterns.push((normalise(p), idx.clone()));
+            }
+        }
+        // Longest first, then alphabetical: the most specific pattern wins, deterministically.
+        patterns.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        Ok(Merchants {
+            products: file.products,
+            patterns,
+        })
+    }
+
+    /// The embedded table (parsed once).
+    pub fn embedded() -> &'static Merchants {
+        static TABLE: OnceLock<Merchants> = OnceLock::new();
+        TABLE.get_or_init(|| {
+            Merchants::parse(MERCHANTS).expect("the embedded merchant table parses")
+        })
+    }
+
+    pub fn product(&self, id: &str) -> Option<&Product> {
+        self.products.iter().find(|p| p.id == id)
+    }
+
+    /// The product a statement line is, from its merchant texts (name, descriptor, …) and, to
+    /// tell two plans on one descriptor apart, its USD amount. `None`: not an AI merchant.
+    pub fn recognise(&self, texts: &[&str], usd_amount: Option<Decimal>) -> Option<&Product> {
+        let texts: Vec<String> = texts.iter().map(|t| normalise(t)).collect();
+        let (_, candidates) = self
+            .patterns
+            .iter()
+            .find(|(p, _)| texts.iter().any(|t| t.contains(p.as_str())))?;
+        let by_price = usd_amount.and_then(|amount| {
+            candidates
+                .iter()
+                .find(|&&i| self.products[i].monthly == Some(amount.abs()))
+        });
+        Some(&self.products[*by_price.unwrap_or(&candidates[0])])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_longest_pattern_wins_and_the_price_tells_plans_apart() {
+        let m = Merchants::embedded();
+        let id = |texts: &[&str], usd: Option<&str>| {
+            m.recognise(texts, usd.map(|u| u.parse().unwrap()))
+                .map(|p| p.id.as_str())
+        };
+        assert_eq!(
+            id(&["OPENAI *CHATGPT SUBSCR"], Some("20.00")),
+            Some("chatgpt_plus")
+        );
+        assert_eq!(
+            id(&["OPENAI  *CHATGPT SUBSCR"], Some("200")),
+            Some("chatgpt_pro")
+        );
+        assert_eq!(id(&["OpenAI *API"], Some("50.00")), Some("openai_api"));
+        assert_eq!(id(&["OPENAI"], None), Some("openai_api"));
+        assert_eq!(
+            id(&["Cursor", "CURSOR, AI POWERED IDE"], None),
+            Some("cursor_pro")
+        );
+        assert_eq!(
+            id(&["CLAUDE.AI SUBSCRIPTION"], Some("20.00")),
+            Some("claude_pro")
+        );
+        assert_eq!(id(&["ANTHROPIC"], Some("100.00")), Some("anthropic_api"));
+        assert_eq!(id(&["UNITED AIRLINES"], None), None);
+        assert_eq!(id(&["DELTA AIR LINES"], None), None);
+    }
+
+    #[test]
+    fn every_product_names_a_kind_and_subscriptions_a_price() {
+        let m = Merchants::embedded();
+        for p in &m.products {
+            assert!(!p.sources.is_empty(), "{}", p.id);
+            if p.kind == ProductKind::Subscription {
+                assert!(p.monthly.is_some(), "{}", p.id);
+            }
+        }
+    }
+}
