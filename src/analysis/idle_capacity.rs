@@ -139,7 +139,21 @@ impl Analysis for IdleCapacity {
     }
 }
 
-fn idle_seats(ctx: &AnalysisCtx) -> Vec<Finding> {
+/// The seats of one plan with the ones idle this month, measured as the module doc says.
+pub(super) struct SeatPool<'a> {
+    pub provider: String,
+    pub plan: String,
+    pub seats: Vec<&'a super::Seat>,
+    /// Idle seats (priced or not), by user.
+    pub idle: Vec<&'a super::Seat>,
+    pub new: usize,
+    pub cutoff: i64,
+    pub reference: i64,
+    pub reference_is: &'static str,
+}
+
+/// Every seat plan's pool, by provider and plan.
+pub(super) fn seat_pools<'a>(ctx: &'a AnalysisCtx<'a>) -> Vec<SeatPool<'a>> {
     let mut groups: BTreeMap<(String, String), Vec<&super::Seat>> = BTreeMap::new();
     for s in &ctx.seats {
         groups
@@ -147,31 +161,73 @@ fn idle_seats(ctx: &AnalysisCtx) -> Vec<Finding> {
             .or_default()
             .push(s);
     }
+    groups
+        .into_iter()
+        .map(|((provider, plan), seats)| {
+            // Idleness is measured from the snapshot's own time, its latest recorded activity
+            // (capped at the month's end), not from the month's end: a report pulled on the
+            // 20th must not call a seat used on the 19th idle for the days after it was pulled.
+            let latest = seats
+                .iter()
+                .filter_map(|s| s.last_activity_ms)
+                .filter(|t| *t <= ctx.month.end_ms())
+                .max();
+            let (reference, reference_is) = match latest {
+                Some(t) => (t, "the latest activity in the seat report"),
+                None => (
+                    ctx.month.end_ms(),
+                    "the end of the month (no seat reports any activity)",
+                ),
+            };
+            let cutoff = reference - ctx.settings.seat_idle_days * 86_400_000;
+            let mut idle: Vec<&super::Seat> = seats
+                .iter()
+                .copied()
+                .filter(|s| is_idle(s, cutoff))
+                .collect();
+            idle.sort_by(|a, b| a.user.cmp(&b.user));
+            let new = seats.iter().filter(|s| is_new(s, cutoff)).count();
+            SeatPool {
+                provider,
+                plan,
+                seats,
+                idle,
+                new,
+                cutoff,
+                reference,
+                reference_is,
+            }
+        })
+        .collect()
+}
+
+fn idle_seats(ctx: &AnalysisCtx) -> Vec<Finding> {
+    // Idle seats the shadow-AI finding gives to people now paying for their own subscription
+    // are not reclaimed: that finding counts their saving, this one the rest.
+    let assigned = super::shadow_ai::assigned_seats(ctx);
     let mut out = Vec::new();
-    for ((provider, plan), seats) in groups {
-        // Idleness is measured from the snapshot's own time, its latest recorded activity
-        // (capped at the month's end), not from the month's end: a report pulled on the 20th
-        // must not call a seat used on the 19th idle for the days after it was pulled.
-        let latest = seats
+    for pool in seat_pools(ctx) {
+        let (provider, plan) = (&pool.provider, &pool.plan);
+        let reassigned = assigned
+            .get(&(provider.clone(), plan.clone()))
+            .copied()
+            .unwrap_or(0)
+            .min(pool.idle.len());
+        let priced: Vec<&super::Seat> = pool
+            .seats
             .iter()
-            .filter_map(|s| s.last_activity_ms)
-            .filter(|t| *t <= ctx.month.end_ms())
-            .max();
-        let (reference, reference_is) = match latest {
-            Some(t) => (t, "the latest activity in the seat report"),
-            None => (
-                ctx.month.end_ms(),
-                "the end of the month (no seat reports any activity)",
-            ),
-        };
-        let cutoff = reference - ctx.settings.seat_idle_days * 86_400_000;
-        let priced: Vec<&&super::Seat> = seats.iter().filter(|s| s.price_nano.is_some()).collect();
+            .copied()
+            .filter(|s| s.price_nano.is_some())
+            .collect();
         if priced.is_empty() {
-            out.extend(idle_unpriced_seats(ctx, &provider, &plan, &seats, cutoff));
+            out.extend(idle_unpriced_seats(ctx, &pool, reassigned));
             continue;
         }
-        let idle: Vec<&&&super::Seat> = priced.iter().filter(|s| is_idle(s, cutoff)).collect();
-        let new = priced.iter().filter(|s| is_new(s, cutoff)).count();
+        let idle: Vec<&super::Seat> = pool.idle[reassigned..]
+            .iter()
+            .copied()
+            .filter(|s| s.price_nano.is_some())
+            .collect();
         if idle.is_empty() {
             continue;
         }
@@ -186,27 +242,34 @@ fn idle_seats(ctx: &AnalysisCtx) -> Vec<Finding> {
         } else {
             Confidence::Medium
         };
-        let mut users: Vec<&str> = idle.iter().map(|s| s.user.as_str()).collect();
-        users.sort();
-        let evidence = json!({
+        let users: Vec<&str> = idle.iter().map(|s| s.user.as_str()).collect();
+        let mut evidence = json!({
             "seats": priced.len(),
             "idle_seats": idle.len(),
             "idle_without_any_recorded_activity": undated,
             "idle_users": users,
-            "new_seats_not_counted": new,
+            "new_seats_not_counted": pool.new,
             "idle_after_days": ctx.settings.seat_idle_days,
-            "cutoff": crate::util::day_string(cutoff),
-            "measured_from": crate::util::day_string(reference),
-            "measured_from_is": reference_is,
+            "cutoff": crate::util::day_string(pool.cutoff),
+            "measured_from": crate::util::day_string(pool.reference),
+            "measured_from_is": pool.reference_is,
             "seat_price": priced.first().and_then(|s| s.price_nano).map(|p| money::nanos_to_cent_f64(p as i128)),
-            "price_source": price_source(&idle, &plan),
+            "price_source": price_source(&idle, plan),
             "formula": "monthly_savings = idle_seats × seat_price",
         });
+        if reassigned > 0 {
+            evidence["reassigned_to_individual_subscribers"] = json!({
+                "seats": reassigned,
+                "users": pool.idle[..reassigned].iter().map(|s| s.user.as_str()).collect::<Vec<_>>(),
+                "why": "these idle seats go to people who now pay for the same product on a card (the `shadow_ai` finding counts that saving), so they are not reclaimed here",
+            });
+        }
         out.push(Finding::new(
             "idle_capacity",
-            &provider,
+            provider,
             &format!("seats {plan}"),
-            format!("{} of {} `{plan}` seats idle for {}+ days", idle.len(), priced.len(), ctx.settings.seat_idle_days),
+            format!("{} of {} `{plan}` seats idle for {}+ days", idle.len() + reassigned, priced.len(), ctx.settings.seat_idle_days)
+                + &if reassigned > 0 { format!(", {reassigned} of them to be reassigned") } else { String::new() },
             current,
             savings,
             confidence,
@@ -232,34 +295,29 @@ fn is_idle(seat: &super::Seat, cutoff: i64) -> bool {
 /// Idle seats of a plan with no price (neither in the config nor in the catalog): the seats
 /// are counted and listed, and the finding says which price is needed to value them. It
 /// claims no saving.
-fn idle_unpriced_seats(
-    ctx: &AnalysisCtx,
-    provider: &str,
-    plan: &str,
-    seats: &[&super::Seat],
-    cutoff: i64,
-) -> Option<Finding> {
-    let mut users: Vec<&str> = seats
+fn idle_unpriced_seats(ctx: &AnalysisCtx, pool: &SeatPool, reassigned: usize) -> Option<Finding> {
+    let (provider, plan) = (pool.provider.as_str(), pool.plan.as_str());
+    let users: Vec<&str> = pool.idle[reassigned..]
         .iter()
-        .filter(|s| is_idle(s, cutoff))
         .map(|s| s.user.as_str())
         .collect();
-    let new = seats.iter().filter(|s| is_new(s, cutoff)).count();
     if users.is_empty() {
         return None;
     }
-    users.sort();
     let days = ctx.settings.seat_idle_days;
-    let evidence = json!({
-        "seats": seats.len(),
+    let mut evidence = json!({
+        "seats": pool.seats.len(),
         "idle_seats": users.len(),
         "idle_users": users,
-        "new_seats_not_counted": new,
+        "new_seats_not_counted": pool.new,
         "idle_after_days": days,
-        "cutoff": crate::util::day_string(cutoff),
+        "cutoff": crate::util::day_string(pool.cutoff),
         "price_needed": format!("no price for plan `{plan}` in the config or the catalog: add `{plan} = \"<price per seat-month>\"` under [seats] in the config to value these seats"),
         "formula": "monthly_savings = idle_seats × seat_price (not computed: no seat price)",
     });
+    if reassigned > 0 {
+        evidence["reassigned_to_individual_subscribers"] = json!(reassigned);
+    }
     Some(Finding::new(
         "idle_capacity",
         provider,
@@ -267,7 +325,7 @@ fn idle_unpriced_seats(
         format!(
             "{} of {} `{plan}` seats idle for {days}+ days (no seat price: saving not computed)",
             users.len(),
-            seats.len()
+            pool.seats.len()
         ),
         0,
         0,
@@ -284,7 +342,7 @@ fn idle_unpriced_seats(
 /// Where the idle seats' price came from, as the pricing step recorded it: the config's
 /// `[seats]` entry, or the catalog's list price for the plan (an assumption: a contract may
 /// differ).
-fn price_source(idle: &[&&&super::Seat], plan: &str) -> String {
+fn price_source(idle: &[&super::Seat], plan: &str) -> String {
     let refs: std::collections::BTreeSet<&str> =
         idle.iter().filter_map(|s| s.price_ref.as_deref()).collect();
     let described: Vec<String> = refs

@@ -15,6 +15,7 @@ mod consolidation;
 mod idle_capacity;
 mod model_successor;
 mod profile;
+mod shadow_ai;
 #[cfg(test)]
 mod testkit;
 mod tier_downshift;
@@ -142,6 +143,8 @@ pub struct AnalysisCtx<'a> {
     pub seats: Vec<Seat>,
     /// Per-request statistics per workload × model, from the per-request logs.
     pub request_stats: Vec<crate::ledger::RequestStats>,
+    /// Every card and expense line (AI purchases on cards and expense reports).
+    pub expenses: Vec<crate::ledger::query::ExpenseLine>,
     /// The customer overlay's terms, when the config names one.
     pub overlay_terms: Option<&'a crate::pricing::overlay::Overlay>,
 }
@@ -160,6 +163,7 @@ impl<'a> AnalysisCtx<'a> {
         let provisioned = profile::provisioned_capacity(ledger)?;
         let seats = ledger.seat_lines()?;
         let request_stats = ledger.request_stats()?;
+        let expenses = ledger.expense_lines()?;
         Ok(AnalysisCtx {
             settings,
             catalog,
@@ -171,6 +175,7 @@ impl<'a> AnalysisCtx<'a> {
             provisioned,
             seats,
             request_stats,
+            expenses,
             overlay_terms,
         })
     }
@@ -276,9 +281,10 @@ pub fn workloads_of(f: &Finding) -> Vec<&str> {
     let mut w: Vec<&str> = f
         .acts_on
         .iter()
-        // Capacity keys (`provisioned|…`, `seats|…`, `commitment|…`) name no workload.
+        // Capacity and card keys (`provisioned|…`, `seats|…`, `commitment|…`, `expense|…`)
+        // name no workload.
         .filter(|k| {
-            !["provisioned|", "seats|", "commitment|"]
+            !["provisioned|", "seats|", "commitment|", "expense|"]
                 .iter()
                 .any(|p| k.starts_with(p))
         })
@@ -313,6 +319,7 @@ pub fn registry() -> Vec<Box<dyn Analysis>> {
         Box::new(model_successor::ModelSuccessor),
         Box::new(consolidation::Consolidation),
         Box::new(idle_capacity::IdleCapacity),
+        Box::new(shadow_ai::ShadowAi),
         Box::new(caching::Caching),
         Box::new(batch_eligible::BatchEligible),
         Box::new(billing_discrepancy::BillingDiscrepancy),

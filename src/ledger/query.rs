@@ -37,6 +37,8 @@ enum Col {
     AssignedAt,
     /// The UTC day (`YYYY-MM-DD`) the charge period starts on.
     Day,
+    SourceFile,
+    SourceLine,
 }
 
 impl Col {
@@ -62,6 +64,8 @@ impl Col {
             Col::LastActivity => "last_activity_at",
             Col::AssignedAt => "assigned_at",
             Col::Day => "__day",
+            Col::SourceFile => "source_file",
+            Col::SourceLine => "source_line",
         }
     }
 
@@ -565,6 +569,39 @@ impl Ledger {
             .collect())
     }
 
+    /// Every card and expense line (billed purchases of AI products, refunds negative), one
+    /// per source row, in file and line order.
+    pub fn expense_lines(&self) -> Result<Vec<ExpenseLine>> {
+        let rows = Rows {
+            charge_kind: Some(ChargeKind::Expense.as_str()),
+            ..Rows::of(RecordRole::Billed).every_category()
+        };
+        let keys = [
+            Col::Provider,
+            Col::ModelRaw,
+            Col::ApiKey,
+            Col::Workload,
+            Col::Day,
+            Col::SourceFile,
+            Col::SourceLine,
+        ];
+        let g = self.group(rows, &keys, &[Sum::BilledCost])?;
+        let mut lines: Vec<ExpenseLine> = (0..g.len())
+            .map(|i| ExpenseLine {
+                provider: g.name(i, Col::Provider),
+                product: g.name(i, Col::ModelRaw),
+                person: g.text(i, Col::ApiKey),
+                team: g.text(i, Col::Workload),
+                day: g.name(i, Col::Day),
+                source_file: g.name(i, Col::SourceFile),
+                source_line: g.name(i, Col::SourceLine).parse().unwrap_or(0),
+                billed_cost_nano: g.nanos(i, Sum::BilledCost),
+            })
+            .collect();
+        lines.sort_by(|a, b| (&a.source_file, a.source_line).cmp(&(&b.source_file, b.source_line)));
+        Ok(lines)
+    }
+
     /// The distinct (workload, tags) pairs of every row.
     pub fn workload_tags(&self) -> Result<Vec<WorkloadTags>> {
         let g = self.group(Rows::all(), &[Col::Workload, Col::Tags], &[])?;
@@ -726,6 +763,22 @@ pub struct ResourceTraffic {
     /// The traffic has no list price (its `unpriced_reason` is set): its list cost is not $0
     /// but unknown.
     pub unpriced: bool,
+}
+
+/// One card or expense line (see [`Ledger::expense_lines`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpenseLine {
+    pub provider: String,
+    /// The product id from `pricing/merchants.toml` (`chatgpt_plus`, `openai_api`, …).
+    pub product: String,
+    pub person: Option<String>,
+    /// The person's team, from the config's `[expenses.teams]`.
+    pub team: Option<String>,
+    pub day: String,
+    pub source_file: String,
+    pub source_line: u32,
+    /// Billed money in the catalog currency; refunds are negative.
+    pub billed_cost_nano: i64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
