@@ -252,6 +252,14 @@ fn audit_month(
         provisioned: ctx.provisioned.clone(),
     };
     let mut report = report::build::build(inputs, &ledger)?;
+    report.inventory = Some(report::inventory::build(
+        &report,
+        &ledger,
+        &ctx.seats,
+        owners,
+        month.end_ms(),
+        settings.config.analysis.seat_idle_days,
+    )?);
     // Month over month: statuses and deltas against the latest earlier month in the store.
     let store = history_store(settings, &out);
     let snapshot = crate::history::Snapshot::of(&report);

@@ -140,7 +140,7 @@ impl Analysis for IdleCapacity {
 }
 
 /// The seats of one plan with the ones idle this month, measured as the module doc says.
-pub(super) struct SeatPool<'a> {
+pub struct SeatPool<'a> {
     pub provider: String,
     pub plan: String,
     pub seats: Vec<&'a super::Seat>,
@@ -154,8 +154,18 @@ pub(super) struct SeatPool<'a> {
 
 /// Every seat plan's pool, by provider and plan.
 pub(super) fn seat_pools<'a>(ctx: &'a AnalysisCtx<'a>) -> Vec<SeatPool<'a>> {
+    seat_pools_of(&ctx.seats, ctx.month.end_ms(), ctx.settings.seat_idle_days)
+}
+
+/// The seat pools of `seats` for a month ending at `month_end_ms`, a seat being idle after
+/// `idle_days` without activity (the inventory reads the same split as the findings).
+pub fn seat_pools_of(
+    seats: &[super::Seat],
+    month_end_ms: i64,
+    idle_days: i64,
+) -> Vec<SeatPool<'_>> {
     let mut groups: BTreeMap<(String, String), Vec<&super::Seat>> = BTreeMap::new();
-    for s in &ctx.seats {
+    for s in seats {
         groups
             .entry((s.provider.clone(), s.plan.clone()))
             .or_default()
@@ -170,16 +180,16 @@ pub(super) fn seat_pools<'a>(ctx: &'a AnalysisCtx<'a>) -> Vec<SeatPool<'a>> {
             let latest = seats
                 .iter()
                 .filter_map(|s| s.last_activity_ms)
-                .filter(|t| *t <= ctx.month.end_ms())
+                .filter(|t| *t <= month_end_ms)
                 .max();
             let (reference, reference_is) = match latest {
                 Some(t) => (t, "the latest activity in the seat report"),
                 None => (
-                    ctx.month.end_ms(),
+                    month_end_ms,
                     "the end of the month (no seat reports any activity)",
                 ),
             };
-            let cutoff = reference - ctx.settings.seat_idle_days * 86_400_000;
+            let cutoff = reference - idle_days * 86_400_000;
             let mut idle: Vec<&super::Seat> = seats
                 .iter()
                 .copied()

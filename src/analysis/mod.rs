@@ -12,7 +12,7 @@ mod batch_eligible;
 mod billing_discrepancy;
 mod caching;
 mod consolidation;
-mod idle_capacity;
+pub mod idle_capacity;
 mod model_successor;
 mod profile;
 mod shadow_ai;

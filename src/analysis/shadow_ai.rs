@@ -327,7 +327,7 @@ fn no_plan_finding(
         vendor,
         &format!("no company plan {vendor}"),
         format!(
-            "{} for `{names}` on cards with no company plan: {:.2}/month (governance, not a saving)",
+            "{} for `{names}` on cards with no company seat plan: {:.2}/month (governance, not a saving)",
             count_people(people.len()),
             cents(spend)
         ),

@@ -13,7 +13,8 @@
 //!
 //! Files are named `charts/<nn>_<name>.png|svg`, numbered in slide order:
 //! `01_spend_by_provider`, `02_top_workloads`, `03_model_mix_by_tier`, `04_savings_waterfall`,
-//! `05_provisioned_capacity`, `06_seats`, `07_month_over_month` (from the history store). A
+//! `05_provisioned_capacity`, `06_seats`, `07_month_over_month` (from the history store),
+//! `08_ai_vendor_map` (spend by vendor and product kind, from the inventory). A
 //! chart with nothing to show says so rather than being left out, so a deck built on the
 //! names never breaks.
 
@@ -700,11 +701,160 @@ fn month_over_month(r: &Report) -> Canvas {
     c
 }
 
+/// Each product kind's colour in the vendor map.
+fn kind_color(kind: crate::report::inventory::ProductKind) -> Rgb {
+    use crate::report::inventory::ProductKind;
+    match kind {
+        ProductKind::Api => Rgb(0x3b, 0x6e, 0xa8),
+        ProductKind::CloudPlatform => Rgb(0xf2, 0x9e, 0x38),
+        ProductKind::Seats => Rgb(0x5a, 0xa4, 0x69),
+        ProductKind::Shadow => Rgb(0xc8, 0x4c, 0x5a),
+    }
+}
+
+/// The AI vendor map: spend by vendor, each bar split by product kind (API, cloud platform,
+/// seats, shadow), from the inventory; its total is the report's billed + estimated spend.
+fn vendor_map(r: &Report) -> Canvas {
+    use crate::report::inventory::ProductKind;
+    let mut c = Canvas::default();
+    let Some(inv) = &r.inventory else {
+        frame(&mut c, "AI vendor map", "", "");
+        c.text(
+            WIDTH as f32 / 2.0,
+            540.0,
+            32.0,
+            Anchor::Middle,
+            MUTED,
+            "nothing to show this month",
+        );
+        return c;
+    };
+    let mut rows: Vec<(String, Vec<(ProductKind, f64)>)> = inv
+        .vendors
+        .iter()
+        .map(|v| {
+            let segs = ProductKind::ALL
+                .iter()
+                .map(|k| {
+                    let sum: i128 = v
+                        .products
+                        .iter()
+                        .filter(|p| p.kind == *k)
+                        .map(|p| p.billed_cost + p.estimated_cost)
+                        .sum();
+                    (*k, dollars(sum))
+                })
+                .filter(|(_, x)| *x > 0.0)
+                .collect();
+            (v.vendor.clone(), segs)
+        })
+        .filter(|(_, segs): &(String, Vec<(ProductKind, f64)>)| !segs.is_empty())
+        .collect();
+    let total_of = |segs: &[(ProductKind, f64)]| segs.iter().map(|(_, x)| x).sum::<f64>();
+    rows.sort_by(|a, b| {
+        total_of(&b.1)
+            .total_cmp(&total_of(&a.1))
+            .then(a.0.cmp(&b.0))
+    });
+    rows.truncate(14);
+    let shares: Vec<String> = ProductKind::ALL
+        .iter()
+        .filter_map(|k| {
+            let v = inv.totals.by_kind[k.as_str()];
+            (v > 0).then(|| format!("{} {}", k.label(), short_money(dollars(v), &r.currency)))
+        })
+        .collect();
+    frame(
+        &mut c,
+        &format!(
+            "AI vendor map, {}: {} vendors, {}",
+            month_label(&r.period.start),
+            inv.vendors.len(),
+            short_money(dollars(r.total_spend()), &r.currency)
+        ),
+        &shares.join(" · "),
+        "Billed and estimated spend by vendor and product kind; shadow is AI bought on cards and expense reports. Source: inventory.json.",
+    );
+    if rows.is_empty() {
+        c.text(
+            WIDTH as f32 / 2.0,
+            540.0,
+            32.0,
+            Anchor::Middle,
+            MUTED,
+            "nothing to show this month",
+        );
+        return c;
+    }
+    // Legend.
+    let mut lx = 80.0;
+    for k in ProductKind::ALL {
+        c.rect(lx, 176.0, lx + 26.0, 202.0, kind_color(k));
+        c.text(lx + 36.0, 198.0, 22.0, Anchor::Start, INK, k.label());
+        lx += 60.0 + text::width(k.label(), 22.0);
+    }
+    let (x0, x1, top, bottom) = (560.0, 1740.0, 240.0, 990.0);
+    let max = rows
+        .iter()
+        .map(|(_, s)| total_of(s))
+        .fold(0.0, f64::max)
+        .max(1.0);
+    let step = nice_step(max, 5.0);
+    let axis_max = (max / step).ceil() * step;
+    let scale = |v: f64| ((v / axis_max) as f32) * (x1 - x0);
+    let row = ((bottom - top) / rows.len() as f32).min(110.0);
+    let bottom = top + row * rows.len() as f32;
+    let mut v = 0.0;
+    while v <= axis_max + step * 0.01 {
+        let x = x0 + scale(v);
+        c.line(x, top, x, bottom, GRID, 1);
+        c.text(
+            x,
+            bottom + 34.0,
+            22.0,
+            Anchor::Middle,
+            MUTED,
+            &short_money(v, &r.currency),
+        );
+        v += step;
+    }
+    for (i, (vendor, segs)) in rows.iter().enumerate() {
+        let y = top + row * i as f32;
+        let size = if row >= 60.0 { 24.0 } else { 20.0 };
+        c.text(
+            x0 - 24.0,
+            y + row / 2.0 + size * 0.35,
+            size,
+            Anchor::End,
+            INK,
+            vendor,
+        );
+        let bar_h = (row * 0.62).max(6.0);
+        let by = y + (row - bar_h) / 2.0;
+        let mut x = x0;
+        for (k, amount) in segs {
+            let w = scale(*amount);
+            c.rect(x, by, x + w, by + bar_h, kind_color(*k));
+            x += w;
+        }
+        c.text(
+            x + 12.0,
+            y + row / 2.0 + size * 0.35,
+            size,
+            Anchor::Start,
+            INK,
+            &short_money(total_of(segs), &r.currency),
+        );
+    }
+    c.line(x0, top, x0, bottom, MUTED, 2);
+    c
+}
+
 /// How one chart is drawn from the report.
 pub type Draw = fn(&Report) -> Canvas;
 
 /// Every chart, in slide order: its file stem and how it is drawn.
-pub const CHARTS: [(&str, Draw); 7] = [
+pub const CHARTS: [(&str, Draw); 8] = [
     ("01_spend_by_provider", spend_by_provider),
     ("02_top_workloads", top_workloads),
     ("03_model_mix_by_tier", model_mix_by_tier),
@@ -712,6 +862,7 @@ pub const CHARTS: [(&str, Draw); 7] = [
     ("05_provisioned_capacity", provisioned_capacity),
     ("06_seats", seats),
     ("07_month_over_month", month_over_month),
+    ("08_ai_vendor_map", vendor_map),
 ];
 
 /// A chart's name for a link: `04_savings_waterfall` → `Savings waterfall`.

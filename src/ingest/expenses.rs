@@ -19,9 +19,9 @@
 //! renames them before detection), and `spend_is_negative` reads a bank-style sign.
 //!
 //! A row is an AI purchase when `pricing/merchants.toml` recognises its merchant texts; it then
-//! becomes one `expense` line (billed, category `purchase`) for the person. Every other row is
-//! out of scope, counted with its amount like a non-AI cloud line. Amounts keep their sign:
-//! refunds and credits are negative.
+//! becomes one `expense` line (billed, category `purchase`, one purchase at the price paid) for
+//! the person. Every other row is out of scope, counted with its amount like a non-AI cloud
+//! line. Amounts keep their sign: a refund is a negative line of category `credit`.
 
 use super::{Format, RowError, RowFate, RowView, SourceRef};
 use crate::ledger::{ChargeCategory, ChargeFrequency, ChargeKind, LedgerRow, RecordRole};
@@ -179,11 +179,19 @@ impl Format for ExpenseCsv {
         );
         r.billed_cost_nano = Some(amount);
         r.currency = currency;
-        r.charge_category = ChargeCategory::Purchase;
-        r.charge_frequency = Some(match product.kind {
-            ProductKind::Subscription => ChargeFrequency::Recurring,
-            ProductKind::Api => ChargeFrequency::OneTime,
-        });
+        if amount < 0 {
+            // A refund or a reversal: money back, not a purchase of anything.
+            r.charge_category = ChargeCategory::Credit;
+            r.charge_frequency = Some(ChargeFrequency::OneTime);
+        } else {
+            r.quantity = 1.0;
+            r.unit = "purchases";
+            r.charge_category = ChargeCategory::Purchase;
+            r.charge_frequency = Some(match product.kind {
+                ProductKind::Subscription => ChargeFrequency::Recurring,
+                ProductKind::Api => ChargeFrequency::OneTime,
+            });
+        }
         r.model_raw = Some(product.id.clone());
         // Two people buying the same plan on the same day are two charges: the identity keeps
         // them apart for the cross-file repeat check, without carrying the person itself.

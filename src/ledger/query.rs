@@ -12,6 +12,7 @@
 use super::{ChargeCategory, ChargeKind, Ledger, RecordRole};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
+use std::collections::BTreeSet;
 
 /// A ledger column a query can group by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -317,6 +318,20 @@ impl Ledger {
             .collect())
     }
 
+    /// Providers with billed lines from their own exports (bills, cost exports, seat spend):
+    /// card and expense purchases from a vendor are not its bill, so they never stand for one.
+    pub fn providers_with_own_bill(&self) -> Result<BTreeSet<String>> {
+        let g = self.group(
+            Rows::of(RecordRole::Billed).every_category(),
+            &[Col::Provider, Col::ChargeKind],
+            &[],
+        )?;
+        Ok((0..g.len())
+            .filter(|i| g.name(*i, Col::ChargeKind) != ChargeKind::Expense.as_str())
+            .map(|i| g.name(i, Col::Provider))
+            .collect())
+    }
+
     /// Billed money per charge category (usage, purchase, tax, credit, adjustment), with the
     /// effective (amortised) cost of the lines whose source states one.
     pub fn billed_by_category(&self) -> Result<Vec<CategoryCost>> {
@@ -602,6 +617,42 @@ impl Ledger {
         Ok(lines)
     }
 
+    /// Billed money and list cost per provider, role, charge kind, billing account, workload,
+    /// model and source file, every charge category: what the AI inventory lists.
+    pub fn inventory_groups(&self) -> Result<Vec<InventoryGroup>> {
+        let keys = [
+            Col::Provider,
+            Col::RecordRole,
+            Col::ChargeKind,
+            Col::BillingAccount,
+            Col::Workload,
+            Col::ModelId,
+            Col::ModelRaw,
+            Col::SourceFile,
+        ];
+        let g = self.group(
+            Rows::all().every_category(),
+            &keys,
+            &[Sum::BilledCost, Sum::ListCost],
+        )?;
+        (0..g.len())
+            .map(|i| {
+                Ok(InventoryGroup {
+                    provider: g.name(i, Col::Provider),
+                    role: g.role(i)?,
+                    charge_kind: g.name(i, Col::ChargeKind),
+                    billing_account: g.text(i, Col::BillingAccount),
+                    workload: g.text(i, Col::Workload),
+                    model_id: g.text(i, Col::ModelId),
+                    model_raw: g.text(i, Col::ModelRaw),
+                    source_file: g.name(i, Col::SourceFile),
+                    billed_cost_nano: g.nanos(i, Sum::BilledCost),
+                    list_cost_nano: g.nanos(i, Sum::ListCost),
+                })
+            })
+            .collect()
+    }
+
     /// The distinct (workload, tags) pairs of every row.
     pub fn workload_tags(&self) -> Result<Vec<WorkloadTags>> {
         let g = self.group(Rows::all(), &[Col::Workload, Col::Tags], &[])?;
@@ -763,6 +814,21 @@ pub struct ResourceTraffic {
     /// The traffic has no list price (its `unpriced_reason` is set): its list cost is not $0
     /// but unknown.
     pub unpriced: bool,
+}
+
+/// One group of [`Ledger::inventory_groups`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct InventoryGroup {
+    pub provider: String,
+    pub role: RecordRole,
+    pub charge_kind: String,
+    pub billing_account: Option<String>,
+    pub workload: Option<String>,
+    pub model_id: Option<String>,
+    pub model_raw: Option<String>,
+    pub source_file: String,
+    pub billed_cost_nano: i64,
+    pub list_cost_nano: i64,
 }
 
 /// One card or expense line (see [`Ledger::expense_lines`]).

@@ -49,6 +49,14 @@ impl<'c> LinePricer<'c> {
             self.pricer.price(row);
         }
         apply_overlay(row, self.overlay, &self.catalog.currency, &mut self.fx_used);
+        if row.charge_kind == ChargeKind::Expense && row.charge_category == ChargeCategory::Purchase
+        {
+            // A retail purchase on a card is at the price paid: its list and contracted cost
+            // are the money itself (in the catalog currency once converted), one purchase.
+            row.list_cost_nano = row.billed_cost_nano;
+            row.contracted_cost_nano = row.billed_cost_nano;
+            row.price_ref = row.model_raw.as_ref().map(|p| format!("card/{p}"));
+        }
     }
 
     /// The FX rates applied, as the report lists them: `EUR at 1.08 USD: 12 rows`.

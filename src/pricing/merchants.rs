@@ -40,6 +40,9 @@ pub struct Product {
 struct MerchantEntry {
     patterns: Vec<String>,
     products: Vec<String>,
+    /// A vendor-wide pattern (`OPENAI`), tried only when no specific one matches.
+    #[serde(default)]
+    fallback: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -53,13 +56,18 @@ struct File {
 #[derive(Debug)]
 pub struct Merchants {
     pub products: Vec<Product>,
-    /// (upper-case pattern, candidate product indexes), longest pattern first.
-    patterns: Vec<(String, Vec<usize>)>,
+    /// (fallback, normalised pattern, candidate product indexes): specific patterns first,
+    /// then longest first.
+    patterns: Vec<(bool, String, Vec<usize>)>,
 }
 
-/// Upper case with runs of whitespace collapsed: how descriptors are compared.
+/// Upper case, punctuation as spaces, runs of spaces collapsed: how descriptors are compared
+/// (`OPENAI *CHATGPT`, `OpenAI*ChatGPT` and `CLAUDE.AI` read as `OPENAI CHATGPT`, `CLAUDE AI`).
 fn normalise(text: &str) -> String {
-    text.split_whitespace()
+    text.chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect::<String>()
+        .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
         .to_uppercase()
@@ -81,11 +89,16 @@ impl Merchants {
                     })
                     .collect::<Result<_, _>>()?;
             for p in &m.patterns {
-                patterns.push((normalise(p), idx.clone()));
+                patterns.push((m.fallback, normalise(p), idx.clone()));
             }
         }
-        // Longest first, then alphabetical: the most specific pattern wins, deterministically.
-        patterns.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        // Specific before fallback, longest first, then alphabetical: the most specific
+        // pattern wins, deterministically.
+        patterns.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| b.1.len().cmp(&a.1.len()))
+                .then_with(|| a.1.cmp(&b.1))
+        });
         Ok(Merchants {
             products: file.products,
             patterns,
@@ -108,10 +121,12 @@ impl Merchants {
     /// tell two plans on one descriptor apart, its USD amount. `None`: not an AI merchant.
     pub fn recognise(&self, texts: &[&str], usd_amount: Option<Decimal>) -> Option<&Product> {
         let texts: Vec<String> = texts.iter().map(|t| normalise(t)).collect();
-        let (_, candidates) = self
+        // Whole words only: `OPENAI` is not inside `REOPENAIR`.
+        let has = |t: &str, p: &str| format!(" {t} ").contains(&format!(" {p} "));
+        let (_, _, candidates) = self
             .patterns
             .iter()
-            .find(|(p, _)| texts.iter().any(|t| t.contains(p.as_str())))?;
+            .find(|(_, p, _)| texts.iter().any(|t| has(t, p)))?;
         let by_price = usd_amount.and_then(|amount| {
             candidates
                 .iter()
@@ -151,6 +166,16 @@ mod tests {
             Some("claude_pro")
         );
         assert_eq!(id(&["ANTHROPIC"], Some("100.00")), Some("anthropic_api"));
+        // The clean merchant name says only the vendor; the descriptor says the product.
+        assert_eq!(
+            id(&["Anthropic", "CLAUDE.AI SUBSCRIPTION"], Some("20.00")),
+            Some("claude_pro")
+        );
+        assert_eq!(
+            id(&["OpenAI", "OPENAI *CHATGPT SUBSCR"], None),
+            Some("chatgpt_plus")
+        );
+        assert_eq!(id(&["REOPENAIR LLC"], None), None);
         assert_eq!(id(&["UNITED AIRLINES"], None), None);
         assert_eq!(id(&["DELTA AIR LINES"], None), None);
     }

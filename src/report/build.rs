@@ -107,9 +107,12 @@ pub fn build(run: ReportInputs<'_>, ledger: &Ledger) -> Result<Report> {
                 .or_insert(0i128) += r.contracted_cost_nano as i128;
         }
     }
+    // A provider's usage is estimated when it has no bill of its own in the inputs (card
+    // purchases from the vendor are not its bill).
+    let own_bill = ledger.providers_with_own_bill()?;
     let estimated_by_provider: BTreeMap<String, i128> = list_by_provider
         .iter()
-        .filter(|(p, _)| !by_provider.contains_key(*p))
+        .filter(|(p, _)| !own_bill.contains(*p))
         .map(|(p, v)| (p.clone(), *v))
         .collect();
     let estimated_total: i128 = estimated_by_provider.values().sum();
@@ -178,7 +181,12 @@ pub fn build(run: ReportInputs<'_>, ledger: &Ledger) -> Result<Report> {
     }
 
     let models = model_info(&settings.catalog, &spend_by_model);
-    let gateway_allocation = allocate_by_gateway(ledger, &by_provider, &with_usage, &by_role)?;
+    // A gateway splits the vendor's own bill; card purchases from the vendor are not part of it.
+    let mut own_billed = by_provider.clone();
+    for l in ledger.expense_lines()? {
+        *own_billed.entry(l.provider).or_insert(0) -= l.billed_cost_nano as i128;
+    }
+    let gateway_allocation = allocate_by_gateway(ledger, &own_billed, &with_usage, &by_role)?;
     let config_overlay = settings.config.overlay_terms.as_ref();
     let spend = billed_total + estimated_total;
     let headline: Headline = Report::headline_from(&findings, spend);
@@ -226,6 +234,7 @@ pub fn build(run: ReportInputs<'_>, ledger: &Ledger) -> Result<Report> {
         redaction: outcome.redaction.clone(),
         rejects: outcome.rejects,
         models,
+        inventory: None,
     })
 }
 

@@ -246,7 +246,7 @@ fn quantity_text(q: f64) -> String {
 
 /// (ProviderName, ServiceName) of a ledger provider; the provider issues its own invoices, so
 /// InvoiceIssuerName is the same name (a different one would read as a reseller).
-fn provider_names(provider: &str) -> (&'static str, &'static str) {
+pub(crate) fn provider_names(provider: &str) -> (&'static str, &'static str) {
     match provider {
         "openai" => ("OpenAI", "OpenAI API"),
         "anthropic" => ("Anthropic", "Claude API"),
@@ -260,6 +260,11 @@ fn provider_names(provider: &str) -> (&'static str, &'static str) {
         "deepseek" => ("DeepSeek", "DeepSeek API"),
         "mistral" => ("Mistral AI", "Mistral API"),
         "xai" => ("xAI", "xAI API"),
+        "google" => ("Google", "Gemini"),
+        "cursor" => ("Anysphere", "Cursor"),
+        "perplexity" => ("Perplexity AI", "Perplexity"),
+        "midjourney" => ("Midjourney", "Midjourney"),
+        "elevenlabs" => ("ElevenLabs", "ElevenLabs"),
         _ => ("Other", "AI API"),
     }
 }
@@ -415,7 +420,6 @@ fn rows(
             };
             let list = nanos(row, "list_cost_nano");
             let provider_list = nanos(row, "source_reported_cost_nano");
-            let effective = nanos(row, "effective_cost_nano").unwrap_or(billed);
             let (pname, service) = provider_names(&provider);
             let start: i64 = g(row, "charge_period_start").parse().unwrap_or(0);
             let end: i64 = g(row, "charge_period_end").parse().unwrap_or(start);
@@ -440,6 +444,13 @@ fn rows(
                 .as_str()
                 .to_string()
             });
+            // A card purchase (a subscription or prepaid API credit) is a purchase in FOCUS's
+            // sense, whose EffectiveCost is 0: what it buys is used, and amortised, elsewhere.
+            let effective = if kind == "expense" && category == ChargeCategory::Purchase {
+                0
+            } else {
+                nanos(row, "effective_cost_nano").unwrap_or(billed)
+            };
             let priced_charge =
                 matches!(category, ChargeCategory::Usage | ChargeCategory::Purchase);
             // The line's own quantity, else the usage matched to a money-only bill line.

@@ -12,6 +12,61 @@ use std::fmt::Write;
 
 pub struct HtmlRenderer;
 
+/// The AI inventory's vendors, seat products and shadow purchases (the full inventory is in
+/// `inventory.md` and `inventory.json`).
+fn inventory(r: &Report, o: &mut String) -> std::fmt::Result {
+    let Some(inv) = &r.inventory else {
+        return Ok(());
+    };
+    o.push_str("<h2>AI inventory</h2>\n<table><tr><th>vendor</th><th>product</th><th>kind</th><th class=\"n\">billed</th><th class=\"n\">estimated</th><th>data from</th></tr>\n");
+    for v in &inv.vendors {
+        for p in &v.products {
+            writeln!(
+                o,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+                esc(&v.vendor),
+                esc(&p.product),
+                p.kind.label(),
+                esc(&money(r, p.billed_cost)),
+                esc(&money(r, p.estimated_cost)),
+                esc(&p.data_from.join(", "))
+            )?;
+        }
+    }
+    o.push_str("</table>\n");
+    if !inv.seat_products.is_empty() {
+        o.push_str("<h3>Seat products</h3>\n<table><tr><th>provider</th><th>plan</th><th class=\"n\">seats</th><th class=\"n\">active</th><th class=\"n\">idle</th></tr>\n");
+        for p in &inv.seat_products {
+            writeln!(
+                o,
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                esc(&p.provider),
+                esc(&p.plan),
+                p.seats,
+                p.active,
+                p.idle
+            )?;
+        }
+        o.push_str("</table>\n");
+    }
+    if !inv.shadow.is_empty() {
+        o.push_str("<h3>Shadow AI (cards and expense reports)</h3>\n<table><tr><th>provider</th><th>product</th><th class=\"n\">people</th><th class=\"n\">monthly spend</th></tr>\n");
+        for p in &inv.shadow {
+            writeln!(
+                o,
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                esc(&p.provider),
+                esc(&p.product),
+                p.people,
+                esc(&money(r, p.monthly_spend))
+            )?;
+        }
+        o.push_str("</table>\n");
+    }
+    o.push_str("<p class=\"muted\">Workloads, gateways, provisioned capacity and each line's source are in <code>inventory.md</code> and <code>inventory.json</code>.</p>\n");
+    Ok(())
+}
+
 /// Escaped text with `code` spans (the findings' titles and actions quote ids that way).
 fn text(s: &str) -> String {
     let escaped = esc(s);
@@ -158,6 +213,8 @@ impl HtmlRenderer {
             )?;
         }
         o.push_str("</ol>\n");
+
+        inventory(r, &mut o)?;
 
         // Charts.
         o.push_str("<h2>Charts</h2>\n");

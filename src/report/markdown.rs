@@ -8,14 +8,19 @@ use std::fmt::Write;
 pub struct MarkdownRenderer;
 
 pub(super) fn money(report: &Report, n: i128) -> String {
-    if report.currency == "USD" {
+    money_in(&report.currency, n)
+}
+
+/// `$1,234.50`, or `1,234.50 EUR` in another currency.
+pub(super) fn money_in(currency: &str, n: i128) -> String {
+    if currency == "USD" {
         let s = format_amount(n);
         match s.strip_prefix('-') {
             Some(rest) => format!("-${rest}"),
             None => format!("${s}"),
         }
     } else {
-        format!("{} {}", format_amount(n), report.currency)
+        format!("{} {currency}", format_amount(n))
     }
 }
 
@@ -109,8 +114,21 @@ fn text(s: &str) -> String {
 }
 
 /// Inert text for a Markdown table cell (pipes escaped too).
-fn cell(s: &str) -> String {
+pub(super) fn cell(s: &str) -> String {
     text(s).replace('|', "\\|")
+}
+
+/// The AI inventory, first after the headline: what the company runs, before what to change.
+fn inventory_section(r: &Report, o: &mut String) -> std::fmt::Result {
+    if let Some(inv) = &r.inventory {
+        writeln!(o, "## AI inventory\n")?;
+        o.push_str(&super::inventory::markdown(inv, "###"));
+        writeln!(
+            o,
+            "\nThe same inventory is in `inventory.md` and `inventory.json`.\n"
+        )?;
+    }
+    Ok(())
 }
 
 impl Renderer for MarkdownRenderer {
@@ -594,6 +612,7 @@ impl MarkdownRenderer {
         // One function per section, in reading order.
         let mut o = String::new();
         headline(r, &mut o)?;
+        inventory_section(r, &mut o)?;
         charts_section(&mut o)?;
         spend_section(r, &mut o)?;
         month_over_month(r, &mut o)?;

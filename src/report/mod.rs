@@ -10,6 +10,7 @@ pub mod build;
 mod findings_csv;
 pub mod focus;
 mod html;
+pub mod inventory;
 mod json;
 mod markdown;
 mod rejects;
@@ -216,6 +217,10 @@ pub struct Report {
     /// Not serialised: the rows behind `rejects.csv`.
     #[serde(skip)]
     pub rejects: Vec<Reject>,
+    /// Not serialised here (it has its own file, `inventory.json`): the AI inventory, filled
+    /// once the findings' owners are known.
+    #[serde(skip)]
+    pub inventory: Option<inventory::Inventory>,
     /// Not serialised: display name and tier of each catalog model in `spend_by_model`, for
     /// the charts.
     #[serde(skip)]
@@ -466,6 +471,7 @@ impl Renderer for ChartsRenderer {
 pub fn renderers() -> Vec<Box<dyn Renderer>> {
     vec![
         Box::new(JsonRenderer),
+        Box::new(inventory::InventoryRenderer),
         Box::new(MarkdownRenderer),
         Box::new(HtmlRenderer),
         Box::new(FindingsCsvRenderer),

@@ -163,3 +163,13 @@ pub fn openai_cost_line(day: i64, amount: &str, item: &str, org_name: &str) -> S
         start + 86_400
     )
 }
+
+/// The finding of `kind` on `scope` in a findings.json.
+pub fn finding<'a>(json: &'a serde_json::Value, kind: &str, scope: &str) -> &'a serde_json::Value {
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == kind && f["scope"] == scope)
+        .unwrap_or_else(|| panic!("no `{kind}` finding for `{scope}`"))
+}

@@ -29,6 +29,24 @@ fn expected_billed(dir: &Path) -> BTreeMap<String, Decimal> {
         let Ok(header) = rdr.headers().cloned() else {
             continue;
         };
+        if header.iter().any(|h| h == "Statement Descriptor") {
+            // The Brex card export: its AI merchants, by the descriptor the demo writes.
+            let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+            let (descriptor, amount) = (at("Statement Descriptor"), at("Amount"));
+            for rec in rdr.records() {
+                let rec = rec.unwrap();
+                let provider = match &rec[descriptor] {
+                    "GITHUB COPILOT PRO" => "github",
+                    "CLAUDE.AI SUBSCRIPTION" => "anthropic",
+                    "CURSOR, AI POWERED IDE" => "cursor",
+                    "PERPLEXITY.AI" => "perplexity",
+                    "OPENAI *API" => "openai",
+                    _ => continue,
+                };
+                *totals.entry(provider.to_string()).or_insert(Decimal::ZERO) += dec(&rec[amount]);
+            }
+            continue;
+        }
         let (provider, column) = if header.iter().any(|h| h == "amount_value") {
             ("openai", "amount_value")
         } else if header.iter().any(|h| h == "cost_usd") {
@@ -80,7 +98,7 @@ fn demo_audit_writes_every_output_and_exits_zero() {
     );
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(
-        stderr.contains("7 files ingested, 1 duplicate, 1 skipped"),
+        stderr.contains("8 files ingested, 1 duplicate, 1 skipped"),
         "{stderr}"
     );
 }
@@ -149,15 +167,6 @@ fn billed_total_reconciles_to_the_cent_with_a_duplicate_present() {
             .sum::<i64>(),
         0
     );
-}
-
-fn finding<'a>(json: &'a serde_json::Value, kind: &str, scope: &str) -> &'a serde_json::Value {
-    json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["kind"] == kind && f["scope"] == scope)
-        .unwrap_or_else(|| panic!("no `{kind}` finding for `{scope}`"))
 }
 
 #[test]
@@ -241,10 +250,36 @@ fn planted_findings_are_found_with_expected_savings() {
         cents(&f["evidence"]["billed_cost"]),
         dec_cents(dec("1.35") * days)
     );
-    // idle_capacity: 12 of 40 Copilot Business seats idle, at the catalog's $19 list price.
+    // idle_capacity: 12 of 40 Copilot Business seats idle, at the catalog's $19 list price; 3
+    // of them go to the people who pay for Copilot Pro on the Brex cards (shadow_ai), so 9
+    // are reclaimed.
     let f = finding(&json, "idle_capacity", "seats copilot_business");
-    assert_eq!(cents(&f["monthly_savings"]), 12 * 1_900);
-    assert_eq!(f["evidence"]["idle_seats"], 12);
+    assert_eq!(cents(&f["monthly_savings"]), 9 * 1_900);
+    assert_eq!(f["evidence"]["idle_seats"], 9);
+    assert_eq!(
+        f["evidence"]["reassigned_to_individual_subscribers"]["seats"],
+        3
+    );
+    // shadow_ai: the three $10 Copilot Pro subscriptions are cancelled (an idle seat each).
+    let f = finding(
+        &json,
+        "shadow_ai",
+        "subscriptions github_copilot_individual",
+    );
+    assert_eq!(cents(&f["monthly_savings"]), 3 * 1_000);
+    assert_eq!(f["evidence"]["transactions"].as_array().unwrap().len(), 3);
+    // Claude Pro (one refunded double charge), Cursor and Perplexity: governance, no saving;
+    // the OpenAI API top-up: no saving at list price.
+    for (scope, spend) in [
+        ("no company plan anthropic", 4_000),
+        ("no company plan cursor", 2_000),
+        ("no company plan perplexity", 2_000),
+        ("card api openai", 10_000),
+    ] {
+        let f = finding(&json, "shadow_ai", scope);
+        assert_eq!(cents(&f["current_monthly_cost"]), spend, "{scope}");
+        assert_eq!(cents(&f["monthly_savings"]), 0, "{scope}");
+    }
     // anomaly: the labs' runaway day and the model first seen mid-month; no saving claimed.
     let f = finding(&json, "anomaly", "spend spike 2026-10-22");
     assert_eq!(cents(&f["monthly_savings"]), 0);

@@ -86,7 +86,7 @@ fn report_html_loads_in_headless_chromium_with_no_errors_or_requests() {
     let page = out.path().join("report.html");
     let html = std::fs::read_to_string(&page).unwrap();
     // Self-contained: the charts are inline, and nothing names a remote resource.
-    assert_eq!(html.matches("<svg").count(), 7);
+    assert_eq!(html.matches("<svg").count(), 8);
     for remote in ["http://", "https://", "src=", "@import", "url("] {
         assert!(!html.contains(remote), "report.html contains `{remote}`");
     }

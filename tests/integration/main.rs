@@ -27,6 +27,7 @@ mod cli;
 mod cloud;
 mod demo;
 mod exact_money;
+mod expenses;
 mod focus_export;
 mod fuzz;
 mod gateways;
