@@ -386,3 +386,35 @@ fn redacted_runs_name_card_holders_by_pseudonym_only() {
     let json = read_json(&out.path().join("findings.json"));
     assert_eq!(cents(&json["headline"]["monthly_savings"]), 24_000);
 }
+
+#[test]
+fn bank_layouts_that_write_spend_as_negative_or_in_debit_columns_keep_spend_positive() {
+    // Chase: purchases negative, `Type` says what each line is.
+    let chase = "Transaction Date,Post Date,Description,Category,Type,Amount,Memo\n\
+                 10/05/2026,10/06/2026,OPENAI *CHATGPT SUBSCR,Shopping,Sale,-20.00,\n\
+                 10/19/2026,10/20/2026,OPENAI *CHATGPT SUBSCR,Shopping,Return,20.00,\n\
+                 10/21/2026,10/21/2026,Payment Thank You-Mobile,,Payment,500.00,\n";
+    let (rows, outcome) = one_file("Chase1234_Activity20261101.CSV", chase);
+    let lines = expenses(&rows);
+    assert_eq!(
+        lines.iter().map(|l| l.3).collect::<Vec<_>>(),
+        vec![2_000 * CENT, -2_000 * CENT]
+    );
+    assert_eq!(outcome.inputs[0].out_of_scope_rows, 1);
+    // Capital One: a Debit and a Credit column instead of one amount.
+    let capital_one = "Transaction Date,Posted Date,Card No.,Description,Category,Debit,Credit\n\
+                       2026-10-07,2026-10-08,1234,CURSOR USAGE,Other Services,20.00,\n\
+                       2026-10-09,2026-10-10,1234,PERPLEXITY.AI,Other Services,,20.00\n";
+    let (rows, _) = one_file("capital_one.csv", capital_one);
+    let lines = expenses(&rows);
+    assert_eq!(
+        lines
+            .iter()
+            .map(|l| (l.1.as_str(), l.3))
+            .collect::<Vec<_>>(),
+        vec![
+            ("cursor_pro", 2_000 * CENT),
+            ("perplexity_pro", -2_000 * CENT)
+        ]
+    );
+}
