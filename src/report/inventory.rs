@@ -138,8 +138,9 @@ pub struct Workload {
 #[derive(Debug, Clone, Serialize)]
 pub struct Gateway {
     pub provider: String,
-    /// The share of the provider's bill the gateway logs cover, 0 to 1.
-    pub coverage: f64,
+    /// The share of the provider's bill the gateway logs cover, 0 to 1; `None` when the
+    /// provider has no bill in the inputs to compare with.
+    pub coverage: Option<f64>,
     pub coverage_assumed: bool,
     #[serde(serialize_with = "cents")]
     pub provider_billed_cost: i128,
@@ -276,9 +277,16 @@ pub fn build(
             p.billed_cost += g.billed_cost_nano as i128;
         } else if g.role == RecordRole::Billed {
             p.billed_cost += g.billed_cost_nano as i128;
+            // The billing account or organisation; an export that names none (Anthropic's
+            // Console exports) is listed by its workspace or project.
             let account = g
                 .billing_account
                 .clone()
+                .or_else(|| {
+                    g.sub_account
+                        .as_ref()
+                        .map(|w| format!("workspace or project `{w}`"))
+                })
                 .unwrap_or_else(|| "(not named in the export)".into());
             match p.accounts.iter_mut().find(|a| a.account == account) {
                 Some(a) => a.billed_cost += g.billed_cost_nano as i128,
@@ -309,11 +317,21 @@ pub fn build(
             });
         p.estimated_cost += amount;
     }
-    // Usage-only products whose provider has a bill of another kind carry no money here:
-    // their spend is in that bill.
+    // A provider's usage-only lines of another kind than its bill (an Azure bill's gateway
+    // traffic) carry no money of their own: their spend is in that bill, so they are not a
+    // second product. A product with no money at all (seats with no price) is still listed.
+    let with_money: BTreeSet<String> = products
+        .values()
+        .filter(|p| p.billed_cost != 0 || p.estimated_cost != 0)
+        .map(|p| p.provider.clone())
+        .collect();
     let mut vendors: BTreeMap<String, Vec<Product>> = BTreeMap::new();
     for (_, mut p) in products {
-        if p.billed_cost == 0 && p.estimated_cost == 0 && p.accounts.is_empty() {
+        if p.billed_cost == 0
+            && p.estimated_cost == 0
+            && p.accounts.is_empty()
+            && with_money.contains(&p.provider)
+        {
             continue;
         }
         p.accounts.sort_by(|a, b| {
@@ -344,21 +362,33 @@ pub fn build(
         .collect();
 
     let workloads = workloads(&groups, report, owners, &kind_of);
-    let gateways = report
-        .gateway_allocation
+    // Every provider a gateway log covers; its share of the vendor's bill where there is a bill
+    // to compare with (`null` where the log is the only record of the vendor's spend).
+    let gateway_providers: BTreeSet<&str> = groups
         .iter()
-        .map(|a| Gateway {
-            provider: a.provider.clone(),
-            coverage: a.coverage,
-            coverage_assumed: a.coverage_assumed,
-            provider_billed_cost: a.billed_cost,
-            data_from: groups
+        .filter(|g| g.role == RecordRole::Gateway)
+        .map(|g| g.provider.as_str())
+        .collect();
+    let gateways = gateway_providers
+        .into_iter()
+        .map(|provider| {
+            let allocation = report
+                .gateway_allocation
                 .iter()
-                .filter(|g| g.role == RecordRole::Gateway && g.provider == a.provider)
-                .filter_map(|g| format_of.get(g.source_file.as_str()).map(|f| f.to_string()))
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect(),
+                .find(|a| a.provider == provider);
+            Gateway {
+                provider: provider.to_string(),
+                coverage: allocation.map(|a| a.coverage),
+                coverage_assumed: allocation.is_some_and(|a| a.coverage_assumed),
+                provider_billed_cost: allocation.map_or(0, |a| a.billed_cost),
+                data_from: groups
+                    .iter()
+                    .filter(|g| g.role == RecordRole::Gateway && g.provider == provider)
+                    .filter_map(|g| format_of.get(g.source_file.as_str()).map(|f| f.to_string()))
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
+            }
         })
         .collect();
     let seat_products = seat_pools_of(seats, month_end_ms, idle_days)
@@ -633,11 +663,17 @@ pub fn markdown(inv: &Inventory, level: &str) -> String {
     } else {
         s.push_str("| provider | gateway coverage of the bill | provider billed | data from |\n|---|---:|---:|---|\n");
         for g in &inv.gateways {
+            let coverage = match g.coverage {
+                Some(x) => format!(
+                    "{:.1}%{}",
+                    x * 100.0,
+                    if g.coverage_assumed { " (assumed)" } else { "" }
+                ),
+                None => "no bill in the inputs".to_string(),
+            };
             s.push_str(&format!(
-                "| {} | {:.1}%{} | {} | {} |\n",
+                "| {} | {coverage} | {} | {} |\n",
                 g.provider,
-                g.coverage * 100.0,
-                if g.coverage_assumed { " (assumed)" } else { "" },
                 money_cell(c, g.provider_billed_cost),
                 g.data_from.join(", ")
             ));

@@ -294,18 +294,23 @@ fn a_card_charge_that_pays_the_vendor_bill_is_counted_once() {
 
 #[test]
 fn inventory_json_validates_against_its_schema_and_its_totals_are_the_reports() {
-    for (out, json) in [shadow_company(), {
-        let (out, o) = run_ingest(
-            &repo().join("fixtures/demo"),
-            &[
-                "--config",
-                repo().join("fixtures/demo.toml").to_str().unwrap(),
-            ],
-        );
-        assert!(o.status.success());
+    let run = |dir: &str, extra: &[&str]| {
+        let (out, o) = run_ingest(&repo().join(dir), extra);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let json = read_json(&out.path().join("findings.json"));
         (out, json)
-    }] {
+    };
+    let demo_config = repo().join("fixtures/demo.toml");
+    // The fixture company, the demo, and the mixed exports (cloud bills, gateways with and
+    // without a bill, seats with no price).
+    for (out, json) in [
+        shadow_company(),
+        run(
+            "fixtures/demo",
+            &["--config", demo_config.to_str().unwrap()],
+        ),
+        run("fixtures/mixed", &["--month", "2026-10"]),
+    ] {
         let inv = read_json(&out.path().join("inventory.json"));
         let schema = read_json(&repo().join("docs/inventory.schema.json"));
         let validator = jsonschema::validator_for(&schema).expect("schema compiles");
