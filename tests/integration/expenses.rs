@@ -423,3 +423,16 @@ fn bank_layouts_that_write_spend_as_negative_or_in_debit_columns_keep_spend_posi
         ]
     );
 }
+
+#[test]
+fn expensify_default_export_reads_its_merchant_and_amount_without_a_person_column() {
+    let text = "Timestamp,Merchant,Amount,MCC,Category,Tag,Comment,Reimbursable,Original Currency,Original Amount,Receipt\n\
+                2026-10-06 10:12:00,Midjourney Inc,30.00,5734,Software,,image drafts,yes,USD,30.00,\n\
+                2026-10-08 19:40:00,Pret A Manger,12.40,5812,Meals,,,yes,USD,12.40,\n";
+    let (rows, outcome) = one_file("Bulk_Export_id_DEFAULT_CSV.csv", text);
+    assert_eq!(
+        expenses(&rows),
+        vec![("midjourney", "midjourney".into(), None, 3_000 * CENT)]
+    );
+    assert_eq!(outcome.inputs[0].out_of_scope_rows, 1);
+}
