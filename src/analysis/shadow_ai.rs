@@ -2,10 +2,12 @@
 //! contracts (card and expense exports, `pricing/merchants.toml`).
 //!
 //! * **Individual subscriptions beside a company seat plan** (ChatGPT Plus while ChatGPT
-//!   Enterprise has seats): each subscriber (net spend above zero this month) gets an idle seat
-//!   of the plan, highest spend first, while idle seats last. Saving = the subscriptions of the
-//!   people given a seat (the seat is already paid) + for the others, what their subscription
-//!   costs above a seat (`max(0, subscription − seat price)`), when the seat price is known.
+//!   Enterprise has seats): a subscriber (net spend above zero this month) who already holds a
+//!   seat of the plan (the same login or email, any letter case) needs none; the others get an
+//!   idle seat, highest spend first, while idle seats last. Saving = the subscriptions of the
+//!   seat holders and of the people given a seat (those seats are already paid) + for the
+//!   others, what their subscription costs above a seat (`max(0, subscription − seat price)`),
+//!   when the seat price is known.
 //!   The seats given here are not reclaimed by the idle-seat finding, so the headline never
 //!   counts a seat twice. Confidence `high` when every line names its person, else `medium`.
 //! * **Individual subscriptions with no company seat plan** (Cursor with no contract): who pays
@@ -67,8 +69,11 @@ struct SeatOverlap<'a> {
     plan: String,
     idle_before: usize,
     seat_price: Option<i64>,
+    /// Seat holders first (they need no seat), then the others by spend.
     people: Vec<Subscriber<'a>>,
-    /// How many of `people` (the first ones) get an idle seat.
+    /// How many of `people` (the first ones) already hold a seat of the company plan.
+    holders: usize,
+    /// How many of the people after them get an idle seat.
     assigned: usize,
 }
 
@@ -115,9 +120,21 @@ fn seat_overlaps<'a>(ctx: &'a AnalysisCtx<'a>) -> Vec<SeatOverlap<'a>> {
         if people.is_empty() {
             continue;
         }
+        // Someone who pays for the product while holding a seat of the plan needs no seat.
+        let holds_seat = |p: &Subscriber| {
+            plans.iter().any(|pool| {
+                pool.seats
+                    .iter()
+                    .any(|s| s.user.eq_ignore_ascii_case(&p.person))
+            })
+        };
+        let (mut people, others): (Vec<Subscriber>, Vec<Subscriber>) =
+            people.into_iter().partition(|p| holds_seat(p));
+        let holders = people.len();
+        people.extend(others);
         let key = (pool.provider.clone(), pool.plan.clone());
         let idle_before = left[&key];
-        let assigned = people.len().min(idle_before);
+        let assigned = (people.len() - holders).min(idle_before);
         left.insert(key, idle_before - assigned);
         let seat_price = pool.seats.iter().find_map(|s| s.price_nano);
         out.push(SeatOverlap {
@@ -127,6 +144,7 @@ fn seat_overlaps<'a>(ctx: &'a AnalysisCtx<'a>) -> Vec<SeatOverlap<'a>> {
             idle_before,
             seat_price,
             people,
+            holders,
             assigned,
         });
     }
@@ -193,16 +211,16 @@ fn confidence_of(people: &[Subscriber]) -> Confidence {
 fn overlap_finding(o: &SeatOverlap) -> Finding {
     let name = &o.product.name;
     let current: i64 = o.people.iter().map(|p| p.spend).sum();
-    let given: i64 = o.people[..o.assigned].iter().map(|p| p.spend).sum();
+    let (holders, rest_people) = o.people.split_at(o.holders);
+    let (given_people, left_people) = rest_people.split_at(o.assigned);
+    let held: i64 = holders.iter().map(|p| p.spend).sum();
+    let given: i64 = given_people.iter().map(|p| p.spend).sum();
     let above_seat: i64 = match o.seat_price {
-        Some(price) => o.people[o.assigned..]
-            .iter()
-            .map(|p| (p.spend - price).max(0))
-            .sum(),
+        Some(price) => left_people.iter().map(|p| (p.spend - price).max(0)).sum(),
         None => 0,
     };
     let n = o.people.len();
-    let rest = n - o.assigned;
+    let rest = left_people.len();
     let evidence = json!({
         "finding": "individual_subscriptions_beside_a_seat_plan",
         "product": o.product.id,
@@ -212,18 +230,30 @@ fn overlap_finding(o: &SeatOverlap) -> Finding {
         "seat_provider": o.provider,
         "idle_seats_available": o.idle_before,
         "people": people_json(&o.people),
-        "people_given_an_idle_seat": o.people[..o.assigned].iter().map(|p| p.person.as_str()).collect::<Vec<_>>(),
+        "people_already_holding_a_seat": holders.iter().map(|p| p.person.as_str()).collect::<Vec<_>>(),
+        "people_given_an_idle_seat": given_people.iter().map(|p| p.person.as_str()).collect::<Vec<_>>(),
         "seat_price": o.seat_price.map(cents),
         "transactions": transactions(&o.people),
-        "formula": "monthly_savings = subscriptions of the people given an idle seat + Σ max(0, subscription − seat_price) for the others",
+        "formula": "monthly_savings = subscriptions of the people who already hold a seat + subscriptions of the people given an idle seat + Σ max(0, subscription − seat_price) for the others",
+        "savings_from_seats_already_held": cents(held),
         "savings_from_idle_seats": cents(given),
         "savings_above_seat_price": cents(above_seat),
         "seat_price_needed": (rest > 0 && o.seat_price.is_none()).then(|| format!("no price for plan `{}`: set it under [seats] in the config to value moving the other {rest} people to seats", o.plan)),
     });
-    let action = if rest == 0 {
+    let action = if o.assigned == 0 && rest == 0 {
+        format!(
+            "cancel the {n} individual `{name}` subscriptions: these people already hold a `{}` seat",
+            o.plan
+        )
+    } else if o.holders == 0 && rest == 0 {
         format!(
             "cancel the {n} individual `{name}` subscriptions and give each person one of the {} idle `{}` seats",
             o.idle_before, o.plan
+        )
+    } else if rest == 0 {
+        format!(
+            "cancel the {n} individual `{name}` subscriptions: {} people already hold a `{}` seat, the others get one of the {} idle seats",
+            o.holders, o.plan, o.idle_before
         )
     } else {
         format!(
@@ -242,7 +272,7 @@ fn overlap_finding(o: &SeatOverlap) -> Finding {
             o.idle_before
         ),
         current,
-        given + above_seat,
+        held + given + above_seat,
         confidence_of(&o.people),
         evidence,
         action,

@@ -436,3 +436,50 @@ fn expensify_default_export_reads_its_merchant_and_amount_without_a_person_colum
     );
     assert_eq!(outcome.inputs[0].out_of_scope_rows, 1);
 }
+
+#[test]
+fn a_subscriber_who_already_holds_a_seat_needs_no_idle_seat() {
+    let input = tempfile::tempdir().unwrap();
+    let head = "cadence,period_start,period_end,email,is_active,last_day_active";
+    std::fs::write(
+        input.path().join("chatgpt_users.csv"),
+        format!(
+            "{head}\nmonthly,2026-10-01,2026-10-31,ann@acme.test,1,2026-10-30\n\
+             monthly,2026-10-01,2026-10-31,bo@acme.test,0,2026-07-01\n\
+             monthly,2026-10-01,2026-10-31,cy@acme.test,0,2026-07-02\n"
+        ),
+    )
+    .unwrap();
+    // Ann holds a seat (her card names her in another letter case); Dee has none.
+    std::fs::write(
+        input.path().join("cards.csv"),
+        "Date,Merchant,Amount,Email\n\
+         2026-10-03,OPENAI *CHATGPT SUBSCR,20.00,Ann@Acme.test\n\
+         2026-10-04,OPENAI *CHATGPT SUBSCR,20.00,dee@acme.test\n",
+    )
+    .unwrap();
+    let config = input.path().join("config.toml");
+    std::fs::write(&config, "[seats]\nchatgpt_enterprise = \"60.00\"\n").unwrap();
+    let exports = input.path().join("exports");
+    std::fs::create_dir(&exports).unwrap();
+    for f in ["chatgpt_users.csv", "cards.csv"] {
+        std::fs::rename(input.path().join(f), exports.join(f)).unwrap();
+    }
+    let (out, o) = run_ingest(&exports, &["--config", config.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json = read_json(&out.path().join("findings.json"));
+    let plus = finding(&json, "shadow_ai", "subscriptions chatgpt_plus");
+    assert_eq!(cents(&plus["monthly_savings"]), 4_000);
+    assert_eq!(
+        plus["evidence"]["people_already_holding_a_seat"],
+        serde_json::json!(["Ann@Acme.test"])
+    );
+    assert_eq!(
+        plus["evidence"]["people_given_an_idle_seat"],
+        serde_json::json!(["dee@acme.test"])
+    );
+    // Of the 2 idle seats one goes to Dee; one is reclaimed.
+    let idle = finding(&json, "idle_capacity", "seats chatgpt_enterprise");
+    assert_eq!(cents(&idle["monthly_savings"]), 6_000);
+    assert_eq!(cents(&json["headline"]["monthly_savings"]), 4_000 + 6_000);
+}
