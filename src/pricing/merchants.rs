@@ -1,12 +1,13 @@
 //! AI merchants on card and expense statements (`pricing/merchants.toml`): which descriptor
 //! is which vendor's product, what kind of product it is, and its list price.
 //!
-//! The table is small and read once; matching runs once per distinct descriptor (the expense
-//! reader caches it), so a statement of thousands of lines costs a few hundred matches.
+//! The table is small and read once; matching runs once per distinct set of merchant texts
+//! (cached in the table), so a statement of thousands of lines costs a few hundred matches.
 
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 /// The embedded table.
 pub const MERCHANTS: &str = include_str!("../../pricing/merchants.toml");
@@ -59,6 +60,9 @@ pub struct Merchants {
     /// (fallback, normalised pattern, candidate product indexes): specific patterns first,
     /// then longest first.
     patterns: Vec<(bool, String, Vec<usize>)>,
+    /// The matching pattern (index into `patterns`) of each distinct set of merchant texts
+    /// seen: a statement repeats a handful of descriptors thousands of times.
+    seen: Mutex<HashMap<Vec<String>, Option<usize>>>,
 }
 
 /// Upper case, punctuation as spaces, runs of spaces collapsed: how descriptors are compared
@@ -102,6 +106,7 @@ impl Merchants {
         Ok(Merchants {
             products: file.products,
             patterns,
+            seen: Mutex::new(HashMap::new()),
         })
     }
 
@@ -120,13 +125,31 @@ impl Merchants {
     /// The product a statement line is, from its merchant texts (name, descriptor, …) and, to
     /// tell two plans on one descriptor apart, its USD amount. `None`: not an AI merchant.
     pub fn recognise(&self, texts: &[&str], usd_amount: Option<Decimal>) -> Option<&Product> {
-        let texts: Vec<String> = texts.iter().map(|t| normalise(t)).collect();
-        // Whole words only: `OPENAI` is not inside `REOPENAIR`.
-        let has = |t: &str, p: &str| format!(" {t} ").contains(&format!(" {p} "));
-        let (_, _, candidates) = self
-            .patterns
-            .iter()
-            .find(|(_, p, _)| texts.iter().any(|t| has(t, p)))?;
+        let key: Vec<String> = texts.iter().map(|t| t.to_string()).collect();
+        let cached = self
+            .seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .copied();
+        let found = match cached {
+            Some(found) => found,
+            None => {
+                let texts: Vec<String> = texts.iter().map(|t| normalise(t)).collect();
+                // Whole words only: `OPENAI` is not inside `REOPENAIR`.
+                let has = |t: &str, p: &str| format!(" {t} ").contains(&format!(" {p} "));
+                let found = self
+                    .patterns
+                    .iter()
+                    .position(|(_, p, _)| texts.iter().any(|t| has(t, p)));
+                self.seen
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(key, found);
+                found
+            }
+        };
+        let (_, _, candidates) = &self.patterns[found?];
         let by_price = usd_amount.and_then(|amount| {
             candidates
                 .iter()
