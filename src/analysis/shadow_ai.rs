@@ -332,17 +332,21 @@ fn product_names(items: &[(&Product, &ExpenseLine)]) -> String {
     names.join("`, `")
 }
 
+/// The people behind a vendor's card lines (net spend above zero) and their spend; `None`
+/// when refunds leave nobody paying.
+fn payers<'a>(items: &[(&Product, &'a ExpenseLine)]) -> Option<(Vec<Subscriber<'a>>, i64)> {
+    let lines: Vec<&ExpenseLine> = items.iter().map(|(_, l)| *l).collect();
+    let people = subscribers(&lines);
+    let spend: i64 = people.iter().map(|p| p.spend).sum();
+    (!people.is_empty()).then_some((people, spend))
+}
+
 fn no_plan_finding(
     ctx: &AnalysisCtx,
     vendor: &str,
     items: &[(&Product, &ExpenseLine)],
 ) -> Option<Finding> {
-    let lines: Vec<&ExpenseLine> = items.iter().map(|(_, l)| *l).collect();
-    let people = subscribers(&lines);
-    if people.is_empty() {
-        return None;
-    }
-    let spend: i64 = people.iter().map(|p| p.spend).sum();
+    let (people, spend) = payers(items)?;
     let names = product_names(items);
     let other_contract = has_contract(ctx, vendor);
     let evidence = json!({
@@ -375,12 +379,7 @@ fn card_api_finding(
     vendor: &str,
     items: &[(&Product, &ExpenseLine)],
 ) -> Option<Finding> {
-    let lines: Vec<&ExpenseLine> = items.iter().map(|(_, l)| *l).collect();
-    let people = subscribers(&lines);
-    if people.is_empty() {
-        return None;
-    }
-    let spend: i64 = people.iter().map(|p| p.spend).sum();
+    let (people, spend) = payers(items)?;
     // What the company's own usage with the vendor pays against list, all models together.
     let (billed, list) = ctx
         .model_money

@@ -144,28 +144,48 @@ struct Bar {
     color: Rgb,
 }
 
+/// The message a chart with no data shows in its place.
+fn nothing_to_show(c: &mut Canvas) {
+    c.text(
+        WIDTH as f32 / 2.0,
+        540.0,
+        32.0,
+        Anchor::Middle,
+        MUTED,
+        "nothing to show this month",
+    );
+}
+
 /// Horizontal bars with wrapped labels on the left and the amount at each bar's end.
 fn horizontal_bars(c: &mut Canvas, bars: &[Bar], currency: &str) {
+    let rows: Vec<(&str, Vec<(f64, Rgb)>)> = bars
+        .iter()
+        .map(|b| (b.label.as_str(), vec![(b.value, b.color)]))
+        .collect();
+    stacked_bars(c, &rows, currency, 200.0);
+}
+
+/// Horizontal bars made of coloured segments laid end to end, from `top` down, with wrapped
+/// labels on the left and each bar's total at its end (one segment: a plain bar).
+fn stacked_bars(c: &mut Canvas, rows: &[(&str, Vec<(f64, Rgb)>)], currency: &str, top: f32) {
     let (label_w, x0, x1) = (560.0, 680.0, 1760.0);
-    let (top, bottom) = (200.0, 990.0);
-    if bars.is_empty() {
-        c.text(
-            WIDTH as f32 / 2.0,
-            540.0,
-            32.0,
-            Anchor::Middle,
-            MUTED,
-            "nothing to show this month",
-        );
+    let bottom = 990.0;
+    if rows.is_empty() {
+        nothing_to_show(c);
         return;
     }
-    let max = bars.iter().map(|b| b.value).fold(0.0, f64::max).max(1.0);
+    let total = |segs: &[(f64, Rgb)]| segs.iter().fold(0.0, |sum, (v, _)| sum + v);
+    let max = rows
+        .iter()
+        .map(|(_, segs)| total(segs))
+        .fold(0.0, f64::max)
+        .max(1.0);
     let step = nice_step(max, 5.0);
     let axis_max = (max / step).ceil() * step;
     let scale = |v: f64| x0 + ((v / axis_max) as f32) * (x1 - x0);
     // Few bars get taller rows; the axis sits under the last one.
-    let row = ((bottom - top) / bars.len() as f32).min(120.0);
-    let bottom = top + row * bars.len() as f32;
+    let row = ((bottom - top) / rows.len() as f32).min(120.0);
+    let bottom = top + row * rows.len() as f32;
     let mut v = 0.0;
     while v <= axis_max + step * 0.01 {
         let x = scale(v);
@@ -180,10 +200,10 @@ fn horizontal_bars(c: &mut Canvas, bars: &[Bar], currency: &str) {
         );
         v += step;
     }
-    for (i, b) in bars.iter().enumerate() {
+    for (i, (label, segs)) in rows.iter().enumerate() {
         let y = top + row * i as f32;
         let size = if row >= 60.0 { 24.0 } else { 20.0 };
-        let lines = text::wrap(&b.label, size, label_w);
+        let lines = text::wrap(label, size, label_w);
         let line_h = size * 1.2;
         let first = y + row / 2.0 - line_h * (lines.len() as f32 - 1.0) / 2.0 + size * 0.35;
         for (k, l) in lines.iter().enumerate() {
@@ -198,14 +218,20 @@ fn horizontal_bars(c: &mut Canvas, bars: &[Bar], currency: &str) {
         }
         let bar_h = (row * 0.62).max(6.0);
         let by = y + (row - bar_h) / 2.0;
-        c.rect(x0, by, scale(b.value.max(0.0)), by + bar_h, b.color);
+        let (mut start, mut sum) = (x0, 0.0);
+        for (v, color) in segs {
+            sum += v;
+            let end = scale(sum.max(0.0));
+            c.rect(start, by, end, by + bar_h, *color);
+            start = end;
+        }
         c.text(
-            scale(b.value.max(0.0)) + 12.0,
+            scale(sum.max(0.0)) + 12.0,
             y + row / 2.0 + size * 0.35,
             size,
             Anchor::Start,
             INK,
-            &short_money(b.value, currency),
+            &short_money(sum, currency),
         );
     }
     c.line(x0, top, x0, bottom, MUTED, 2);
@@ -719,17 +745,10 @@ fn vendor_map(r: &Report) -> Canvas {
     let mut c = Canvas::default();
     let Some(inv) = &r.inventory else {
         frame(&mut c, "AI vendor map", "", "");
-        c.text(
-            WIDTH as f32 / 2.0,
-            540.0,
-            32.0,
-            Anchor::Middle,
-            MUTED,
-            "nothing to show this month",
-        );
+        nothing_to_show(&mut c);
         return c;
     };
-    let mut rows: Vec<(String, Vec<(ProductKind, f64)>)> = inv
+    let mut rows: Vec<(&str, Vec<(f64, Rgb)>)> = inv
         .vendors
         .iter()
         .map(|v| {
@@ -742,20 +761,16 @@ fn vendor_map(r: &Report) -> Canvas {
                         .filter(|p| p.kind == *k)
                         .map(|p| p.billed_cost + p.estimated_cost)
                         .sum();
-                    (*k, dollars(sum))
+                    (dollars(sum), kind_color(*k))
                 })
-                .filter(|(_, x)| *x > 0.0)
+                .filter(|(x, _)| *x > 0.0)
                 .collect();
-            (v.vendor.clone(), segs)
+            (v.vendor.as_str(), segs)
         })
-        .filter(|(_, segs): &(String, Vec<(ProductKind, f64)>)| !segs.is_empty())
+        .filter(|(_, segs): &(&str, Vec<(f64, Rgb)>)| !segs.is_empty())
         .collect();
-    let total_of = |segs: &[(ProductKind, f64)]| segs.iter().map(|(_, x)| x).sum::<f64>();
-    rows.sort_by(|a, b| {
-        total_of(&b.1)
-            .total_cmp(&total_of(&a.1))
-            .then(a.0.cmp(&b.0))
-    });
+    let total_of = |segs: &[(f64, Rgb)]| segs.iter().map(|(x, _)| x).sum::<f64>();
+    rows.sort_by(|a, b| total_of(&b.1).total_cmp(&total_of(&a.1)).then(a.0.cmp(b.0)));
     rows.truncate(14);
     let shares: Vec<String> = ProductKind::ALL
         .iter()
@@ -775,78 +790,16 @@ fn vendor_map(r: &Report) -> Canvas {
         &shares.join(" · "),
         "Billed and estimated spend by vendor and product kind; shadow is AI bought on cards and expense reports. Source: inventory.json.",
     );
-    if rows.is_empty() {
-        c.text(
-            WIDTH as f32 / 2.0,
-            540.0,
-            32.0,
-            Anchor::Middle,
-            MUTED,
-            "nothing to show this month",
-        );
-        return c;
-    }
-    // Legend.
-    let mut lx = 80.0;
-    for k in ProductKind::ALL {
-        c.rect(lx, 176.0, lx + 26.0, 202.0, kind_color(k));
-        c.text(lx + 36.0, 198.0, 22.0, Anchor::Start, INK, k.label());
-        lx += 60.0 + text::width(k.label(), 22.0);
-    }
-    let (x0, x1, top, bottom) = (560.0, 1740.0, 240.0, 990.0);
-    let max = rows
-        .iter()
-        .map(|(_, s)| total_of(s))
-        .fold(0.0, f64::max)
-        .max(1.0);
-    let step = nice_step(max, 5.0);
-    let axis_max = (max / step).ceil() * step;
-    let scale = |v: f64| ((v / axis_max) as f32) * (x1 - x0);
-    let row = ((bottom - top) / rows.len() as f32).min(110.0);
-    let bottom = top + row * rows.len() as f32;
-    let mut v = 0.0;
-    while v <= axis_max + step * 0.01 {
-        let x = x0 + scale(v);
-        c.line(x, top, x, bottom, GRID, 1);
-        c.text(
-            x,
-            bottom + 34.0,
-            22.0,
-            Anchor::Middle,
-            MUTED,
-            &short_money(v, &r.currency),
-        );
-        v += step;
-    }
-    for (i, (vendor, segs)) in rows.iter().enumerate() {
-        let y = top + row * i as f32;
-        let size = if row >= 60.0 { 24.0 } else { 20.0 };
-        c.text(
-            x0 - 24.0,
-            y + row / 2.0 + size * 0.35,
-            size,
-            Anchor::End,
-            INK,
-            vendor,
-        );
-        let bar_h = (row * 0.62).max(6.0);
-        let by = y + (row - bar_h) / 2.0;
-        let mut x = x0;
-        for (k, amount) in segs {
-            let w = scale(*amount);
-            c.rect(x, by, x + w, by + bar_h, kind_color(*k));
-            x += w;
+    if !rows.is_empty() {
+        // Legend, above the bars.
+        let mut lx = 80.0;
+        for k in ProductKind::ALL {
+            c.rect(lx, 176.0, lx + 26.0, 202.0, kind_color(k));
+            c.text(lx + 36.0, 198.0, 22.0, Anchor::Start, INK, k.label());
+            lx += 60.0 + text::width(k.label(), 22.0);
         }
-        c.text(
-            x + 12.0,
-            y + row / 2.0 + size * 0.35,
-            size,
-            Anchor::Start,
-            INK,
-            &short_money(total_of(segs), &r.currency),
-        );
     }
-    c.line(x0, top, x0, bottom, MUTED, 2);
+    stacked_bars(&mut c, &rows, &r.currency, 240.0);
     c
 }
 

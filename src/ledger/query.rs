@@ -12,7 +12,7 @@
 use super::{ChargeCategory, ChargeKind, Ledger, RecordRole};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 /// A ledger column a query can group by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -320,18 +320,23 @@ impl Ledger {
             .collect())
     }
 
-    /// Providers with billed lines from their own exports (bills, cost exports, seat spend):
-    /// card and expense purchases from a vendor are not its bill, so they never stand for one.
-    pub fn providers_with_own_bill(&self) -> Result<BTreeSet<String>> {
+    /// Billed money per provider from its own exports (bills, cost exports, seat spend), every
+    /// category: card and expense purchases from a vendor are not its bill, so they never
+    /// stand for one. A provider is listed when it has such lines.
+    pub fn own_bills(&self) -> Result<BTreeMap<String, i128>> {
         let g = self.group(
             Rows::of(RecordRole::Billed).every_category(),
             &[Col::Provider, Col::ChargeKind],
-            &[],
+            &[Sum::BilledCost],
         )?;
-        Ok((0..g.len())
-            .filter(|i| g.name(*i, Col::ChargeKind) != ChargeKind::Expense.as_str())
-            .map(|i| g.name(i, Col::Provider))
-            .collect())
+        let mut bills = BTreeMap::new();
+        for i in
+            (0..g.len()).filter(|i| g.name(*i, Col::ChargeKind) != ChargeKind::Expense.as_str())
+        {
+            *bills.entry(g.name(i, Col::Provider)).or_insert(0) +=
+                g.nanos(i, Sum::BilledCost) as i128;
+        }
+        Ok(bills)
     }
 
     /// Billed money per charge category (usage, purchase, tax, credit, adjustment), with the

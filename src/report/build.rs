@@ -109,10 +109,10 @@ pub fn build(run: ReportInputs<'_>, ledger: &Ledger) -> Result<Report> {
     }
     // A provider's usage is estimated when it has no bill of its own in the inputs (card
     // purchases from the vendor are not its bill).
-    let own_bill = ledger.providers_with_own_bill()?;
+    let own_bill = ledger.own_bills()?;
     let estimated_by_provider: BTreeMap<String, i128> = list_by_provider
         .iter()
-        .filter(|(p, _)| !own_bill.contains(*p))
+        .filter(|(p, _)| !own_bill.contains_key(*p))
         .map(|(p, v)| (p.clone(), *v))
         .collect();
     let estimated_total: i128 = estimated_by_provider.values().sum();
@@ -182,10 +182,10 @@ pub fn build(run: ReportInputs<'_>, ledger: &Ledger) -> Result<Report> {
 
     let models = model_info(&settings.catalog, &spend_by_model);
     // A gateway splits the vendor's own bill; card purchases from the vendor are not part of it.
-    let mut own_billed = by_provider.clone();
-    for l in ledger.expense_lines()? {
-        *own_billed.entry(l.provider).or_insert(0) -= l.billed_cost_nano as i128;
-    }
+    let own_billed: BTreeMap<String, i128> = by_provider
+        .keys()
+        .map(|p| (p.clone(), own_bill.get(p).copied().unwrap_or(0)))
+        .collect();
     let gateway_allocation = allocate_by_gateway(ledger, &own_billed, &with_usage, &by_role)?;
     let config_overlay = settings.config.overlay_terms.as_ref();
     let spend = billed_total + estimated_total;

@@ -361,7 +361,7 @@ pub fn build(
         .map(|(vendor, products)| Vendor { vendor, products })
         .collect();
 
-    let workloads = workloads(&groups, report, owners, &kind_of);
+    let workloads = workloads(&groups, owners, &kind_of);
     // Every provider a gateway log covers; its share of the vendor's bill where there is a bill
     // to compare with (`null` where the log is the only record of the vendor's spend).
     let gateway_providers: BTreeSet<&str> = groups
@@ -441,10 +441,7 @@ pub fn build(
             Source {
                 path: i.path.clone(),
                 format: i.format.clone(),
-                status: serde_json::to_value(i.status)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
+                status: i.status.as_str().to_string(),
                 rows: i.rows,
                 feeds: feeds.to_string(),
             }
@@ -473,7 +470,6 @@ pub fn build(
 /// export, else the list cost of its usage (the provider's preferred usage source).
 fn workloads(
     groups: &[InventoryGroup],
-    report: &Report,
     owners: &BTreeMap<String, String>,
     kind_of: &dyn Fn(&InventoryGroup) -> ProductKind,
 ) -> Vec<Workload> {
@@ -483,7 +479,6 @@ fn workloads(
         .filter(|g| g.role == RecordRole::Billed && g.charge_kind != ChargeKind::Expense.as_str())
         .map(|g| g.provider.as_str())
         .collect();
-    let _ = report;
     let usage_providers: BTreeSet<&str> = groups
         .iter()
         .filter(|g| g.role == RecordRole::Usage)
